@@ -1,0 +1,450 @@
+/**
+ * The single error hierarchy of express-mtls.
+ *
+ * Every request failure reaches Express through `next(err)` as an {@link MtlsError}. Each error
+ * carries a stable `code`, an HTTP `status` (also as `statusCode`, the name Express's default
+ * handler reads), `expose` (whether `message` is safe to show the client), `headers` (for example
+ * `WWW-Authenticate`) and, where the failure has several causes, a machine-readable `reason`.
+ *
+ * `message` is written for logs: it names what was wrong and what to do, but never contains key
+ * material, a token or a whole certificate. `body` is the generic, client-safe JSON body
+ * ({@link https://www.rfc-editor.org/rfc/rfc6749#section-5.2 | RFC 6749 §5.2} /
+ * {@link https://www.rfc-editor.org/rfc/rfc6750#section-3 | RFC 6750 §3} shape).
+ *
+ * @packageDocumentation
+ */
+
+/** Every `code` an {@link MtlsError} can carry. Consumers may switch on these strings. */
+export type MtlsErrorCode =
+  | 'ERR_MTLS_HEADER_MALFORMED'
+  | 'ERR_MTLS_HEADER_DUPLICATE'
+  | 'ERR_MTLS_HEADER_TOO_LARGE'
+  | 'ERR_MTLS_CHAIN_TOO_LONG'
+  | 'ERR_MTLS_CERTIFICATE_REQUIRED'
+  | 'ERR_MTLS_CERTIFICATE_UNTRUSTED'
+  | 'ERR_MTLS_INVALID_CLIENT'
+  | 'ERR_MTLS_TOKEN_MISSING'
+  | 'ERR_MTLS_INVALID_REQUEST'
+  | 'ERR_MTLS_INVALID_TOKEN'
+  | 'ERR_MTLS_INSUFFICIENT_SCOPE'
+  | 'ERR_MTLS_UNAVAILABLE'
+  | 'ERR_MTLS_MISCONFIGURED';
+
+/**
+ * Why a presented certificate was not accepted (`ERR_MTLS_CERTIFICATE_UNTRUSTED`).
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6 | RFC 5280 §6} (path validation)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-2 | RFC 8705 §2}
+ */
+export type CertificateRejectionReason =
+  | 'expired'
+  | 'not_yet_valid'
+  | 'unknown_issuer'
+  | 'bad_signature'
+  | 'issuer_not_ca'
+  | 'path_length_exceeded'
+  | 'eku_not_client_auth'
+  | 'revoked'
+  | 'revocation_unknown'
+  | 'weak_algorithm'
+  | 'weak_key'
+  | 'unknown_critical_extension'
+  | 'not_pinned'
+  | 'self_signed_not_allowed'
+  | 'rejected';
+
+/**
+ * Why a bearer token was refused (`ERR_MTLS_INVALID_TOKEN`).
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-3 | RFC 8705 §3}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3.1 | RFC 6750 §3.1}
+ */
+export type TokenRejectionReason =
+  | 'malformed'
+  | 'signature'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'issuer'
+  | 'audience'
+  | 'algorithm'
+  | 'type'
+  | 'claims'
+  | 'too_old'
+  | 'inactive'
+  | 'unbound'
+  | 'certificate_missing'
+  | 'binding_mismatch';
+
+/** The client-safe JSON body of an error: an OAuth-style `error` and a generic description. */
+export interface MtlsErrorBody {
+  readonly error: string;
+  readonly error_description: string;
+}
+
+/** Options shared by every {@link MtlsError} constructor. */
+export interface MtlsErrorOptions {
+  /** The detailed, log-oriented message (no secrets). Defaults to the generic description. */
+  readonly message?: string | undefined;
+  /** The underlying error, kept for logs only. */
+  readonly cause?: unknown;
+  /** Extra response headers (merged over the defaults). */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * The base class of every request failure raised by express-mtls.
+ *
+ * Instances are passed to `next(err)`; Express's own error handler uses `status`/`statusCode`
+ * and `headers`, and {@link mtlsErrorHandler} renders `body` as JSON.
+ */
+export class MtlsError extends Error {
+  /** Stable machine-readable code (`ERR_MTLS_…`). */
+  readonly code: MtlsErrorCode;
+  /** HTTP status code. */
+  readonly status: number;
+  /** Whether the message may be shown to the client (always true for 4xx, false for 5xx). */
+  readonly expose: boolean;
+  /** Response headers that belong with this error, such as `WWW-Authenticate`. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The precise cause, for logs and diagnostics events, where one applies. */
+  readonly reason: string | undefined;
+  /** Client-safe response body. */
+  readonly body: MtlsErrorBody;
+
+  constructor(
+    code: MtlsErrorCode,
+    status: number,
+    body: MtlsErrorBody,
+    reason: string | undefined,
+    options: MtlsErrorOptions = {},
+  ) {
+    super(
+      options.message ?? body.error_description,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.expose = status < 500;
+    this.headers = Object.freeze({ ...options.headers });
+    this.reason = reason;
+    this.body = Object.freeze({ ...body });
+  }
+
+  /** Alias of {@link MtlsError.status}, for handlers that read `statusCode`. */
+  get statusCode(): number {
+    return this.status;
+  }
+
+  /** A log-friendly, secret-free representation. */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      status: this.status,
+      reason: this.reason,
+      message: this.message,
+    };
+  }
+}
+
+/** The forwarded certificate header could not be decoded as the configured format. */
+export class HeaderMalformedError extends MtlsError {
+  constructor(options?: MtlsErrorOptions) {
+    super(
+      'ERR_MTLS_HEADER_MALFORMED',
+      400,
+      { error: 'invalid_request', error_description: 'malformed client certificate header' },
+      undefined,
+      options,
+    );
+  }
+}
+
+/** The forwarded certificate header appeared more than once. */
+export class HeaderDuplicateError extends MtlsError {
+  constructor(options?: MtlsErrorOptions) {
+    super(
+      'ERR_MTLS_HEADER_DUPLICATE',
+      400,
+      { error: 'invalid_request', error_description: 'duplicate client certificate header' },
+      undefined,
+      options,
+    );
+  }
+}
+
+/**
+ * The forwarded certificate header exceeded `maxHeaderBytes`.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9440#section-3.2 | RFC 9440 §3.2} (431)
+ */
+export class HeaderTooLargeError extends MtlsError {
+  constructor(options?: MtlsErrorOptions) {
+    super(
+      'ERR_MTLS_HEADER_TOO_LARGE',
+      431,
+      { error: 'invalid_request', error_description: 'client certificate header too large' },
+      undefined,
+      options,
+    );
+  }
+}
+
+/** The forwarded chain held more certificates than `maxChainLength`. */
+export class ChainTooLongError extends MtlsError {
+  constructor(options?: MtlsErrorOptions) {
+    super(
+      'ERR_MTLS_CHAIN_TOO_LONG',
+      400,
+      { error: 'invalid_request', error_description: 'client certificate chain too long' },
+      undefined,
+      options,
+    );
+  }
+}
+
+/** No client certificate was presented where one is required. */
+export class CertificateRequiredError extends MtlsError {
+  constructor(options?: MtlsErrorOptions) {
+    super(
+      'ERR_MTLS_CERTIFICATE_REQUIRED',
+      401,
+      { error: 'unauthorized', error_description: 'client certificate required' },
+      undefined,
+      options,
+    );
+  }
+}
+
+/**
+ * A certificate was presented but is not accepted. `reason` says why; the body stays generic.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6 | RFC 5280 §6}
+ */
+export class CertificateUntrustedError extends MtlsError {
+  declare readonly reason: CertificateRejectionReason;
+
+  constructor(reason: CertificateRejectionReason, options?: MtlsErrorOptions) {
+    super(
+      'ERR_MTLS_CERTIFICATE_UNTRUSTED',
+      403,
+      { error: 'access_denied', error_description: 'client certificate not accepted' },
+      reason,
+      { ...options, message: options?.message ?? `client certificate not accepted: ${reason}` },
+    );
+  }
+}
+
+/**
+ * Token-endpoint client authentication failed.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-2 | RFC 8705 §2}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-5.2 | RFC 6749 §5.2}
+ */
+export class InvalidClientError extends MtlsError {
+  constructor(reason: string, options?: MtlsErrorOptions) {
+    super(
+      'ERR_MTLS_INVALID_CLIENT',
+      401,
+      { error: 'invalid_client', error_description: 'client authentication failed' },
+      reason,
+      {
+        ...options,
+        message: options?.message ?? `client authentication failed: ${reason}`,
+        headers: { 'Cache-Control': 'no-store', ...options?.headers },
+      },
+    );
+  }
+}
+
+/** Characters RFC 6750 §3 allows inside a quoted `WWW-Authenticate` parameter value. */
+const UNSAFE_CHALLENGE_CHARS = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
+
+/** Parameters of a `Bearer` challenge. Values are sanitised to the RFC 6750 character set. */
+export interface BearerChallenge {
+  readonly realm?: string | undefined;
+  readonly scope?: string | undefined;
+  readonly error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined;
+  readonly errorDescription?: string | undefined;
+}
+
+/**
+ * Builds an RFC 6750 `WWW-Authenticate: Bearer …` value. Quotes, backslashes and control
+ * characters are dropped from values, so no request content can break the header.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3 | RFC 6750 §3}
+ */
+export function bearerChallenge(challenge: BearerChallenge): string {
+  const params: string[] = [];
+  const add = (name: string, value: string | undefined): void => {
+    if (value !== undefined) params.push(`${name}="${value.replace(UNSAFE_CHALLENGE_CHARS, '')}"`);
+  };
+  add('realm', challenge.realm);
+  add('scope', challenge.scope);
+  add('error', challenge.error);
+  add('error_description', challenge.errorDescription);
+  return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
+}
+
+/** Options of the bearer-token errors. */
+export interface BearerErrorOptions extends MtlsErrorOptions {
+  /** The `realm` of the challenge. */
+  readonly realm?: string | undefined;
+  /** The `scope` of the challenge (insufficient scope). */
+  readonly scope?: string | undefined;
+}
+
+function bearerHeaders(
+  options: BearerErrorOptions | undefined,
+  error: BearerChallenge['error'],
+  errorDescription: string | undefined,
+): Record<string, string> {
+  return {
+    'WWW-Authenticate': bearerChallenge({
+      realm: options?.realm,
+      scope: options?.scope,
+      error,
+      errorDescription,
+    }),
+    ...options?.headers,
+  };
+}
+
+/**
+ * No bearer token in the request: a challenge without `error`.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3.1 | RFC 6750 §3.1}
+ */
+export class TokenMissingError extends MtlsError {
+  constructor(options?: BearerErrorOptions) {
+    super(
+      'ERR_MTLS_TOKEN_MISSING',
+      401,
+      { error: 'invalid_request', error_description: 'bearer token required' },
+      undefined,
+      { ...options, headers: bearerHeaders(options, undefined, undefined) },
+    );
+  }
+}
+
+/**
+ * The request is malformed (for example a token sent in more than one way).
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3.1 | RFC 6750 §3.1}
+ */
+export class InvalidRequestError extends MtlsError {
+  constructor(description: string, options?: BearerErrorOptions) {
+    super(
+      'ERR_MTLS_INVALID_REQUEST',
+      400,
+      { error: 'invalid_request', error_description: description },
+      undefined,
+      { ...options, headers: bearerHeaders(options, 'invalid_request', description) },
+    );
+  }
+}
+
+const TOKEN_DESCRIPTIONS: Readonly<Record<TokenRejectionReason, string>> = {
+  malformed: 'the access token is malformed',
+  signature: 'the access token signature is invalid',
+  expired: 'the access token expired',
+  not_yet_valid: 'the access token is not yet valid',
+  issuer: 'the access token issuer is not accepted',
+  audience: 'the access token audience is not accepted',
+  algorithm: 'the access token algorithm is not accepted',
+  type: 'the access token type is not accepted',
+  claims: 'the access token lacks required claims',
+  too_old: 'the access token is too old',
+  inactive: 'the access token is not active',
+  unbound: 'the access token is not certificate-bound',
+  certificate_missing: 'a client certificate is required for this access token',
+  binding_mismatch: 'the client certificate does not match the access token binding',
+};
+
+/**
+ * The bearer token is invalid, expired, or not bound to the presented certificate.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3.1 | RFC 6750 §3.1}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-3 | RFC 8705 §3}
+ */
+export class InvalidTokenError extends MtlsError {
+  declare readonly reason: TokenRejectionReason;
+
+  constructor(reason: TokenRejectionReason, options?: BearerErrorOptions) {
+    const description = TOKEN_DESCRIPTIONS[reason];
+    super(
+      'ERR_MTLS_INVALID_TOKEN',
+      401,
+      { error: 'invalid_token', error_description: description },
+      reason,
+      {
+        ...options,
+        message: options?.message ?? `invalid access token: ${reason}`,
+        headers: bearerHeaders(options, 'invalid_token', description),
+      },
+    );
+  }
+}
+
+/**
+ * The token lacks a scope the route requires.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3.1 | RFC 6750 §3.1}
+ */
+export class InsufficientScopeError extends MtlsError {
+  constructor(options?: BearerErrorOptions) {
+    const description = 'the access token lacks a required scope';
+    super(
+      'ERR_MTLS_INSUFFICIENT_SCOPE',
+      403,
+      { error: 'insufficient_scope', error_description: description },
+      undefined,
+      { ...options, headers: bearerHeaders(options, 'insufficient_scope', description) },
+    );
+  }
+}
+
+/**
+ * A dependency needed to reach a decision (JWKS, introspection, CRL/OCSP, client registry) is
+ * down or too slow. The request is refused, never silently accepted.
+ */
+export class UnavailableError extends MtlsError {
+  constructor(reason: string, options?: MtlsErrorOptions & { readonly retryAfter?: number }) {
+    super(
+      'ERR_MTLS_UNAVAILABLE',
+      503,
+      { error: 'temporarily_unavailable', error_description: 'service temporarily unavailable' },
+      reason,
+      {
+        ...options,
+        message: options?.message ?? `a dependency is unavailable: ${reason}`,
+        headers: { 'Retry-After': String(options?.retryAfter ?? 5), ...options?.headers },
+      },
+    );
+  }
+}
+
+/**
+ * The middlewares are wired wrongly (for example `requireCertificateBoundToken()` mounted
+ * without `clientCertificate()` before it). A 500 for the client; the message says what to fix.
+ */
+export class MisconfiguredError extends MtlsError {
+  constructor(message: string, options?: MtlsErrorOptions) {
+    super(
+      'ERR_MTLS_MISCONFIGURED',
+      500,
+      { error: 'server_error', error_description: 'server misconfiguration' },
+      undefined,
+      { ...options, message },
+    );
+  }
+}
+
+/** Whether a value is an {@link MtlsError} (also across duplicate package copies). */
+export function isMtlsError(value: unknown): value is MtlsError {
+  if (value instanceof MtlsError) return true;
+  if (!(value instanceof Error)) return false;
+  const { code, status } = value as Error & { code?: unknown; status?: unknown };
+  return typeof code === 'string' && code.startsWith('ERR_MTLS_') && typeof status === 'number';
+}

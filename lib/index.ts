@@ -1,0 +1,54 @@
+/**
+ * express-mtls: Express middlewares for mutual TLS behind reverse proxies — forwarded client
+ * certificates, certificate client authentication and certificate-bound access tokens.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8705 | RFC 8705}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9440 | RFC 9440}
+ * @packageDocumentation
+ */
+import './request-types';
+
+export {
+  ClientCertificate,
+  CertificateParseError,
+  thumbprint,
+  confirmationClaim,
+  type CertificateInput,
+  type CertificateSource,
+  type CertificateExtension,
+  type ClientCertificateInit,
+  type SubjectAltNames,
+} from './certificate';
+export type { NameAttribute, RelativeDistinguishedName } from './distinguished-name';
+export {
+  MtlsError,
+  HeaderMalformedError,
+  HeaderDuplicateError,
+  HeaderTooLargeError,
+  ChainTooLongError,
+  CertificateRequiredError,
+  CertificateUntrustedError,
+  InvalidClientError,
+  TokenMissingError,
+  InvalidRequestError,
+  InvalidTokenError,
+  InsufficientScopeError,
+  UnavailableError,
+  MisconfiguredError,
+  isMtlsError,
+  bearerChallenge,
+  type MtlsErrorCode,
+  type MtlsErrorBody,
+  type MtlsErrorOptions,
+  type CertificateRejectionReason,
+  type TokenRejectionReason,
+  type BearerChallenge,
+  type BearerErrorOptions,
+} from './errors';
+export { mtlsErrorHandler } from './error-handler';
+export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannelName } from './diagnostics';
+export type {
+  ClientCertificateAuthentication,
+  OAuthClientAuthentication,
+  CertificateBoundAuth,
+} from './request-types';

@@ -1,0 +1,53 @@
+/**
+ * The request fields express-mtls sets, declared once by module augmentation of Express's
+ * `Request`.
+ *
+ * @packageDocumentation
+ */
+import type { JwtPayload } from 'jsonwebtoken';
+import type { ClientCertificate } from './certificate';
+
+/** What `requireClientCertificate()` sets on `req.clientCertAuth`. */
+export interface ClientCertificateAuthentication {
+  /** How the certificate was accepted. */
+  readonly method: 'chain' | 'thumbprint';
+  /** The accepted leaf certificate. */
+  readonly certificate: ClientCertificate;
+  /** The validated path, leaf first, ending at the trust anchor (`[leaf]` for pinning). */
+  readonly path: readonly ClientCertificate[];
+}
+
+/** What `mtlsClientAuthentication()` sets on `req.oauthClient`. */
+export interface OAuthClientAuthentication {
+  /** The authenticated `client_id`. */
+  readonly clientId: string;
+  /** The RFC 8705 §2 method used. */
+  readonly method: 'tls_client_auth' | 'self_signed_tls_client_auth';
+  /** The certificate the client authenticated with. */
+  readonly certificate: ClientCertificate;
+}
+
+/** What `requireCertificateBoundToken()` sets on `req.auth`. */
+export interface CertificateBoundAuth {
+  /** The bearer token as received. */
+  readonly token: string;
+  /** The verified claims (JWT payload, or the introspection response). */
+  readonly payload: JwtPayload;
+  /** The `x5t#S256` the token is bound to (equal to `req.clientCert.thumbprint`). */
+  readonly thumbprint: string;
+}
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The client certificate, set by `clientCertificate()`; `undefined` when none. */
+      clientCert?: ClientCertificate | undefined;
+      /** Set by `requireClientCertificate()` on success. */
+      clientCertAuth?: ClientCertificateAuthentication | undefined;
+      /** Set by `mtlsClientAuthentication()` on success. */
+      oauthClient?: OAuthClientAuthentication | undefined;
+      /** Set by `requireCertificateBoundToken()` on success. */
+      auth?: CertificateBoundAuth | undefined;
+    }
+  }
+}
