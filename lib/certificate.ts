@@ -346,7 +346,12 @@ export class ClientCertificate {
   }
 
   #readAltNames(): SubjectAltNames {
-    const names = { dns: [] as string[], uri: [] as string[], ip: [] as string[], email: [] as string[] };
+    const names = {
+      dns: [] as string[],
+      uri: [] as string[],
+      ip: [] as string[],
+      email: [] as string[],
+    };
     const extension = this.extensions.get('2.5.29.17');
     if (extension) {
       const buf = extension.value;

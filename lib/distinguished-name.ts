@@ -61,7 +61,9 @@ function decodeString(tag: number, content: Buffer): string | undefined {
     case 0x14: // TeletexString (decoded as Latin-1, as OpenSSL does)
       return content.toString('latin1');
     case 0x1e: // BMPString (UCS-2, big-endian)
-      return content.length % 2 === 0 ? Buffer.from(content).swap16().toString('utf16le') : undefined;
+      return content.length % 2 === 0
+        ? Buffer.from(content).swap16().toString('utf16le')
+        : undefined;
     case 0x1c: {
       // UniversalString (UCS-4, big-endian)
       if (content.length % 4 !== 0) return undefined;
@@ -108,7 +110,8 @@ function escapeValue(value: string): string {
   return chars
     .map((c, i) => {
       const code = c.codePointAt(0) as number;
-      if (code < 0x20 || code === 0x7f) return `\\${code.toString(16).padStart(2, '0').toUpperCase()}`;
+      if (code < 0x20 || code === 0x7f)
+        return `\\${code.toString(16).padStart(2, '0').toUpperCase()}`;
       const edge = (i === 0 && (c === ' ' || c === '#')) || (i === chars.length - 1 && c === ' ');
       return edge || SPECIAL.includes(c) ? `\\${c}` : c;
     })

@@ -6,15 +6,12 @@ export const PKI_DIR = join(__dirname, '..', 'fixtures', 'pki');
 
 /** Names of the shared PKI's certificates. */
 export type PkiName =
-  | 'root-ca'
-  | 'intermediate-ca'
-  | 'client-a'
-  | 'client-b'
-  | 'server'
-  | 'self-signed';
+  'root-ca' | 'intermediate-ca' | 'client-a' | 'client-b' | 'server' | 'self-signed';
 
 /** The PEM text of a shared PKI certificate. */
-export function pem(name: PkiName | 'ca-chain' | 'client-a-fullchain' | 'server-fullchain'): string {
+export function pem(
+  name: PkiName | 'ca-chain' | 'client-a-fullchain' | 'server-fullchain',
+): string {
   return readFileSync(join(PKI_DIR, `${name}.pem`), 'utf8');
 }
 

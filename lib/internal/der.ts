@@ -162,7 +162,11 @@ export function decodeTime(der: Uint8Array, tlv: Tlv): Date {
     throw new DerError('unsupported time encoding');
   }
   const digits = rest.slice(0, 10);
-  if (!rest.endsWith('Z') || !DIGITS.test(digits) || !DIGITS.test(text.slice(0, text.length - 11))) {
+  if (
+    !rest.endsWith('Z') ||
+    !DIGITS.test(digits) ||
+    !DIGITS.test(text.slice(0, text.length - 11))
+  ) {
     throw new DerError('malformed time');
   }
   const [month, day, hour, minute, second] = [0, 2, 4, 6, 8].map((p) =>
