@@ -148,14 +148,17 @@ export class MtlsError extends Error {
   }
 }
 
-/** The forwarded certificate header could not be decoded as the configured format. */
+/**
+ * The forwarded certificate header could not be decoded as the configured format. `reason`, when
+ * set, names the precise defect (for example `base64`, `trailing_bytes`, `not_a_certificate`).
+ */
 export class HeaderMalformedError extends MtlsError {
-  constructor(options?: MtlsErrorOptions) {
+  constructor(options?: MtlsErrorOptions & { readonly reason?: string | undefined }) {
     super(
       'ERR_MTLS_HEADER_MALFORMED',
       400,
       { error: 'invalid_request', error_description: 'malformed client certificate header' },
-      undefined,
+      options?.reason,
       options,
     );
   }
