@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { PKI_DIR } from '../../helpers/fixtures';
+import type { EchoResponse } from './app';
 
 /** Client identities curl can present (files of the shared PKI). */
 export type ClientIdentity = 'client-a' | 'client-b' | 'self-signed';
@@ -59,4 +60,13 @@ export function curl(request: CurlRequest): Promise<CurlResponse> {
       resolve({ status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) });
     });
   });
+}
+
+/** A request through curl that must reach the e2e app: its JSON answer (status 200 required). */
+export async function fetchEcho(request: CurlRequest): Promise<EchoResponse> {
+  const response = await curl(request);
+  if (response.status !== 200) {
+    throw new Error(`expected 200 from ${request.url}, got ${response.status}: ${response.body}`);
+  }
+  return JSON.parse(response.body) as EchoResponse;
 }
