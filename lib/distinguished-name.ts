@@ -5,6 +5,7 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc4514 | RFC 4514}
  * @packageDocumentation
  */
+import { isUtf8 } from 'node:buffer';
 import { DerError, readChildren, readTlv } from './internal/der';
 import { decodeOid } from './internal/oid';
 
@@ -51,25 +52,37 @@ const OID_TAG = 0x06;
 const SET = 0x31;
 const SEQUENCE = 0x30;
 
-function decodeString(tag: number, content: Buffer): string | undefined {
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Decodes the content of a DER string value (UTF8String, PrintableString, IA5String,
+ * VisibleString, TeletexString, BMPString, UniversalString); `undefined` for other types and for
+ * content that is not valid in its type (ill-formed UTF-8, UTF-16 or UCS-4), so that two
+ * different byte strings never decode to the same text.
+ */
+export function decodeString(tag: number, content: Buffer): string | undefined {
   switch (tag) {
     case 0x0c: // UTF8String
-      return content.toString('utf8');
+      return isUtf8(content) ? content.toString('utf8') : undefined;
     case 0x13: // PrintableString
     case 0x16: // IA5String
     case 0x1a: // VisibleString
     case 0x14: // TeletexString (decoded as Latin-1, as OpenSSL does)
       return content.toString('latin1');
-    case 0x1e: // BMPString (UCS-2, big-endian)
-      return content.length % 2 === 0
-        ? Buffer.from(content).swap16().toString('utf16le')
-        : undefined;
+    case 0x1e: {
+      // BMPString (UCS-2, big-endian)
+      if (content.length % 2 !== 0) return undefined;
+      const text = Buffer.from(content).swap16().toString('utf16le');
+      return LONE_SURROGATE.test(text) ? undefined : text;
+    }
     case 0x1c: {
       // UniversalString (UCS-4, big-endian)
       if (content.length % 4 !== 0) return undefined;
       const points: number[] = [];
       for (let i = 0; i < content.length; i += 4) points.push(content.readUInt32BE(i));
-      return points.every((p) => p <= 0x10ffff) ? String.fromCodePoint(...points) : undefined;
+      return points.every((p) => p <= 0x10ffff && (p < 0xd800 || p > 0xdfff))
+        ? String.fromCodePoint(...points)
+        : undefined;
     }
     default:
       return undefined;
@@ -118,13 +131,18 @@ function escapeValue(value: string): string {
     .join('');
 }
 
-/** Writes one attribute as `type=value` (RFC 4514 §2.3, §2.4). */
+/**
+ * Writes one attribute as `type=value` (RFC 4514 §2.3, §2.4): a known type by its short name,
+ * others by dotted OID; a string value escaped, any other value (and every value of a dotted
+ * type) as `#` and the upper-case hex of its DER, as OpenSSL writes them.
+ */
 function formatAttribute(attribute: NameAttribute): string {
   const short = ATTRIBUTE_NAMES[attribute.oid];
-  if (short !== undefined && attribute.value !== undefined) {
-    return `${short}=${escapeValue(attribute.value)}`;
-  }
-  return `${attribute.oid}=#${attribute.der.toString('hex')}`;
+  const value =
+    short !== undefined && attribute.value !== undefined
+      ? escapeValue(attribute.value)
+      : `#${attribute.der.toString('hex').toUpperCase()}`;
+  return `${short ?? attribute.oid}=${value}`;
 }
 
 /**
