@@ -47,6 +47,21 @@ export {
 } from './errors';
 export { mtlsErrorHandler } from './error-handler';
 export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannelName } from './diagnostics';
+export { requireCertificateBoundToken } from './binding/require-certificate-bound-token';
+export type {
+  CertificateBoundTokenOptions,
+  IntrospectionOptions,
+  JwksOptions,
+} from './binding/bound-token-options';
+export type { PublicKeyInput, SecretInput } from './binding/key-source';
+export { requireScopes } from './binding/require-scopes';
+export {
+  mtlsMetadata,
+  MTLS_ENDPOINT_NAMES,
+  type MtlsEndpointName,
+  type MtlsMetadata,
+  type MtlsMetadataOptions,
+} from './binding/mtls-metadata';
 export type {
   ClientCertificateAuthentication,
   OAuthClientAuthentication,

@@ -1,0 +1,179 @@
+/**
+ * OAuth 2.0 token introspection (RFC 7662) as a token verifier: POST the token to the
+ * authorization server and believe its answer, or fail closed (503) when there is no usable
+ * answer. Pure code over node:http(s): no Express.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7662 | RFC 7662}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-3.2 | RFC 8705 §3.2} (`cnf` in the
+ *   introspection response)
+ * @packageDocumentation
+ */
+import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
+import type { JwtPayload } from 'jsonwebtoken';
+import {
+  checkIssuerAndAudience,
+  checkRequiredClaims,
+  checkTimeClaims,
+  nowInSeconds,
+  type TimePolicy,
+} from './claims';
+import {
+  accepted,
+  refused,
+  unavailable,
+  type TokenVerification,
+  type TokenVerifier,
+} from './token-verification';
+
+/** Settings of the introspection verifier (validated by the factory). */
+export interface IntrospectionSettings {
+  readonly endpoint: URL;
+  readonly clientId: string;
+  /** With a secret: `client_secret_basic`; without: `client_id` in the body (mTLS or public). */
+  readonly clientSecret: string | undefined;
+  /** The agent of the requests (an `https.Agent` with a client certificate for mTLS). */
+  readonly agent: HttpAgent | HttpsAgent | undefined;
+  /** Milliseconds before the request counts as failed. */
+  readonly timeout: number;
+  /** The largest response body accepted, in bytes. */
+  readonly maxResponseBytes: number;
+  /** Extra request headers. */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  /** When set, `iss` must be one of these. */
+  readonly issuers: readonly string[] | undefined;
+  /** When set, `aud` must contain one of these. */
+  readonly audiences: readonly string[] | undefined;
+  /** Claims the response must contain. */
+  readonly requiredClaims: readonly string[];
+  readonly time: TimePolicy;
+}
+
+const UNAVAILABLE = 'introspection_unavailable';
+
+/** RFC 6749 §2.3.1: client id and secret are form-encoded before Basic encoding. */
+function basicCredentials(clientId: string, clientSecret: string): string {
+  const encode = (value: string): string =>
+    encodeURIComponent(value)
+      .replace(/%20/g, '+')
+      .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`;
+}
+
+/**
+ * Interprets an introspection response body.
+ *
+ * `active` must be a boolean (anything else is not an RFC 7662 answer: unavailable).
+ * `active: false` → `inactive`. A `token_type` other than `Bearer` → `type` (a refresh token or
+ * a DPoP token presented as a bearer token). Then `iss`/`aud` when configured, then the validity
+ * window (`exp`, `nbf`) and the required claims.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7662#section-2.2 | RFC 7662 §2.2}
+ */
+export function interpretIntrospection(
+  body: string,
+  settings: Pick<IntrospectionSettings, 'issuers' | 'audiences' | 'requiredClaims' | 'time'>,
+): TokenVerification {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return unavailable(UNAVAILABLE, 'the introspection response is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return unavailable(UNAVAILABLE, 'the introspection response is not a JSON object');
+  }
+  const payload = parsed as JwtPayload;
+  const { active, token_type: tokenType } = payload;
+  if (typeof active !== 'boolean') {
+    return unavailable(UNAVAILABLE, 'the introspection response has no boolean "active"');
+  }
+  if (!active) return refused('inactive', 'the authorization server says the token is inactive');
+  if (
+    tokenType !== undefined &&
+    (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')
+  ) {
+    return refused('type', `token_type ${String(tokenType)} is not Bearer`);
+  }
+  return (
+    checkIssuerAndAudience(payload, settings.issuers, settings.audiences) ??
+    checkTimeClaims(payload, nowInSeconds(), settings.time) ??
+    checkRequiredClaims(payload, settings.requiredClaims) ??
+    accepted(payload)
+  );
+}
+
+/**
+ * Creates an RFC 7662 introspection verifier. Each call POSTs
+ * `token=…&token_type_hint=access_token` (plus `client_id` without a secret) and resolves to an
+ * outcome; connection errors, timeouts, non-200 answers, oversized or non-RFC 7662 bodies are
+ * `unavailable` (503), never an acceptance.
+ */
+export function createIntrospectionVerifier(settings: IntrospectionSettings): TokenVerifier {
+  const send = settings.endpoint.protocol === 'https:' ? httpsRequest : httpRequest;
+  const fixedHeaders: Record<string, string> = {
+    ...settings.headers,
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+    ...(settings.clientSecret === undefined
+      ? {}
+      : { authorization: basicCredentials(settings.clientId, settings.clientSecret) }),
+  };
+  const where = settings.endpoint.origin + settings.endpoint.pathname;
+
+  return {
+    verify(token) {
+      const params = new URLSearchParams({ token, token_type_hint: 'access_token' });
+      if (settings.clientSecret === undefined) params.set('client_id', settings.clientId);
+      const body = params.toString();
+      return new Promise<TokenVerification>((resolve) => {
+        let settled = false;
+        const settle = (outcome: TokenVerification): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve(outcome);
+        };
+        const fail = (detail: string, cause?: unknown): void => {
+          settle(unavailable(UNAVAILABLE, `introspection at ${where}: ${detail}`, cause));
+          req.destroy();
+        };
+        const req = send(settings.endpoint, {
+          method: 'POST',
+          headers: { ...fixedHeaders, 'content-length': String(Buffer.byteLength(body)) },
+          ...(settings.agent === undefined ? {} : { agent: settings.agent }),
+        });
+        const timer = setTimeout(() => {
+          fail(`no answer within ${settings.timeout} ms`);
+        }, settings.timeout);
+        req.on('error', (error) => {
+          fail(error.message, error);
+        });
+        req.on('response', (res: IncomingMessage) => {
+          if (res.statusCode !== 200) {
+            res.resume();
+            fail(`answered HTTP ${String(res.statusCode)}`);
+            return;
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > settings.maxResponseBytes) {
+              fail(`answer larger than ${settings.maxResponseBytes} bytes`);
+              return;
+            }
+            chunks.push(chunk);
+          });
+          res.on('end', () => {
+            settle(interpretIntrospection(Buffer.concat(chunks).toString('utf8'), settings));
+          });
+          res.on('error', (error) => {
+            fail(error.message, error);
+          });
+        });
+        req.end(body);
+      });
+    },
+  };
+}
