@@ -33,8 +33,11 @@ export interface CertificateBoundAuth {
   readonly token: string;
   /** The verified claims (JWT payload, or the introspection response). */
   readonly payload: JwtPayload;
-  /** The `x5t#S256` the token is bound to (equal to `req.clientCert.thumbprint`). */
-  readonly thumbprint: string;
+  /**
+   * The `x5t#S256` the token is bound to (equal to `req.clientCert.thumbprint`), or `undefined`
+   * for a token without `cnf` admitted by `allowUnboundTokens: true`.
+   */
+  readonly thumbprint: string | undefined;
 }
 
 declare global {
