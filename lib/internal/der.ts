@@ -100,6 +100,7 @@ export function certificateLayout(der: Uint8Array): CertificateLayout {
   let i = 0;
   if (fields[0]?.tag === 0xa0) i++;
   const serial = expectTag(fields[i++], INTEGER, 'serialNumber');
+  if (serial.valueStart === serial.end) throw new DerError('empty serialNumber');
   const innerSignatureAlgorithm = expectTag(fields[i++], SEQUENCE, 'signature');
   const issuer = expectTag(fields[i++], SEQUENCE, 'issuer');
   const validity = expectTag(fields[i++], SEQUENCE, 'validity');
@@ -172,7 +173,9 @@ export function decodeTime(der: Uint8Array, tlv: Tlv): Date {
   const [month, day, hour, minute, second] = [0, 2, 4, 6, 8].map((p) =>
     Number(digits.slice(p, p + 2)),
   ) as [number, number, number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day); // Date.UTC() would map years 0–99 to 1900–1999
+  date.setUTCHours(hour, minute, second);
   if (
     month < 1 ||
     month > 12 ||

@@ -32,8 +32,7 @@ export class LruCache<K, V> {
     this.#entries.delete(key);
     this.#entries.set(key, { value, expires });
     if (this.#entries.size > this.#max) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
+      this.#entries.delete(this.#entries.keys().next().value as K);
     }
   }
 

@@ -24,10 +24,10 @@ export class PemError extends Error {
 export function decodePem(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
   for (const match of text.matchAll(BLOCK)) {
-    const [, label = '', body = '', endLabel] = match;
+    const [, label, body, endLabel] = match as unknown as [string, string, string, string];
     if (label !== endLabel) throw new PemError(`PEM block "${label}" ends with "${endLabel}"`);
     const der = decodeBase64Strict(body.replace(WHITESPACE, ''));
-    if (der?.length === undefined || der.length === 0) {
+    if (der === undefined || der.length === 0) {
       throw new PemError(`PEM block "${label}" is not valid base64`);
     }
     blocks.push({ label, der });
@@ -35,11 +35,20 @@ export function decodePem(text: string): PemBlock[] {
   return blocks;
 }
 
-/** Decodes the CERTIFICATE blocks of `text`; other block types are ignored. */
+const CERTIFICATE_BEGIN = '-----BEGIN CERTIFICATE-----';
+
+/**
+ * Decodes the CERTIFICATE blocks of `text`; other block types are ignored. A CERTIFICATE block
+ * without its END line (a truncated header, say) is an error, never silently dropped.
+ */
 export function decodeCertificatePem(text: string): Buffer[] {
-  return decodePem(text)
+  const certificates = decodePem(text)
     .filter((block) => block.label === 'CERTIFICATE')
     .map((block) => block.der);
+  if (text.split(CERTIFICATE_BEGIN).length - 1 !== certificates.length) {
+    throw new PemError('PEM block "CERTIFICATE" is incomplete');
+  }
+  return certificates;
 }
 
 /** Encodes DER as a PEM block with 64-character lines and a trailing newline. */

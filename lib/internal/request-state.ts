@@ -3,7 +3,7 @@
  * tell "no certificate was presented" from "`clientCertificate()` was never mounted" (a
  * configuration error that must not be mistaken for an anonymous client).
  */
-const processed = new WeakSet<object>();
+const processed = new WeakSet();
 
 /** Marks `req` as processed by `clientCertificate()` (whether or not a certificate was found). */
 export function markCertificateProcessed(req: object): void {
