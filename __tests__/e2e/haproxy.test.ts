@@ -1,0 +1,176 @@
+import type { RequestHandler } from 'express';
+import { EXPRESS_VERSIONS } from '../helpers/express-versions';
+import { startEchoApp, type RunningApp } from './harness/app';
+import { requireProxyBinary } from './harness/binaries';
+import { captured } from './harness/captures';
+import { FORGED, IDENTITIES } from './harness/clients';
+import { fetchEcho } from './harness/curl';
+import { freePort } from './harness/ports';
+import { withProxyLogs, type ProxyProcess } from './harness/proxy-process';
+import {
+  haproxyCertBundle,
+  launchHaproxy,
+  makeProxyDir,
+  PKI_PATHS,
+  removeProxyDir,
+} from './harness/proxies';
+import { readSample, renderSample } from './harness/template';
+
+const HAPROXY = requireProxyBinary('HAProxy', ['haproxy']);
+const SAMPLE = 'samples/haproxy/haproxy.cfg';
+const CERT = captured('haproxy', SAMPLE, 'x-client-cert');
+/**
+ * `ssl_c_verify` with ca-file root-ca.pem: X509_V_OK; X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE
+ * (client-b sends no intermediate); X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT.
+ */
+const SSL_C_VERIFY = { 'client-a': '0', 'client-b': '21', 'self-signed': '18' } as const;
+const RFC9440 = captured('haproxy', 'samples/haproxy/rfc9440.cfg', 'client-cert');
+const WATCHED = ['x-client-cert', 'x-client-cert-verify', 'client-cert', 'client-cert-chain'];
+
+describe('samples/haproxy', () => {
+  const main = readSample('haproxy', 'haproxy.cfg');
+  const rfc9440 = readSample('haproxy', 'rfc9440.cfg');
+
+  it('deletes every client copy before the conditional set (der-base64)', () => {
+    const del = main.indexOf('http-request del-header X-Client-Cert\n');
+    const set = main.indexOf('http-request set-header X-Client-Cert %[ssl_c_der,base64] if');
+    expect(del).toBeGreaterThan(0);
+    expect(set).toBeGreaterThan(del);
+  });
+
+  it('deletes Client-Cert and Client-Cert-Chain before setting an RFC 9440 byte sequence', () => {
+    const del = rfc9440.indexOf('http-request del-header Client-Cert\n');
+    const delChain = rfc9440.indexOf('http-request del-header Client-Cert-Chain\n');
+    const set = rfc9440.indexOf('http-request set-header Client-Cert :%[ssl_c_der,base64]: if');
+    expect(del).toBeGreaterThan(0);
+    expect(delChain).toBeGreaterThan(0);
+    expect(set).toBeGreaterThan(Math.max(del, delChain));
+  });
+});
+
+if (HAPROXY !== undefined) {
+  const binary = HAPROXY;
+  describe.each(EXPRESS_VERSIONS)('HAProxy in front of %s', (_label, createApp) => {
+    let dir: string | undefined;
+    let derApp: RunningApp | undefined;
+    let rfcApp: RunningApp | undefined;
+    let proxy: ProxyProcess | undefined;
+    let derUrl = '';
+    let rfcUrl = '';
+    const live = (name: string, body: () => Promise<void>): void => {
+      it(
+        name,
+        withProxyLogs(() => [proxy], body),
+      );
+    };
+    const derMiddleware: RequestHandler[] = [];
+    const rfcMiddleware: RequestHandler[] = [];
+
+    beforeAll(async () => {
+      dir = makeProxyDir('haproxy');
+      derApp = await startEchoApp(createApp, derMiddleware, WATCHED);
+      rfcApp = await startEchoApp(createApp, rfcMiddleware, WATCHED);
+      const [derPort, rfcPort] = [await freePort(), await freePort()];
+      const tls = { SERVER_CERT_BUNDLE: haproxyCertBundle(dir), CLIENT_CA: PKI_PATHS.clientCa };
+      proxy = await launchHaproxy(
+        binary,
+        dir,
+        [
+          renderSample('haproxy', 'haproxy.cfg', {
+            ...tls,
+            LISTEN: `127.0.0.1:${derPort}`,
+            APP_UPSTREAM: derApp.upstream,
+          }),
+          renderSample('haproxy', 'rfc9440.cfg', {
+            ...tls,
+            LISTEN: `127.0.0.1:${rfcPort}`,
+            APP_UPSTREAM: rfcApp.upstream,
+          }),
+        ],
+        [derPort, rfcPort].map((port) => ({ host: '127.0.0.1', port })),
+      );
+      derUrl = `https://localhost:${derPort}/`;
+      rfcUrl = `https://localhost:${rfcPort}/`;
+    }, 60_000);
+
+    afterAll(async () => {
+      await proxy?.stop();
+      await derApp?.close();
+      await rfcApp?.close();
+      removeProxyDir(dir);
+    }, 30_000);
+
+    describe('X-Client-Cert: %[ssl_c_der,base64] (der-base64)', () => {
+      for (const identity of IDENTITIES) {
+        live(`forwards ${identity}'s certificate and ssl_c_verify`, async () => {
+          const echo = await fetchEcho({ url: derUrl, identity });
+          expect(echo.peer).toBe('127.0.0.1');
+          expect(echo.headers).toEqual({
+            'x-client-cert': [CERT[identity]],
+            'x-client-cert-verify': [SSL_C_VERIFY[identity]],
+          });
+        });
+      }
+
+      live('sends neither header without a client certificate', async () => {
+        const echo = await fetchEcho({ url: derUrl });
+        expect(echo.headers).toEqual({});
+      });
+
+      live('replaces forged copies with the presented certificate', async () => {
+        const echo = await fetchEcho({
+          url: derUrl,
+          identity: 'client-a',
+          headers: [
+            `X-Client-Cert: ${FORGED.derBase64}`,
+            `x-client-cert: ${FORGED.derBase64}`,
+            'X-Client-Cert-Verify: 0',
+          ],
+        });
+        expect(echo.headers).toEqual({
+          'x-client-cert': [CERT['client-a']],
+          'x-client-cert-verify': ['0'],
+        });
+      });
+
+      live('deletes forged copies when no certificate was presented', async () => {
+        const echo = await fetchEcho({
+          url: derUrl,
+          headers: [`X-Client-Cert: ${FORGED.derBase64}`, 'X-Client-Cert-Verify: 0'],
+        });
+        expect(echo.headers).toEqual({});
+      });
+    });
+
+    describe('Client-Cert: :%[ssl_c_der,base64]: (RFC 9440)', () => {
+      for (const identity of IDENTITIES) {
+        live(`forwards ${identity}'s certificate as a byte sequence`, async () => {
+          const echo = await fetchEcho({ url: rfcUrl, identity });
+          expect(echo.headers).toEqual({ 'client-cert': [RFC9440[identity]] });
+        });
+      }
+
+      live('sends no field without a client certificate', async () => {
+        const echo = await fetchEcho({ url: rfcUrl });
+        expect(echo.headers).toEqual({});
+      });
+
+      live('replaces a forged Client-Cert and removes a forged Client-Cert-Chain', async () => {
+        const echo = await fetchEcho({
+          url: rfcUrl,
+          identity: 'client-a',
+          headers: [`Client-Cert: ${FORGED.rfc9440}`, `Client-Cert-Chain: ${FORGED.rfc9440}`],
+        });
+        expect(echo.headers).toEqual({ 'client-cert': [RFC9440['client-a']] });
+      });
+
+      live('removes both forged fields when no certificate was presented', async () => {
+        const echo = await fetchEcho({
+          url: rfcUrl,
+          headers: [`Client-Cert: ${FORGED.rfc9440}`, `Client-Cert-Chain: ${FORGED.rfc9440}`],
+        });
+        expect(echo.headers).toEqual({});
+      });
+    });
+  });
+}
