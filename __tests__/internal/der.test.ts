@@ -9,17 +9,9 @@ import {
   type Tlv,
 } from '../../lib/internal/der';
 import { der } from '../helpers/fixtures';
+import { tlv } from '../helpers/tlv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** DER-encodes one element (test helper: short and long length forms). */
-function tlv(tag: number, ...contents: (Buffer | readonly number[])[]): Buffer {
-  const content = Buffer.concat(contents.map((c) => Buffer.from(c)));
-  const n = content.length;
-  const length =
-    n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [];
-  return Buffer.concat([Buffer.from([tag, ...length]), content]);
-}
 
 const SEQ = 0x30;
 const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
