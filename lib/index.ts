@@ -47,6 +47,20 @@ export {
 } from './errors';
 export { mtlsErrorHandler } from './error-handler';
 export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannelName } from './diagnostics';
+export { clientCertificate } from './forwarding/client-certificate';
+export type {
+  ClientCertificateOptions,
+  CertificateFormat,
+  CustomFormat,
+  ProxyVerificationOptions,
+  ProxyVerificationValue,
+} from './forwarding/client-certificate-options';
+export {
+  encodeForwardedCertificate,
+  type EncodeForwardedCertificateOptions,
+} from './forwarding/encode-forwarded-certificate';
+export type { BuiltInFormat } from './forwarding/formats';
+export type { TrustProxyFunction, TrustProxyOption } from './forwarding/trust-proxy';
 export { requireCertificateBoundToken } from './binding/require-certificate-bound-token';
 export type {
   CertificateBoundTokenOptions,

@@ -1,0 +1,32 @@
+/**
+ * The error the pure forwarding decoders throw. It knows no HTTP: the Express adapter turns it
+ * into `HeaderMalformedError` (400) or `ChainTooLongError` (400).
+ */
+
+/** Machine-readable causes of a decoding failure (the `reason` of the resulting error). */
+export type DecodeFailureReason =
+  | 'percent_encoding'
+  | 'pem'
+  | 'base64'
+  | 'structured_field'
+  | 'xfcc_syntax'
+  | 'xfcc_duplicate_key'
+  | 'xfcc_missing_cert'
+  | 'xfcc_hash_mismatch'
+  | 'chain_without_leaf'
+  | 'trailing_bytes'
+  | 'not_a_certificate'
+  | 'custom_format'
+  | 'chain_too_long';
+
+/** Raised by the forwarding decoders; `message` never contains the header value. */
+export class ForwardedCertificateError extends Error {
+  override readonly name = 'ForwardedCertificateError';
+  /** Why decoding failed. */
+  readonly reason: DecodeFailureReason;
+
+  constructor(reason: DecodeFailureReason, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.reason = reason;
+  }
+}

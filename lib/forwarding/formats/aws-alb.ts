@@ -1,0 +1,31 @@
+import { encodePem } from '../../internal/pem';
+import { decodePemSequence } from '../pem-sequence';
+import { percentDecode } from '../percent-decode';
+import { certificateDers, type FormatCodec } from './codec';
+
+const KEPT_LITERAL = /%(?:2B|2F|3D)/g;
+
+function decodeAlbPem(value: string, limits: { maxCertificates: number }): Buffer[] {
+  return decodePemSequence(percentDecode(value), limits.maxCertificates);
+}
+
+/**
+ * AWS Application Load Balancer mutual TLS: URL-encoded PEM in which `+`, `=` and `/` stay
+ * literal. In passthrough mode `X-Amzn-Mtls-Clientcert` holds the whole presented chain as
+ * several PEM blocks, leaf first; in verify mode `X-Amzn-Mtls-Clientcert-Leaf` holds the leaf
+ * (set `header` for it). Decoded by percent-decoding only: a `+` stays a `+`.
+ *
+ * @see {@link https://docs.aws.amazon.com/elasticloadbalancing/latest/application/mutual-authentication.html | AWS: ALB mutual authentication}
+ */
+export const awsAlbFormat: FormatCodec = {
+  header: 'x-amzn-mtls-clientcert',
+  decode: decodeAlbPem,
+  decodeChain: decodeAlbPem,
+  encode: (certificate) => ({
+    value: encodeURIComponent(
+      certificateDers(certificate)
+        .map((der) => encodePem(der))
+        .join(''),
+    ).replace(KEPT_LITERAL, (escape) => decodeURIComponent(escape)),
+  }),
+};

@@ -1,0 +1,30 @@
+import { encodePem } from '../../internal/pem';
+import { decodePemSequence } from '../pem-sequence';
+import { certificateDers, type FormatCodec } from './codec';
+
+function decodeRawPem(value: string, limits: { maxCertificates: number }): Buffer[] {
+  return decodePemSequence(value, limits.maxCertificates);
+}
+
+/**
+ * PEM as text: Apache's `RequestHeader set X-SSL-Cert "%{SSL_CLIENT_CERT}s"` turns every line
+ * break into a space, and sends the literal `(null)` when there is no certificate. One or more
+ * blocks, leaf first. (nginx's deprecated `$ssl_client_cert` folds lines with tabs, which
+ * Node's HTTP parser refuses with a 400 before any middleware runs: use
+ * `$ssl_client_escaped_cert` and the `nginx` format.)
+ *
+ * @see {@link https://httpd.apache.org/docs/current/mod/mod_headers.html#requestheader | Apache: RequestHeader}
+ */
+export const pemFormat: FormatCodec = {
+  header: 'x-ssl-cert',
+  absentValues: ['(null)'],
+  decode: decodeRawPem,
+  decodeChain: decodeRawPem,
+  encode: (certificate) => ({
+    value: certificateDers(certificate)
+      .map((der) => encodePem(der))
+      .join('')
+      .replace(/\n/g, ' ')
+      .trimEnd(),
+  }),
+};
