@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Directory of the committed chain fixtures (see __tests__/fixtures/chains/README.md). */
+export const CHAINS_DIR = join(__dirname, '..', '..', 'fixtures', 'chains');
+
+/** The PEM text of a chain fixture, by file name without `.pem` (may hold several blocks). */
+export function chainPem(name: string): string {
+  return readFileSync(join(CHAINS_DIR, `${name}.pem`), 'utf8');
+}
+
+/** x5t#S256 of each fixture, as computed by openssl in make.sh (thumbprints.txt). */
+export const CHAIN_X5T: ReadonlyMap<string, string> = new Map(
+  readFileSync(join(CHAINS_DIR, 'thumbprints.txt'), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const [file = '', x5t = ''] = line.split(' ');
+      return [file.replace(/\.pem$/, ''), x5t] as const;
+    }),
+);

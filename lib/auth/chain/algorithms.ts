@@ -1,0 +1,188 @@
+/**
+ * Signature-algorithm and key-strength policy, and signature verification with node:crypto
+ * (OpenSSL). Pure code: it reads DER and returns verdicts.
+ *
+ * Policy: RSA PKCS#1 v1.5 and RSA-PSS with SHA-2, ECDSA with SHA-2, Ed25519 and Ed448 are
+ * accepted; MD2/MD4/MD5/SHA-1 and DSA signatures are `weak_algorithm`. RSA keys below the
+ * configured minimum (2048 bits by default), EC keys on curves other than P-256/P-384/P-521,
+ * and DSA keys are `weak_key`.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-4.1.1.2 | RFC 5280 §4.1.1.2}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8603 | RFC 8603} (key sizes of the CNSA suite, for context)
+ * @packageDocumentation
+ */
+import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { DerError, readChildren, readTlv, type Tlv } from '../../internal/der';
+import { decodeOid } from '../../internal/oid';
+
+/** A signature algorithm as policy sees it. */
+export type SignatureAlgorithm =
+  | {
+      readonly status: 'ok';
+      readonly name: string;
+      readonly hash: string | null;
+      readonly pss: boolean;
+    }
+  | { readonly status: 'weak'; readonly name: string };
+
+const RSA_PKCS1: Readonly<Record<string, string>> = {
+  '1.2.840.113549.1.1.14': 'sha224',
+  '1.2.840.113549.1.1.11': 'sha256',
+  '1.2.840.113549.1.1.12': 'sha384',
+  '1.2.840.113549.1.1.13': 'sha512',
+};
+const ECDSA: Readonly<Record<string, string>> = {
+  '1.2.840.10045.4.3.1': 'sha224',
+  '1.2.840.10045.4.3.2': 'sha256',
+  '1.2.840.10045.4.3.3': 'sha384',
+  '1.2.840.10045.4.3.4': 'sha512',
+};
+const HASHES: Readonly<Record<string, string>> = {
+  '2.16.840.1.101.3.4.2.4': 'sha224',
+  '2.16.840.1.101.3.4.2.1': 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+};
+const WEAK: Readonly<Record<string, string>> = {
+  '1.2.840.113549.1.1.2': 'md2WithRSAEncryption',
+  '1.2.840.113549.1.1.3': 'md4WithRSAEncryption',
+  '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
+  '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption',
+  '1.3.14.3.2.29': 'sha1WithRSA (OIW)',
+  '1.2.840.10045.4.1': 'ecdsa-with-SHA1',
+  '1.2.840.10040.4.3': 'dsa-with-SHA1',
+  '2.16.840.1.101.3.4.3.1': 'dsa-with-SHA224',
+  '2.16.840.1.101.3.4.3.2': 'dsa-with-SHA256',
+};
+const RSA_PSS = '1.2.840.113549.1.1.10';
+
+function oidAt(der: Uint8Array, tlv: Tlv | undefined): string {
+  if (tlv?.tag !== 0x06) throw new DerError('expected an OID');
+  return decodeOid(der.subarray(tlv.valueStart, tlv.end));
+}
+
+/** The hash of RSASSA-PSS parameters (SHA-1 when absent, as RFC 4055 §3.1 defaults). */
+function pssHash(der: Uint8Array, params: Tlv | undefined): string | undefined {
+  if (params?.tag !== 0x30) return undefined;
+  const first = readChildren(der, params)[0];
+  if (first?.tag !== 0xa0) return undefined;
+  const [algorithm] = readChildren(der, first);
+  if (algorithm?.tag !== 0x30) return undefined;
+  return HASHES[oidAt(der, readChildren(der, algorithm)[0])];
+}
+
+/**
+ * Classifies the AlgorithmIdentifier at `tlv` in `der`.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc4055#section-3.1 | RFC 4055 §3.1} (RSASSA-PSS)
+ */
+export function signatureAlgorithm(der: Uint8Array, tlv: Tlv): SignatureAlgorithm {
+  const [oidTlv, params] = readChildren(der, tlv);
+  const oid = oidAt(der, oidTlv);
+  const rsa = RSA_PKCS1[oid];
+  if (rsa) return { status: 'ok', name: `${rsa}WithRSAEncryption`, hash: rsa, pss: false };
+  const ecdsa = ECDSA[oid];
+  if (ecdsa)
+    return { status: 'ok', name: `ecdsa-with-${ecdsa.toUpperCase()}`, hash: ecdsa, pss: false };
+  if (oid === '1.3.101.112') return { status: 'ok', name: 'Ed25519', hash: null, pss: false };
+  if (oid === '1.3.101.113') return { status: 'ok', name: 'Ed448', hash: null, pss: false };
+  if (oid === RSA_PSS) {
+    const hash = pssHash(der, params);
+    return hash
+      ? { status: 'ok', name: `RSASSA-PSS with ${hash}`, hash, pss: true }
+      : { status: 'weak', name: 'RSASSA-PSS with SHA-1 or unknown parameters' };
+  }
+  return { status: 'weak', name: WEAK[oid] ?? `unsupported algorithm ${oid}` };
+}
+
+/** A public key as policy sees it. */
+export interface KeyStrength {
+  readonly ok: boolean;
+  /** For example `RSA 2048`, `EC P-256`, `Ed25519`. */
+  readonly description: string;
+}
+
+const CURVES: Readonly<Record<string, { name: string; allowed: boolean }>> = {
+  '1.2.840.10045.3.1.7': { name: 'P-256', allowed: true },
+  '1.3.132.0.34': { name: 'P-384', allowed: true },
+  '1.3.132.0.35': { name: 'P-521', allowed: true },
+  '1.2.840.10045.3.1.1': { name: 'P-192', allowed: false },
+  '1.3.132.0.33': { name: 'P-224', allowed: false },
+  '1.3.132.0.10': { name: 'secp256k1', allowed: false },
+};
+
+function rsaModulusBits(spki: Uint8Array, bitString: Tlv): number {
+  if (bitString.tag !== 0x03 || spki[bitString.valueStart] !== 0) {
+    throw new DerError('malformed subjectPublicKey');
+  }
+  const key = readTlv(spki, bitString.valueStart + 1, bitString.end);
+  const [modulus] = key.tag === 0x30 ? readChildren(spki, key) : [];
+  if (modulus?.tag !== 0x02) throw new DerError('malformed RSA public key');
+  let start = modulus.valueStart;
+  while (start < modulus.end && spki[start] === 0) start++;
+  if (start === modulus.end) return 0;
+  return (modulus.end - start) * 8 - Math.clz32(spki[start] as number) + 24;
+}
+
+/**
+ * Judges the SubjectPublicKeyInfo `spki` (DER) without creating a KeyObject (which costs more
+ * than the whole rest of a leaf's checks).
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc5480#section-2.1.1.1 | RFC 5480 §2.1.1.1}
+ */
+export function keyStrength(spki: Uint8Array, minRsaBits: number): KeyStrength {
+  const outer = readTlv(spki, 0, spki.length);
+  const [algorithm, bitString] = readChildren(spki, outer);
+  if (algorithm?.tag !== 0x30 || !bitString) throw new DerError('malformed SubjectPublicKeyInfo');
+  const [oidTlv, params] = readChildren(spki, algorithm);
+  const oid = oidAt(spki, oidTlv);
+  if (oid === '1.2.840.113549.1.1.1' || oid === RSA_PSS) {
+    const bits = rsaModulusBits(spki, bitString);
+    return { ok: bits >= minRsaBits, description: `RSA ${bits}` };
+  }
+  if (oid === '1.2.840.10045.2.1') {
+    const curveOid = params?.tag === 0x06 ? oidAt(spki, params) : 'explicit parameters';
+    const curve = CURVES[curveOid];
+    return { ok: curve?.allowed === true, description: `EC ${curve?.name ?? curveOid}` };
+  }
+  if (oid === '1.3.101.112') return { ok: true, description: 'Ed25519' };
+  if (oid === '1.3.101.113') return { ok: true, description: 'Ed448' };
+  if (oid === '1.2.840.10040.4.1') return { ok: false, description: 'DSA' };
+  return { ok: false, description: `unsupported key type ${oid}` };
+}
+
+/** What {@link verifySignature} needs of a signed structure (certificate, CRL, OCSP response). */
+export interface SignedData {
+  /** The DER of the signed part (TBSCertificate, TBSCertList, ResponseData). */
+  readonly tbs: Uint8Array;
+  /** The BIT STRING content of the signature (leading unused-bits octet included). */
+  readonly signatureBits: Uint8Array;
+  readonly algorithm: SignatureAlgorithm;
+}
+
+/**
+ * Verifies a signature with the signer's key through OpenSSL (node:crypto). RSA-PSS uses the
+ * parameters' hash for MGF1 too and recovers the salt length. Returns `false` for a wrong key, a
+ * wrong signature, or a key of the wrong type; never throws.
+ */
+export function verifySignature(signed: SignedData, key: KeyObject): boolean {
+  const { algorithm } = signed;
+  if (algorithm.status !== 'ok' || signed.signatureBits[0] !== 0) return false;
+  const signature = signed.signatureBits.subarray(1);
+  try {
+    return algorithm.pss
+      ? cryptoVerify(
+          algorithm.hash,
+          signed.tbs,
+          {
+            key,
+            padding: constants.RSA_PKCS1_PSS_PADDING,
+            saltLength: constants.RSA_PSS_SALTLEN_AUTO,
+          },
+          signature,
+        )
+      : cryptoVerify(algorithm.hash, signed.tbs, key, signature);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Everything path validation reads from one certificate, decoded once: names (canonical form
+ * for matching), validity, key identifiers, constraints, usages, unhandled critical
+ * extensions, signature algorithm and key strength.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6.1.3 | RFC 5280 §6.1.3}
+ * @packageDocumentation
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { CertificateParseError, type ClientCertificate } from '../../certificate';
+import type { RelativeDistinguishedName } from '../../distinguished-name';
+import { certificateLayout } from '../../internal/der';
+import { keyStrength, signatureAlgorithm, type KeyStrength, type SignedData } from './algorithms';
+import {
+  decodeAuthorityKeyIdentifier,
+  decodeBasicConstraints,
+  decodeExtKeyUsage,
+  decodeKeyUsage,
+  decodeSubjectKeyIdentifier,
+  EXTENSION,
+  type BasicConstraints,
+} from './extensions';
+
+/** Extensions path validation processes (or may safely ignore) when critical. */
+const HANDLED = new Set<string>([
+  EXTENSION.subjectKeyIdentifier,
+  EXTENSION.keyUsage,
+  EXTENSION.subjectAltName,
+  EXTENSION.issuerAltName,
+  EXTENSION.basicConstraints,
+  EXTENSION.crlDistributionPoints,
+  EXTENSION.certificatePolicies,
+  EXTENSION.authorityKeyIdentifier,
+  EXTENSION.extKeyUsage,
+  EXTENSION.authorityInfoAccess,
+]);
+
+/** Decoded facts of one certificate. */
+export interface CertificateInfo extends SignedData {
+  readonly certificate: ClientCertificate;
+  readonly thumbprint: string;
+  /** Canonical subject and issuer names (case- and space-insensitive, as OpenSSL compares). */
+  readonly subjectName: string;
+  readonly issuerName: string;
+  /** Subject and issuer names are equal (RFC 5280 §3.3 "self-issued"). */
+  readonly selfIssued: boolean;
+  readonly notBefore: number;
+  readonly notAfter: number;
+  readonly subjectKeyId: Buffer | undefined;
+  readonly authorityKeyId: Buffer | undefined;
+  readonly basicConstraints: BasicConstraints | undefined;
+  /** Key usage mask, when the extension is present. */
+  readonly keyUsage: number | undefined;
+  /** Extended key usage OIDs, when the extension is present. */
+  readonly extKeyUsage: readonly string[] | undefined;
+  /** Critical extensions this validator does not process (their OIDs). */
+  readonly unhandledCritical: readonly string[];
+  /** The inner (TBSCertificate) and outer signature algorithm identifiers are byte-identical. */
+  readonly algorithmsMatch: boolean;
+  readonly key: KeyStrength;
+  /** The public key as a KeyObject (created on first use: it costs ~0.1 ms). */
+  publicKey(): KeyObject;
+}
+
+/** A canonical form of a name for matching (OpenSSL compares names the same way). */
+export function canonicalName(rdns: readonly RelativeDistinguishedName[]): string {
+  return rdns
+    .map((rdn) =>
+      rdn
+        .map(
+          (attribute) =>
+            `${attribute.oid}=${
+              attribute.value === undefined
+                ? `#${attribute.der.toString('hex')}`
+                : attribute.value.trim().replace(/\s+/g, ' ').toLowerCase()
+            }`,
+        )
+        .sort()
+        .join('+'),
+    )
+    .join(',');
+}
+
+/**
+ * Decodes `certificate` for path validation.
+ *
+ * @throws {CertificateParseError} when a field or extension path validation needs is malformed.
+ */
+export function certificateInfo(
+  certificate: ClientCertificate,
+  minRsaBits: number,
+): CertificateInfo {
+  try {
+    const der = certificate.der;
+    const layout = certificateLayout(der);
+    const extensions = certificate.extensions;
+    const subjectName = canonicalName(certificate.subjectRdns);
+    const issuerName = canonicalName(certificate.issuerRdns);
+    const value = (oid: string): Buffer | undefined => extensions.get(oid)?.value;
+    const ski = value(EXTENSION.subjectKeyIdentifier);
+    const aki = value(EXTENSION.authorityKeyIdentifier);
+    const bc = value(EXTENSION.basicConstraints);
+    const ku = value(EXTENSION.keyUsage);
+    const eku = value(EXTENSION.extKeyUsage);
+    const unhandledCritical: string[] = [];
+    for (const [oid, extension] of extensions) {
+      if (extension.critical && !HANDLED.has(oid)) unhandledCritical.push(oid);
+    }
+    if (
+      extensions.has(EXTENSION.nameConstraints) &&
+      !unhandledCritical.includes(EXTENSION.nameConstraints)
+    ) {
+      unhandledCritical.push(EXTENSION.nameConstraints);
+    }
+    let key: KeyObject | undefined;
+    return {
+      certificate,
+      thumbprint: certificate.thumbprint,
+      subjectName,
+      issuerName,
+      selfIssued: subjectName === issuerName,
+      notBefore: certificate.notBefore.getTime(),
+      notAfter: certificate.notAfter.getTime(),
+      subjectKeyId: ski && decodeSubjectKeyIdentifier(ski),
+      authorityKeyId: aki && decodeAuthorityKeyIdentifier(aki),
+      basicConstraints: bc && decodeBasicConstraints(bc),
+      keyUsage: ku && decodeKeyUsage(ku),
+      extKeyUsage: eku && decodeExtKeyUsage(eku),
+      unhandledCritical,
+      algorithmsMatch: der
+        .subarray(layout.innerSignatureAlgorithm.start, layout.innerSignatureAlgorithm.end)
+        .equals(der.subarray(layout.signatureAlgorithm.start, layout.signatureAlgorithm.end)),
+      algorithm: signatureAlgorithm(der, layout.signatureAlgorithm),
+      key: keyStrength(certificate.subjectPublicKeyInfo, minRsaBits),
+      tbs: der.subarray(layout.tbs.start, layout.tbs.end),
+      signatureBits: der.subarray(layout.signature.valueStart, layout.signature.end),
+      publicKey: () => {
+        key ??= createPublicKey({
+          key: certificate.subjectPublicKeyInfo,
+          format: 'der',
+          type: 'spki',
+        });
+        return key;
+      },
+    };
+  } catch (error) {
+    if (error instanceof CertificateParseError) throw error;
+    throw new CertificateParseError(
+      `malformed certificate: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Certification path building: from a leaf, find issuers by name and key identifier among the
+ * trust anchors, the configured intermediates and the certificates the peer presented, verify
+ * each link's signature, and yield complete paths (ending at an anchor) one at a time, so the
+ * caller can try another path when one fails its checks (re-keyed and cross-signed CAs).
+ *
+ * Bounded: no certificate twice in a path (loops), at most `maxDepth` intermediates, and a
+ * budget of signature verifications per search.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc4158 | RFC 4158} (path building)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6.1 | RFC 5280 §6.1}
+ * @packageDocumentation
+ */
+import type { CertificateRejectionReason } from '../../errors';
+import type { LruCache } from '../../internal/lru-cache';
+import { verifySignature } from './algorithms';
+import type { CertificateInfo } from './certificate-info';
+import type { CertificateCheckItem } from './index';
+
+/** Where candidate issuers come from, in order of preference. */
+export interface IssuerPool {
+  /** Trust anchors by canonical subject name. */
+  readonly anchors: ReadonlyMap<string, readonly CertificateInfo[]>;
+  /** Configured intermediates by canonical subject name. */
+  readonly configured: ReadonlyMap<string, readonly CertificateInfo[]>;
+  /** Presented certificates by canonical subject name (this request only). */
+  readonly presented: ReadonlyMap<string, readonly CertificateInfo[]>;
+  /** Thumbprints of the trust anchors. */
+  readonly anchorThumbprints: ReadonlySet<string>;
+}
+
+/** A complete path, with the signature check recorded for each certificate but the anchor. */
+export interface BuiltPath {
+  readonly path: readonly CertificateInfo[];
+  readonly signatures: readonly CertificateCheckItem[];
+}
+
+/** Why the search found no (further) path: the most informative dead end. */
+export interface DeadEnd {
+  readonly reason: CertificateRejectionReason;
+  readonly detail: string;
+  readonly info: CertificateInfo;
+  /** The partial path that ended here (leaf first). */
+  readonly path: readonly CertificateInfo[];
+  readonly signatures: readonly CertificateCheckItem[];
+}
+
+/** Search limits and shared caches. */
+export interface SearchContext {
+  readonly pool: IssuerPool;
+  readonly maxDepth: number;
+  /** Verified links, `child>issuer` thumbprints → signature valid. */
+  readonly links: LruCache<string, boolean>;
+  /** Signature verifications allowed in one search. */
+  budget: number;
+  deadEnd: DeadEnd | undefined;
+}
+
+const PRIORITY: Partial<Record<CertificateRejectionReason, number>> = {
+  bad_signature: 3,
+  weak_algorithm: 3,
+  path_length_exceeded: 2,
+  unknown_issuer: 1,
+};
+
+function record(context: SearchContext, deadEnd: DeadEnd): void {
+  const current = context.deadEnd;
+  if (
+    !current ||
+    (PRIORITY[deadEnd.reason] ?? 0) > (PRIORITY[current.reason] ?? 0) ||
+    (deadEnd.reason === current.reason && deadEnd.path.length > current.path.length)
+  ) {
+    context.deadEnd = deadEnd;
+  }
+}
+
+function candidates(info: CertificateInfo, context: SearchContext): CertificateInfo[] {
+  const { pool } = context;
+  const seen = new Set<string>();
+  const matched: CertificateInfo[] = [];
+  const unidentified: CertificateInfo[] = [];
+  for (const group of [pool.anchors, pool.configured, pool.presented]) {
+    for (const candidate of group.get(info.issuerName) ?? []) {
+      if (seen.has(candidate.thumbprint) || candidate.thumbprint === info.thumbprint) continue;
+      seen.add(candidate.thumbprint);
+      const aki = info.authorityKeyId;
+      const ski = candidate.subjectKeyId;
+      if (aki && ski) {
+        if (aki.equals(ski)) matched.push(candidate);
+      } else {
+        unidentified.push(candidate);
+      }
+    }
+  }
+  return [...matched, ...unidentified];
+}
+
+function link(
+  child: CertificateInfo,
+  issuer: CertificateInfo,
+  context: SearchContext,
+): CertificateCheckItem {
+  const name = 'signature';
+  const by = `issuer ${issuer.certificate.subject}`;
+  if (child.algorithm.status !== 'ok') {
+    return {
+      name,
+      ok: false,
+      detail: `${child.algorithm.name} not verified (${by})`,
+      reason: 'weak_algorithm',
+    };
+  }
+  if (!child.algorithmsMatch) {
+    return {
+      name,
+      ok: false,
+      detail: 'inner and outer signature algorithms differ',
+      reason: 'bad_signature',
+    };
+  }
+  const key = `${child.thumbprint}>${issuer.thumbprint}`;
+  let valid = context.links.get(key);
+  if (valid === undefined) {
+    if (context.budget <= 0) {
+      return {
+        name,
+        ok: false,
+        detail: 'signature verification budget exhausted',
+        reason: 'unknown_issuer',
+      };
+    }
+    context.budget--;
+    try {
+      valid = verifySignature(child, issuer.publicKey());
+    } catch {
+      valid = false;
+    }
+    context.links.set(key, valid);
+  }
+  return valid
+    ? { name, ok: true, detail: `verified with the key of ${by}` }
+    : { name, ok: false, detail: `does not verify with the key of ${by}`, reason: 'bad_signature' };
+}
+
+/**
+ * Yields every complete path from `leaf` to a trust anchor, most likely first (anchors before
+ * untrusted certificates, key-identifier matches before name-only matches). When none is left,
+ * `context.deadEnd` says why the search stopped.
+ */
+export function* buildPaths(leaf: CertificateInfo, context: SearchContext): Generator<BuiltPath> {
+  const path: CertificateInfo[] = [leaf];
+  const signatures: CertificateCheckItem[] = [];
+  const onPath = new Set<string>([leaf.thumbprint]);
+
+  function* extend(): Generator<BuiltPath> {
+    const last = path[path.length - 1] as CertificateInfo;
+    let found = false;
+    for (const candidate of candidates(last, context)) {
+      if (onPath.has(candidate.thumbprint)) continue;
+      found = true;
+      const check = link(last, candidate, context);
+      const isAnchor = context.pool.anchorThumbprints.has(candidate.thumbprint);
+      if (!check.ok && check.reason !== 'weak_algorithm') {
+        record(context, {
+          reason: check.reason as CertificateRejectionReason,
+          detail: check.detail as string,
+          info: last,
+          path: [...path],
+          signatures: [...signatures, check],
+        });
+        continue;
+      }
+      if (!isAnchor && path.length > context.maxDepth) {
+        record(context, {
+          reason: 'path_length_exceeded',
+          detail: `more than ${context.maxDepth} intermediate certificates (maxPathDepth)`,
+          info: candidate,
+          path: [...path],
+          signatures: [...signatures, check],
+        });
+        continue;
+      }
+      path.push(candidate);
+      signatures.push(check);
+      onPath.add(candidate.thumbprint);
+      if (isAnchor) yield { path: [...path], signatures: [...signatures] };
+      else yield* extend();
+      onPath.delete(candidate.thumbprint);
+      signatures.pop();
+      path.pop();
+    }
+    if (!found) {
+      record(context, {
+        reason: 'unknown_issuer',
+        detail: last.selfIssued
+          ? `self-signed certificate ${last.certificate.subject} is not a trust anchor`
+          : `no trust anchor or intermediate named ${last.certificate.issuer}${last.authorityKeyId ? ` with key identifier ${last.authorityKeyId.toString('hex')}` : ''}`,
+        info: last,
+        path: [...path],
+        signatures: [...signatures],
+      });
+    }
+  }
+
+  yield* extend();
+}

@@ -1,0 +1,299 @@
+/**
+ * Revocation checking for one certificate given its issuer: OCSP and/or CRLs in the configured
+ * order, with answers cached until their `nextUpdate` (bounded by `cacheTtl`) and concurrent
+ * downloads of the same document shared.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6.3 | RFC 5280 §6.3}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6960 | RFC 6960}
+ * @packageDocumentation
+ */
+import { LruCache } from '../../internal/lru-cache';
+import { decodePem } from '../../internal/pem';
+import { booleanOption, checkOptions, enumOption, integerOption } from '../../internal/options';
+import type { CertificateInfo } from '../chain/certificate-info';
+import {
+  decodeAuthorityInfoAccess,
+  decodeCrlDistributionPoints,
+  EXTENSION,
+} from '../chain/extensions';
+import { crlIssuedBy, crlStatus, parseCrl, type Crl } from './crl';
+import { defaultRevocationFetcher, guardedFetch, RevocationFetchError } from './fetch';
+import { buildOcspRequest, checkOcspResponse } from './ocsp';
+import type { CrlInput, RevocationFetcher, RevocationOptions } from './types';
+
+/** The answer for one certificate. */
+export interface RevocationVerdict {
+  readonly status: 'good' | 'revoked' | 'unknown';
+  readonly detail: string;
+  /** Until when (epoch ms) the answer may be reused. */
+  readonly expires: number;
+  /** Every attempt failed for a dependency outage (download error or timeout). */
+  readonly transient: boolean;
+}
+
+/** A configured revocation checker. */
+export interface RevocationChecker {
+  readonly scope: 'leaf' | 'chain';
+  readonly onUnknown: 'reject' | 'allow';
+  check(subject: CertificateInfo, issuer: CertificateInfo, now: number): Promise<RevocationVerdict>;
+}
+
+const KNOWN: readonly (keyof RevocationOptions)[] = [
+  'methods',
+  'crls',
+  'fetchCrls',
+  'ocspUrl',
+  'ocspNonce',
+  'scope',
+  'onUnknown',
+  'fetcher',
+  'timeout',
+  'maxResponseBytes',
+  'cacheSize',
+  'cacheTtl',
+];
+
+function parseConfiguredCrl(factory: string, input: CrlInput, index: number): Crl {
+  try {
+    let der: Uint8Array;
+    if (typeof input === 'string') {
+      const block = decodePem(input).find((b) => b.label === 'X509 CRL');
+      if (!block) throw new Error('no PEM "X509 CRL" block found');
+      der = block.der;
+    } else if (input instanceof Uint8Array) {
+      der = input;
+    } else {
+      throw new Error('expected PEM text or DER bytes');
+    }
+    return parseCrl(der);
+  } catch (error) {
+    throw new TypeError(
+      `${factory}: revocation.crls[${index}] is not a CRL: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+function httpUrls(urls: readonly string[]): string[] {
+  return urls.filter((url) => /^https?:\/\//i.test(url));
+}
+
+/**
+ * Validates revocation options once and returns the checker.
+ *
+ * @throws {TypeError} on malformed options.
+ */
+export function createRevocationChecker(
+  options: RevocationOptions,
+  factory: string,
+  toleranceMs = 0,
+  minRsaBits = 2048,
+): RevocationChecker {
+  const f = factory;
+  const o = checkOptions(`${f}: revocation`, options, KNOWN);
+  const methods = o.methods ?? ['ocsp', 'crl'];
+  if (
+    !Array.isArray(methods) ||
+    methods.length === 0 ||
+    methods.some((m) => m !== 'ocsp' && m !== 'crl') ||
+    new Set(methods).size !== methods.length
+  ) {
+    throw new TypeError(
+      `${f}: revocation.methods must be a non-empty list of "ocsp" and/or "crl".`,
+    );
+  }
+  if (o.crls !== undefined && !Array.isArray(o.crls)) {
+    throw new TypeError(`${f}: revocation.crls must be an array of PEM strings or DER buffers.`);
+  }
+  const configuredCrls = (o.crls ?? []).map((input: CrlInput, i) =>
+    parseConfiguredCrl(f, input, i),
+  );
+  const fetchCrls = booleanOption(f, 'revocation.fetchCrls', o.fetchCrls, true);
+  if (
+    o.ocspUrl !== undefined &&
+    (typeof o.ocspUrl !== 'string' || !/^https?:\/\//i.test(o.ocspUrl))
+  ) {
+    throw new TypeError(`${f}: revocation.ocspUrl must be an http: or https: URL.`);
+  }
+  const ocspNonce = booleanOption(f, 'revocation.ocspNonce', o.ocspNonce, false);
+  const scope = enumOption(f, 'revocation.scope', o.scope, ['leaf', 'chain'], 'chain');
+  const onUnknown = enumOption(
+    f,
+    'revocation.onUnknown',
+    o.onUnknown,
+    ['reject', 'allow'],
+    'reject',
+  );
+  if (o.fetcher !== undefined && typeof o.fetcher !== 'function') {
+    throw new TypeError(
+      `${f}: revocation.fetcher must be a function (request) => Promise<Uint8Array>.`,
+    );
+  }
+  const fetcher: RevocationFetcher = o.fetcher ?? defaultRevocationFetcher;
+  const timeout = integerOption(f, 'revocation.timeout', o.timeout, 5000, 1);
+  const maxBytes = integerOption(
+    f,
+    'revocation.maxResponseBytes',
+    o.maxResponseBytes,
+    10 * 1024 * 1024,
+    1,
+  );
+  const cacheSize = integerOption(f, 'revocation.cacheSize', o.cacheSize, 1000);
+  const ttlMs = integerOption(f, 'revocation.cacheTtl', o.cacheTtl, 3600) * 1000;
+
+  const verdicts = new LruCache<string, RevocationVerdict>(cacheSize);
+  const crlsByUrl = new LruCache<string, Crl>(Math.min(cacheSize, 100));
+  const downloads = new Map<string, Promise<Crl>>();
+  const authentic = new WeakMap<Crl, Map<string, boolean>>();
+
+  const issuedBy = (crl: Crl, issuer: CertificateInfo): boolean => {
+    let byIssuer = authentic.get(crl);
+    if (!byIssuer) {
+      byIssuer = new Map();
+      authentic.set(crl, byIssuer);
+    }
+    let ok = byIssuer.get(issuer.thumbprint);
+    if (ok === undefined) {
+      ok = crlIssuedBy(crl, issuer);
+      byIssuer.set(issuer.thumbprint, ok);
+    }
+    return ok;
+  };
+
+  const downloadCrl = (url: string, now: number): Promise<Crl> => {
+    const cached = crlsByUrl.get(url, now);
+    if (cached) return Promise.resolve(cached);
+    let pending = downloads.get(url);
+    if (!pending) {
+      pending = guardedFetch(fetcher, { url, method: 'GET', headers: {}, maxBytes }, timeout)
+        .then((body) => {
+          const crl = parseCrl(body);
+          crlsByUrl.set(url, crl, Math.min(crl.nextUpdate ?? Infinity, Date.now() + ttlMs));
+          return crl;
+        })
+        .finally(() => downloads.delete(url));
+      downloads.set(url, pending);
+    }
+    return pending;
+  };
+
+  type Attempt =
+    | { status: 'good' | 'revoked'; detail: string; expires: number }
+    | { note: string; transient: boolean };
+
+  async function viaOcsp(
+    subject: CertificateInfo,
+    issuer: CertificateInfo,
+    now: number,
+  ): Promise<Attempt> {
+    const aia = subject.certificate.extensions.get(EXTENSION.authorityInfoAccess);
+    const url =
+      o.ocspUrl ?? (aia ? httpUrls(decodeAuthorityInfoAccess(aia.value).ocsp)[0] : undefined);
+    if (url === undefined) return { note: 'OCSP: no responder location', transient: false };
+    const query = buildOcspRequest(subject, issuer, ocspNonce);
+    let body: Uint8Array;
+    try {
+      body = await guardedFetch(
+        fetcher,
+        {
+          url,
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/ocsp-request',
+            Accept: 'application/ocsp-response',
+          },
+          body: query.der,
+          maxBytes,
+        },
+        timeout,
+      );
+    } catch (error) {
+      return { note: `OCSP: ${(error as Error).message}`, transient: true };
+    }
+    const verdict = checkOcspResponse(body, query, subject, issuer, now, toleranceMs, minRsaBits);
+    if (verdict.status === 'unknown') return { note: verdict.detail, transient: false };
+    return {
+      status: verdict.status,
+      detail: verdict.detail,
+      expires: Math.min(verdict.expires ?? Infinity, now + ttlMs),
+    };
+  }
+
+  async function viaCrl(
+    subject: CertificateInfo,
+    issuer: CertificateInfo,
+    now: number,
+  ): Promise<Attempt> {
+    const notes: string[] = [];
+    let outages = 0;
+    const candidates: Crl[] = configuredCrls.filter((crl) => crl.issuerName === subject.issuerName);
+    const dp = subject.certificate.extensions.get(EXTENSION.crlDistributionPoints);
+    const urls = fetchCrls && dp ? httpUrls(decodeCrlDistributionPoints(dp.value)) : [];
+    for (let i = 0; i < candidates.length + urls.length; i++) {
+      let crl = candidates[i];
+      if (!crl) {
+        const url = urls[i - candidates.length] as string;
+        try {
+          crl = await downloadCrl(url, now);
+        } catch (error) {
+          notes.push(`CRL: ${(error as Error).message}`);
+          if (error instanceof RevocationFetchError) outages++;
+          continue;
+        }
+      }
+      if (!issuedBy(crl, issuer)) {
+        notes.push('CRL: not signed by the issuing CA');
+        continue;
+      }
+      const verdict = crlStatus(crl, subject, now, toleranceMs);
+      if (verdict.status === 'unknown') {
+        notes.push(`CRL: ${verdict.detail}`);
+        continue;
+      }
+      return {
+        status: verdict.status,
+        detail: verdict.detail,
+        expires: Math.min(crl.nextUpdate ?? Infinity, now + ttlMs),
+      };
+    }
+    if (candidates.length + urls.length === 0)
+      notes.push('CRL: no CRL for this issuer and no distribution point');
+    return { note: notes.join('; '), transient: outages > 0 && outages === notes.length };
+  }
+
+  async function check(
+    subject: CertificateInfo,
+    issuer: CertificateInfo,
+    now: number,
+  ): Promise<RevocationVerdict> {
+    const key = `${subject.thumbprint}>${issuer.thumbprint}`;
+    const hit = verdicts.get(key, now);
+    if (hit) return hit;
+    const notes: string[] = [];
+    let transient = true;
+    for (const method of methods) {
+      const attempt =
+        method === 'ocsp'
+          ? await viaOcsp(subject, issuer, now)
+          : await viaCrl(subject, issuer, now);
+      if ('status' in attempt) {
+        const verdict: RevocationVerdict = { ...attempt, transient: false };
+        verdicts.set(key, verdict, attempt.expires);
+        return verdict;
+      }
+      notes.push(attempt.note);
+      transient &&= attempt.transient;
+    }
+    const verdict: RevocationVerdict = {
+      status: 'unknown',
+      detail: `revocation status unknown: ${notes.join('; ')}`,
+      expires: now,
+      transient,
+    };
+    return verdict;
+  }
+
+  return { scope, onUnknown, check };
+}

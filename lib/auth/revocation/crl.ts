@@ -1,0 +1,143 @@
+/**
+ * Certificate revocation lists: decoding (with `@peculiar/asn1-x509`), signature verification
+ * against the issuing CA (OpenSSL through node:crypto), freshness and lookup by serial number.
+ * Delta, indirect and partitioned CRLs are not supported: a CRL that needs them is unusable.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-5 | RFC 5280 §5}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6.3 | RFC 5280 §6.3}
+ * @packageDocumentation
+ */
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { CertificateList, CRLReason } from '@peculiar/asn1-x509';
+import { decodeName } from '../../distinguished-name';
+import { DerError, readChildren, readTlv } from '../../internal/der';
+import { signatureAlgorithm, verifySignature, type SignedData } from '../chain/algorithms';
+import { canonicalName, type CertificateInfo } from '../chain/certificate-info';
+import { KEY_USAGE } from '../chain/extensions';
+
+/** CRL extensions understood (or safely ignored) when critical. */
+const HANDLED_CRL = new Set(['2.5.29.20', '2.5.29.35']);
+/** CRL entry extensions understood when critical. */
+const HANDLED_ENTRY = new Set(['2.5.29.21', '2.5.29.24']);
+
+/** A decoded CRL. */
+export interface Crl extends SignedData {
+  /** Canonical issuer name. */
+  readonly issuerName: string;
+  readonly thisUpdate: number;
+  readonly nextUpdate: number | undefined;
+  /** Revoked serial numbers (upper-case hex, as `ClientCertificate.serialNumber`) → reason. */
+  readonly revoked: ReadonlyMap<string, string>;
+  /** Why the CRL cannot be relied on (unsupported critical extension), if so. */
+  readonly unusable: string | undefined;
+}
+
+function serialHex(bytes: ArrayBuffer): string {
+  let view = Buffer.from(bytes);
+  while (view.length > 1 && view[0] === 0) view = view.subarray(1);
+  return view.toString('hex').toUpperCase();
+}
+
+/**
+ * Decodes a DER CRL.
+ *
+ * @throws {DerError} when it is not one.
+ */
+export function parseCrl(der: Uint8Array): Crl {
+  const bytes = Buffer.from(der);
+  const outer = readTlv(bytes, 0, bytes.length);
+  const [tbs, algorithm, signature, extra] = outer.tag === 0x30 ? readChildren(bytes, outer) : [];
+  if (
+    outer.end !== bytes.length ||
+    !tbs ||
+    algorithm?.tag !== 0x30 ||
+    signature?.tag !== 0x03 ||
+    extra
+  ) {
+    throw new DerError('not a CRL');
+  }
+  let list: CertificateList;
+  try {
+    list = AsnConvert.parse(bytes, CertificateList);
+  } catch (error) {
+    throw new DerError(`not a CRL: ${(error as Error).message}`);
+  }
+  const body = list.tbsCertList;
+  let unusable: string | undefined;
+  for (const extension of body.crlExtensions ?? []) {
+    if (extension.critical && !HANDLED_CRL.has(extension.extnID)) {
+      unusable = `unsupported critical CRL extension ${extension.extnID}`;
+    }
+  }
+  const revoked = new Map<string, string>();
+  for (const entry of body.revokedCertificates ?? []) {
+    let reason = 'unspecified';
+    for (const extension of entry.crlEntryExtensions ?? []) {
+      if (extension.critical && !HANDLED_ENTRY.has(extension.extnID)) {
+        unusable = `unsupported critical CRL entry extension ${extension.extnID}`;
+      }
+      if (extension.extnID === '2.5.29.21') {
+        const code = AsnConvert.parse(extension.extnValue, CRLReason).reason;
+        reason = CRL_REASONS[code] ?? `reason ${code}`;
+      }
+    }
+    revoked.set(serialHex(entry.userCertificate), reason);
+  }
+  return {
+    issuerName: canonicalName(decodeName(Buffer.from(AsnConvert.serialize(body.issuer)))),
+    thisUpdate: body.thisUpdate.getTime().getTime(),
+    nextUpdate: body.nextUpdate?.getTime().getTime(),
+    revoked,
+    unusable,
+    tbs: bytes.subarray(tbs.start, tbs.end),
+    signatureBits: bytes.subarray(signature.valueStart, signature.end),
+    algorithm: signatureAlgorithm(bytes, algorithm),
+  };
+}
+
+const CRL_REASONS: Readonly<Record<number, string>> = {
+  0: 'unspecified',
+  1: 'keyCompromise',
+  2: 'cACompromise',
+  3: 'affiliationChanged',
+  4: 'superseded',
+  5: 'cessationOfOperation',
+  6: 'certificateHold',
+  8: 'removeFromCRL',
+  9: 'privilegeWithdrawn',
+  10: 'aACompromise',
+};
+
+/** Whether `crl` was issued and signed by `issuer` (names match, cRLSign allowed, signature valid). */
+export function crlIssuedBy(crl: Crl, issuer: CertificateInfo): boolean {
+  if (crl.issuerName !== issuer.subjectName) return false;
+  if (issuer.keyUsage !== undefined && (issuer.keyUsage & KEY_USAGE.cRLSign) === 0) return false;
+  try {
+    return verifySignature(crl, issuer.publicKey());
+  } catch {
+    return false;
+  }
+}
+
+/** The verdict a usable, authentic CRL gives on `subject` at `now`, or why it gives none. */
+export function crlStatus(
+  crl: Crl,
+  subject: CertificateInfo,
+  now: number,
+  toleranceMs: number,
+): { status: 'good' | 'revoked' | 'unknown'; detail: string } {
+  if (crl.unusable) return { status: 'unknown', detail: crl.unusable };
+  if (crl.thisUpdate > now + toleranceMs)
+    return { status: 'unknown', detail: 'CRL issued in the future' };
+  if (crl.nextUpdate !== undefined && crl.nextUpdate < now - toleranceMs) {
+    return {
+      status: 'unknown',
+      detail: `CRL stale since ${new Date(crl.nextUpdate).toISOString()}`,
+    };
+  }
+  const serial = subject.certificate.serialNumber;
+  const reason = crl.revoked.get(serial);
+  return reason === undefined
+    ? { status: 'good', detail: `serial ${serial} not on the CRL` }
+    : { status: 'revoked', detail: `serial ${serial} revoked (${reason}) per CRL` };
+}
