@@ -1,10 +1,10 @@
-import type { RequestHandler } from 'express';
+import { clientCertificate } from '../../lib';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { startEchoApp, type RunningApp } from './harness/app';
 import { requireProxyBinary } from './harness/binaries';
 import { captured } from './harness/captures';
-import { FORGED, IDENTITIES } from './harness/clients';
-import { fetchEcho } from './harness/curl';
+import { FORGED, IDENTITIES, leafOnly } from './harness/clients';
+import { fetchEcho, fetchError } from './harness/curl';
 import { freePort } from './harness/ports';
 import { withProxyLogs, type ProxyProcess } from './harness/proxy-process';
 import { launchApache, makeProxyDir, PKI_PATHS, removeProxyDir } from './harness/proxies';
@@ -48,11 +48,27 @@ if (APACHE !== undefined) {
         withProxyLogs(() => [proxy], body),
       );
     };
-    const middleware: RequestHandler[] = [];
 
     beforeAll(async () => {
       dir = makeProxyDir('apache');
-      app = await startEchoApp(createApp, middleware, WATCHED);
+      const base = { format: 'pem', trustProxy: 'loopback' } as const;
+      app = await startEchoApp(
+        createApp,
+        {
+          '/': [clientCertificate(base)],
+          '/verified': [
+            clientCertificate({
+              ...base,
+              proxyVerification: {
+                header: 'x-ssl-client-verify',
+                value: 'SUCCESS',
+                onFailure: 'error',
+              },
+            }),
+          ],
+        },
+        WATCHED,
+      );
       const port = await freePort();
       proxy = await launchApache(
         binary,
@@ -68,7 +84,7 @@ if (APACHE !== undefined) {
         ],
         [{ host: '127.0.0.1', port }],
       );
-      url = `https://localhost:${port}/`;
+      url = `https://localhost:${port}`;
     }, 60_000);
 
     afterAll(async () => {
@@ -78,8 +94,9 @@ if (APACHE !== undefined) {
     }, 30_000);
 
     for (const identity of IDENTITIES) {
-      live(`forwards ${identity}'s certificate as space-folded PEM`, async () => {
-        const echo = await fetchEcho({ url, identity });
+      live(`req.clientCert is ${identity}'s certificate (space-folded PEM)`, async () => {
+        const echo = await fetchEcho({ url: `${url}/`, identity });
+        expect(echo.certificate).toEqual(leafOnly(identity));
         expect(echo.peer).toBe('127.0.0.1');
         expect(echo.headers).toEqual({
           'x-ssl-cert': [CERT[identity]],
@@ -88,14 +105,15 @@ if (APACHE !== undefined) {
       });
     }
 
-    live('sends the literal (null) and NONE without a certificate', async () => {
-      const echo = await fetchEcho({ url });
+    live('no certificate: the literal (null) is read as none', async () => {
+      const echo = await fetchEcho({ url: `${url}/` });
+      expect(echo.certificate).toBeNull();
       expect(echo.headers).toEqual({ 'x-ssl-cert': ['(null)'], 'x-ssl-client-verify': ['NONE'] });
     });
 
-    live('replaces forged copies with the presented certificate', async () => {
+    live('forged copies are replaced by the presented certificate', async () => {
       const echo = await fetchEcho({
-        url,
+        url: `${url}/`,
         identity: 'client-a',
         headers: [
           `X-SSL-CERT: ${FORGED.apachePem}`,
@@ -103,18 +121,33 @@ if (APACHE !== undefined) {
           'X-SSL-Client-Verify: SUCCESS',
         ],
       });
+      expect(echo.certificate).toEqual(leafOnly('client-a'));
       expect(echo.headers).toEqual({
         'x-ssl-cert': [CERT['client-a']],
         'x-ssl-client-verify': [SSL_CLIENT_VERIFY['client-a']],
       });
     });
 
-    live('replaces forged copies with (null) when no certificate was presented', async () => {
+    live('forged copies become (null), never a certificate, without one', async () => {
       const echo = await fetchEcho({
-        url,
+        url: `${url}/`,
         headers: [`X-SSL-CERT: ${FORGED.apachePem}`, 'X-SSL-Client-Verify: SUCCESS'],
       });
+      expect(echo.certificate).toBeNull();
       expect(echo.headers).toEqual({ 'x-ssl-cert': ['(null)'], 'x-ssl-client-verify': ['NONE'] });
     });
+
+    live(
+      'optional_no_ca never verifies: requiring SUCCESS refuses the certificate (403)',
+      async () => {
+        const { status, error } = await fetchError({
+          url: `${url}/verified`,
+          identity: 'client-a',
+          headers: ['X-SSL-Client-Verify: SUCCESS'],
+        });
+        expect(status).toBe(403);
+        expect(error).toEqual({ code: 'ERR_MTLS_CERTIFICATE_UNTRUSTED', reason: 'rejected' });
+      },
+    );
   });
 }

@@ -1,10 +1,10 @@
-import type { RequestHandler } from 'express';
+import { clientCertificate } from '../../lib';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { startEchoApp, type RunningApp } from './harness/app';
 import { requireProxyBinary } from './harness/binaries';
 import { captured } from './harness/captures';
-import { FORGED, IDENTITIES } from './harness/clients';
-import { fetchEcho } from './harness/curl';
+import { FORGED, IDENTITIES, leafOnly } from './harness/clients';
+import { fetchEcho, fetchError } from './harness/curl';
 import { freePort } from './harness/ports';
 import { withProxyLogs, type ProxyProcess } from './harness/proxy-process';
 import {
@@ -55,21 +55,36 @@ if (HAPROXY !== undefined) {
     let derApp: RunningApp | undefined;
     let rfcApp: RunningApp | undefined;
     let proxy: ProxyProcess | undefined;
-    let derUrl = '';
-    let rfcUrl = '';
+    let der = '';
+    let rfc = '';
     const live = (name: string, body: () => Promise<void>): void => {
       it(
         name,
         withProxyLogs(() => [proxy], body),
       );
     };
-    const derMiddleware: RequestHandler[] = [];
-    const rfcMiddleware: RequestHandler[] = [];
 
     beforeAll(async () => {
       dir = makeProxyDir('haproxy');
-      derApp = await startEchoApp(createApp, derMiddleware, WATCHED);
-      rfcApp = await startEchoApp(createApp, rfcMiddleware, WATCHED);
+      const base = { format: 'der-base64', trustProxy: 'loopback' } as const;
+      derApp = await startEchoApp(
+        createApp,
+        {
+          '/': [clientCertificate(base)],
+          '/verified': [
+            clientCertificate({
+              ...base,
+              proxyVerification: { header: 'x-client-cert-verify', value: '0', onFailure: 'error' },
+            }),
+          ],
+        },
+        WATCHED,
+      );
+      rfcApp = await startEchoApp(
+        createApp,
+        { '/': [clientCertificate({ format: 'rfc9440', trustProxy: 'loopback' })] },
+        WATCHED,
+      );
       const [derPort, rfcPort] = [await freePort(), await freePort()];
       const tls = { SERVER_CERT_BUNDLE: haproxyCertBundle(dir), CLIENT_CA: PKI_PATHS.clientCa };
       proxy = await launchHaproxy(
@@ -89,8 +104,8 @@ if (HAPROXY !== undefined) {
         ],
         [derPort, rfcPort].map((port) => ({ host: '127.0.0.1', port })),
       );
-      derUrl = `https://localhost:${derPort}/`;
-      rfcUrl = `https://localhost:${rfcPort}/`;
+      der = `https://localhost:${derPort}`;
+      rfc = `https://localhost:${rfcPort}`;
     }, 60_000);
 
     afterAll(async () => {
@@ -100,10 +115,11 @@ if (HAPROXY !== undefined) {
       removeProxyDir(dir);
     }, 30_000);
 
-    describe('X-Client-Cert: %[ssl_c_der,base64] (der-base64)', () => {
+    describe("X-Client-Cert: %[ssl_c_der,base64] (format 'der-base64')", () => {
       for (const identity of IDENTITIES) {
-        live(`forwards ${identity}'s certificate and ssl_c_verify`, async () => {
-          const echo = await fetchEcho({ url: derUrl, identity });
+        live(`req.clientCert is ${identity}'s certificate`, async () => {
+          const echo = await fetchEcho({ url: `${der}/`, identity });
+          expect(echo.certificate).toEqual(leafOnly(identity));
           expect(echo.peer).toBe('127.0.0.1');
           expect(echo.headers).toEqual({
             'x-client-cert': [CERT[identity]],
@@ -112,63 +128,88 @@ if (HAPROXY !== undefined) {
         });
       }
 
-      live('sends neither header without a client certificate', async () => {
-        const echo = await fetchEcho({ url: derUrl });
+      live('req.clientCert is undefined without a client certificate', async () => {
+        const echo = await fetchEcho({ url: `${der}/` });
+        expect(echo.certificate).toBeNull();
         expect(echo.headers).toEqual({});
       });
 
-      live('replaces forged copies with the presented certificate', async () => {
+      live('forged copies are replaced by the presented certificate', async () => {
         const echo = await fetchEcho({
-          url: derUrl,
+          url: `${der}/`,
           identity: 'client-a',
-          headers: [
-            `X-Client-Cert: ${FORGED.derBase64}`,
-            `x-client-cert: ${FORGED.derBase64}`,
-            'X-Client-Cert-Verify: 0',
-          ],
+          headers: [`X-Client-Cert: ${FORGED.derBase64}`, `x-client-cert: ${FORGED.derBase64}`],
         });
-        expect(echo.headers).toEqual({
-          'x-client-cert': [CERT['client-a']],
-          'x-client-cert-verify': ['0'],
-        });
+        expect(echo.certificate).toEqual(leafOnly('client-a'));
+        expect(echo.headers['x-client-cert']).toEqual([CERT['client-a']]);
       });
 
-      live('deletes forged copies when no certificate was presented', async () => {
+      live('forged copies never become a certificate when none was presented', async () => {
         const echo = await fetchEcho({
-          url: derUrl,
+          url: `${der}/`,
           headers: [`X-Client-Cert: ${FORGED.derBase64}`, 'X-Client-Cert-Verify: 0'],
         });
+        expect(echo.certificate).toBeNull();
         expect(echo.headers).toEqual({});
       });
     });
 
-    describe('Client-Cert: :%[ssl_c_der,base64]: (RFC 9440)', () => {
+    describe("proxyVerification on X-Client-Cert-Verify: %[ssl_c_verify] (value '0')", () => {
+      live('a certificate that chained to ca-file is accepted', async () => {
+        const echo = await fetchEcho({ url: `${der}/verified`, identity: 'client-a' });
+        expect(echo.certificate).toEqual(leafOnly('client-a'));
+      });
+
+      for (const identity of ['client-b', 'self-signed'] as const) {
+        live(`${identity} (ssl_c_verify ${SSL_C_VERIFY[identity]}) is refused: 403`, async () => {
+          const { status, error } = await fetchError({ url: `${der}/verified`, identity });
+          expect(status).toBe(403);
+          expect(error).toEqual({ code: 'ERR_MTLS_CERTIFICATE_UNTRUSTED', reason: 'rejected' });
+        });
+      }
+
+      live('a forged X-Client-Cert-Verify: 0 is overwritten: still 403', async () => {
+        const { status, error } = await fetchError({
+          url: `${der}/verified`,
+          identity: 'self-signed',
+          headers: ['X-Client-Cert-Verify: 0'],
+        });
+        expect(status).toBe(403);
+        expect(error).toEqual({ code: 'ERR_MTLS_CERTIFICATE_UNTRUSTED', reason: 'rejected' });
+      });
+    });
+
+    describe("Client-Cert: :%[ssl_c_der,base64]: (format 'rfc9440')", () => {
       for (const identity of IDENTITIES) {
-        live(`forwards ${identity}'s certificate as a byte sequence`, async () => {
-          const echo = await fetchEcho({ url: rfcUrl, identity });
+        live(`req.clientCert is ${identity}'s certificate`, async () => {
+          const echo = await fetchEcho({ url: `${rfc}/`, identity });
+          expect(echo.certificate).toEqual(leafOnly(identity));
           expect(echo.headers).toEqual({ 'client-cert': [RFC9440[identity]] });
         });
       }
 
-      live('sends no field without a client certificate', async () => {
-        const echo = await fetchEcho({ url: rfcUrl });
+      live('req.clientCert is undefined without a client certificate', async () => {
+        const echo = await fetchEcho({ url: `${rfc}/` });
+        expect(echo.certificate).toBeNull();
         expect(echo.headers).toEqual({});
       });
 
-      live('replaces a forged Client-Cert and removes a forged Client-Cert-Chain', async () => {
+      live('a forged Client-Cert is replaced and a forged Client-Cert-Chain removed', async () => {
         const echo = await fetchEcho({
-          url: rfcUrl,
+          url: `${rfc}/`,
           identity: 'client-a',
           headers: [`Client-Cert: ${FORGED.rfc9440}`, `Client-Cert-Chain: ${FORGED.rfc9440}`],
         });
+        expect(echo.certificate).toEqual(leafOnly('client-a'));
         expect(echo.headers).toEqual({ 'client-cert': [RFC9440['client-a']] });
       });
 
-      live('removes both forged fields when no certificate was presented', async () => {
+      live('forged fields never become a certificate when none was presented', async () => {
         const echo = await fetchEcho({
-          url: rfcUrl,
+          url: `${rfc}/`,
           headers: [`Client-Cert: ${FORGED.rfc9440}`, `Client-Cert-Chain: ${FORGED.rfc9440}`],
         });
+        expect(echo.certificate).toBeNull();
         expect(echo.headers).toEqual({});
       });
     });

@@ -41,18 +41,18 @@ const renderErrors: ErrorRequestHandler = (err, _req, res, next) => {
 };
 
 /**
- * Starts an Express app on 127.0.0.1 (a kernel-chosen port) that runs `middleware` and then
- * echoes, as {@link EchoResponse}, the watched headers it received and `req.clientCert`.
+ * Starts an Express app on 127.0.0.1 (a kernel-chosen port). Each route (a path prefix, longest
+ * first) runs its middleware and then echoes, as {@link EchoResponse}, the watched headers it
+ * received and `req.clientCert`; `MtlsError`s are rendered as {@link EchoError}.
  */
 export function startEchoApp(
   createApp: () => Express,
-  middleware: readonly RequestHandler[],
+  routes: Readonly<Record<string, readonly RequestHandler[]>>,
   watchedHeaders: readonly string[],
 ): Promise<RunningApp> {
   const app = createApp();
   app.disable('x-powered-by');
-  for (const handler of middleware) app.use(handler);
-  app.use((req, res) => {
+  const echo: RequestHandler = (req, res) => {
     const headers: Record<string, readonly string[]> = {};
     for (const name of watchedHeaders) {
       const values = req.headersDistinct[name.toLowerCase()];
@@ -68,7 +68,9 @@ export function startEchoApp(
           : { thumbprint: cert.thumbprint, subject: cert.subject, chainLength: cert.chain.length },
     };
     res.set('Cache-Control', 'no-store').json(body);
-  });
+  };
+  const paths = Object.keys(routes).sort((a, b) => b.length - a.length);
+  for (const path of paths) app.use(path, ...(routes[path] ?? []), echo);
   app.use(renderErrors);
   return new Promise((resolve, reject) => {
     const server: Server = app.listen(0, '127.0.0.1');

@@ -40,3 +40,12 @@ export const FORGED_THUMBPRINTS: readonly string[] = [
   X5T_S256['client-b'],
   X5T_S256['self-signed'],
 ];
+
+/** `EchoResponse.certificate` for a certificate forwarded alone (every proxy sends the leaf only). */
+export function leafOnly(identity: ClientIdentity): {
+  thumbprint: string;
+  subject: string;
+  chainLength: number;
+} {
+  return { ...EXPECTED[identity], chainLength: 0 };
+}

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { PKI_DIR } from '../../helpers/fixtures';
-import type { EchoResponse } from './app';
+import type { EchoError, EchoResponse } from './app';
 
 /** Client identities curl can present (files of the shared PKI). */
 export type ClientIdentity = 'client-a' | 'client-b' | 'self-signed';
@@ -69,4 +69,12 @@ export async function fetchEcho(request: CurlRequest): Promise<EchoResponse> {
     throw new Error(`expected 200 from ${request.url}, got ${response.status}: ${response.body}`);
   }
   return JSON.parse(response.body) as EchoResponse;
+}
+
+/** A request the e2e app must refuse: the status and the rendered `MtlsError`. */
+export async function fetchError(
+  request: CurlRequest,
+): Promise<{ status: number; error: EchoError }> {
+  const response = await curl(request);
+  return { status: response.status, error: JSON.parse(response.body) as EchoError };
 }
