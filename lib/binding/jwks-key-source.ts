@@ -96,7 +96,8 @@ export function jwksKeySource(options: JwksKeySourceOptions): KeySource {
     cacheMaxEntries: options.cacheMaxEntries,
     rateLimit: true,
     jwksRequestsPerMinute: options.requestsPerMinute,
-    timeout: options.timeout,
+    // our own deadline (withTimeout) decides; this only makes sure the socket is released
+    timeout: options.timeout * 2,
     ...(options.agent === undefined ? {} : { requestAgent: options.agent }),
     ...(options.headers === undefined ? {} : { requestHeaders: { ...options.headers } }),
   });
