@@ -56,7 +56,11 @@ export type CertificateInput = string | Uint8Array | ClientCertificate | X509Cer
 
 /** Options of {@link ClientCertificate.from} and the constructor. */
 export interface ClientCertificateInit {
-  /** Certificates presented after the leaf (untrusted; used only to build a path). */
+  /**
+   * Certificates presented after the leaf, in order (untrusted; used only to build a path). A PEM
+   * string contributes every CERTIFICATE block it holds. Default: none (for
+   * {@link ClientCertificate.from} with PEM text: the blocks after the first).
+   */
   readonly chain?: readonly CertificateInput[] | undefined;
   /** Where the certificate came from. */
   readonly source?: CertificateSource | undefined;
@@ -111,6 +115,11 @@ export class ClientCertificate {
    * @throws {CertificateParseError} when the bytes are not one certificate.
    */
   constructor(der: Uint8Array, init: ClientCertificateInit = {}) {
+    if (!(der instanceof Uint8Array)) {
+      throw new CertificateParseError(
+        'expected a certificate as PEM text, DER bytes, an X509Certificate or a ClientCertificate',
+      );
+    }
     const bytes = Buffer.isBuffer(der) ? der : Buffer.from(der);
     try {
       this.#layout = certificateLayout(bytes);
@@ -124,7 +133,7 @@ export class ClientCertificate {
     this.chain =
       init.chain === undefined || init.chain.length === 0
         ? EMPTY_CHAIN
-        : Object.freeze(init.chain.map((c) => toCertificate(c)));
+        : Object.freeze(toChain(init.chain));
     this.source = init.source === undefined ? undefined : Object.freeze({ ...init.source });
   }
 
@@ -230,11 +239,23 @@ export class ClientCertificate {
     return this.#slice(this.#layout.tbs);
   }
 
-  /** The serial number as upper-case hexadecimal without separators, as OpenSSL prints it. */
+  /**
+   * The serial number as upper-case hexadecimal without separators, as `openssl x509 -serial`
+   * prints it: whole octets, no leading zero octet, and a `-` before the magnitude of a negative
+   * serial (which RFC 5280 forbids but asks users to handle gracefully).
+   *
+   * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.2 | RFC 5280 §4.1.2.2}
+   */
   get serialNumber(): string {
-    let content = this.der.subarray(this.#layout.serial.valueStart, this.#layout.serial.end);
-    while (content.length > 1 && content[0] === 0) content = content.subarray(1);
-    return content.toString('hex').toUpperCase();
+    const content = this.der.subarray(this.#layout.serial.valueStart, this.#layout.serial.end);
+    if (((content[0] as number) & 0x80) === 0) {
+      let start = 0;
+      while (start < content.length - 1 && content[start] === 0) start++;
+      return content.subarray(start).toString('hex').toUpperCase();
+    }
+    const magnitude = (1n << BigInt(content.length * 8)) - BigInt(`0x${content.toString('hex')}`);
+    const hex = magnitude.toString(16).toUpperCase();
+    return `-${hex.length % 2 === 0 ? hex : `0${hex}`}`;
   }
 
   /** Start of the validity period. */
@@ -310,10 +331,9 @@ export class ClientCertificate {
       return fn();
     } catch (error) {
       if (error instanceof CertificateParseError) throw error;
-      throw new CertificateParseError(
-        `malformed certificate: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
+      throw new CertificateParseError(`malformed certificate: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -339,7 +359,10 @@ export class ClientCertificate {
       }
       const id = decodeOid(this.der.subarray(oid.valueStart, oid.end));
       if (map.has(id)) throw new DerError(`extension ${id} appears twice`);
-      const critical = hasCritical && this.der[(second as { valueStart: number }).valueStart] !== 0;
+      if (hasCritical && second.end - second.valueStart !== 1) {
+        throw new DerError('malformed extension');
+      }
+      const critical = hasCritical && this.der[second.valueStart] !== 0;
       map.set(id, { critical, value: Buffer.from(this.der.subarray(value.valueStart, value.end)) });
     }
     return map;
@@ -395,6 +418,15 @@ function toCertificate(input: CertificateInput): ClientCertificate {
   }
   if (typeof input === 'string') return new ClientCertificate(decodePemOrThrow(input)[0] as Buffer);
   return new ClientCertificate(input instanceof X509Certificate ? input.raw : input);
+}
+
+/** Chain members: a PEM string contributes every CERTIFICATE block it holds, in order. */
+function toChain(inputs: readonly CertificateInput[]): ClientCertificate[] {
+  return inputs.flatMap((input) =>
+    typeof input === 'string'
+      ? decodePemOrThrow(input).map((der) => new ClientCertificate(der))
+      : [toCertificate(input)],
+  );
 }
 
 /**
