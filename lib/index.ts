@@ -76,6 +76,19 @@ export {
   type MtlsMetadata,
   type MtlsMetadataOptions,
 } from './binding/mtls-metadata';
+export {
+  mtlsClientAuthentication,
+  type MtlsClientAuthenticationOptions,
+  type MtlsClientAuthenticationMethod,
+  type GetClient,
+  type JwksUriOptions,
+} from './auth/mtls-client-authentication';
+export type { OAuthClientMetadata, JsonWebKeySet } from './auth/client-metadata';
+export {
+  certificateSubjectMatches,
+  SUBJECT_PARAMETERS,
+  type SubjectParameter,
+} from './auth/tls-client-auth-subject';
 export type {
   ClientCertificateAuthentication,
   OAuthClientAuthentication,

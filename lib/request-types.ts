@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import type { JwtPayload } from 'jsonwebtoken';
+import type { OAuthClientMetadata } from './auth/client-metadata';
 import type { ClientCertificate } from './certificate';
 
 /** What `requireClientCertificate()` sets on `req.clientCertAuth`. */
@@ -25,6 +26,8 @@ export interface OAuthClientAuthentication {
   readonly method: 'tls_client_auth' | 'self_signed_tls_client_auth';
   /** The certificate the client authenticated with. */
   readonly certificate: ClientCertificate;
+  /** The client's registered metadata, as `getClient` returned it. */
+  readonly metadata: OAuthClientMetadata;
 }
 
 /** What `requireCertificateBoundToken()` sets on `req.auth`. */

@@ -13,6 +13,7 @@ export type ClientAuthName =
   | 'dn-utf8string'
   | 'dn-oid'
   | 'san-client'
+  | 'san-malformed'
   | 'forged-client-a'
   | 'self-signed-ec'
   | 'self-signed-other'
@@ -56,6 +57,7 @@ export const CLIENT_AUTH_X5T: Readonly<Record<ClientAuthName, string>> = {
   'dn-utf8string': 'hA4-Gh6exwckoPH-vNLkHU-CuKB3-S0k2fMrS8nATqs',
   'dn-oid': 'twQcb5YQcTX6N3H3keTwGxlG0n-kd0Ijx1EwJtpWM8M',
   'san-client': 'ajeTOF23UefUmiHJc29GGOSB70aTaR0yojYFXQDGOH0',
+  'san-malformed': 'o0lqE_dc6xhuWJJLf6nCj8NB8NG6GVCbqPsxKo7Cneo',
   'forged-client-a': 'iQDTmaRSt2HhBwD6et9hdw6jP5uhEqbW4ggqVy8YF-I',
   'self-signed-ec': 'HpQ7qXf4beGOJv0mXQV4AwarPk-5PaC3019sXEVI_9s',
   'self-signed-other': 'HrJD2AAd6-eZ58YPuSIXhe7uvmUm0wQqb44QNwzOGKI',
