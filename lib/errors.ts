@@ -410,10 +410,14 @@ export class InsufficientScopeError extends MtlsError {
 
 /**
  * A dependency needed to reach a decision (JWKS, introspection, CRL/OCSP, client registry) is
- * down or too slow. The request is refused, never silently accepted.
+ * down or too slow. The request is refused, never silently accepted. `retryAfter` (seconds, a
+ * non-negative integer; default 5, also used for any other value) becomes `Retry-After`.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3 | RFC 9110 §10.2.3}
  */
 export class UnavailableError extends MtlsError {
   constructor(reason: string, options?: MtlsErrorOptions & { readonly retryAfter?: number }) {
+    const retryAfter = options?.retryAfter;
     super(
       'ERR_MTLS_UNAVAILABLE',
       503,
@@ -422,7 +426,12 @@ export class UnavailableError extends MtlsError {
       {
         ...options,
         message: options?.message ?? `a dependency is unavailable: ${reason}`,
-        headers: { 'Retry-After': String(options?.retryAfter ?? 5), ...options?.headers },
+        headers: {
+          'Retry-After': String(
+            Number.isSafeInteger(retryAfter) && (retryAfter as number) >= 0 ? retryAfter : 5,
+          ),
+          ...options?.headers,
+        },
       },
     );
   }
@@ -444,10 +453,25 @@ export class MisconfiguredError extends MtlsError {
   }
 }
 
-/** Whether a value is an {@link MtlsError} (also across duplicate package copies). */
+/**
+ * Whether a value is an {@link MtlsError}: an instance of this copy's class, or an `Error` with
+ * the same shape from another copy of the package (an `ERR_MTLS_…` `code`, an HTTP error
+ * `status` from 400 to 599, and `headers` and `body` objects), so that duplicated installs still
+ * render correctly.
+ */
 export function isMtlsError(value: unknown): value is MtlsError {
   if (value instanceof MtlsError) return true;
   if (!(value instanceof Error)) return false;
-  const { code, status } = value as Error & { code?: unknown; status?: unknown };
-  return typeof code === 'string' && code.startsWith('ERR_MTLS_') && typeof status === 'number';
+  const { code, status, headers, body } = value as Error & Partial<Record<string, unknown>>;
+  return (
+    typeof code === 'string' &&
+    code.startsWith('ERR_MTLS_') &&
+    Number.isInteger(status) &&
+    (status as number) >= 400 &&
+    (status as number) <= 599 &&
+    typeof headers === 'object' &&
+    headers !== null &&
+    typeof body === 'object' &&
+    body !== null
+  );
 }
