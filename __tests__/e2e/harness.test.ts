@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { locateBinary, requireProxyBinary } from './harness/binaries';
 import { acceptsConnections, freePort } from './harness/ports';
-import { startProxyProcess } from './harness/proxy-process';
+import { startProxyProcess, withProxyLogs, type ProxyProcess } from './harness/proxy-process';
 import { renderTemplate } from './harness/template';
 
 /** Whether a process with this pid is running (a zombie, killed but not reaped, is not). */
@@ -60,6 +60,37 @@ describe('e2e harness', () => {
       } finally {
         warn.mockRestore();
       }
+    });
+  });
+
+  describe('withProxyLogs', () => {
+    const proxy: ProxyProcess = {
+      name: 'fake',
+      pid: 0,
+      logs: () => '--- fake error.log ---\nupstream prematurely closed connection',
+      stop: () => Promise.resolve(),
+    };
+
+    it("appends the proxies' logs to a failing test's error", async () => {
+      const body = withProxyLogs(
+        () => [proxy, undefined],
+        () => Promise.reject(new Error('expected 200, got 502')),
+      );
+      await expect(body()).rejects.toThrow(
+        /^expected 200, got 502\n\n--- fake error\.log ---\nupstream prematurely closed/,
+      );
+    });
+
+    it('passes a successful test through untouched', async () => {
+      let ran = false;
+      await withProxyLogs(
+        () => [proxy],
+        () => {
+          ran = true;
+          return Promise.resolve();
+        },
+      )();
+      expect(ran).toBe(true);
     });
   });
 
