@@ -422,7 +422,7 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
   ): Promise<Skip | OAuthClientAuthentication> {
     const body: unknown = req.body;
     const usableBody = body !== null && typeof body === 'object' && !Buffer.isBuffer(body);
-    if (!usableBody && req.is(BODY_TYPES) !== false && req.is(BODY_TYPES) !== null) {
+    if (!usableBody && typeof req.is(BODY_TYPES) === 'string') {
       throw new MisconfiguredError(
         `${FACTORY}: the request has a form or JSON body but req.body was not parsed. Mount express.urlencoded({ extended: false }) or express.json() before ${FACTORY}().`,
       );
