@@ -5,12 +5,12 @@ import { X509Certificate } from 'node:crypto';
 import express5, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import request from 'supertest';
 import type { OAuthClientMetadata } from '../../lib/auth/client-metadata';
-import { mtlsClientAuthentication } from '../../lib/auth/mtls-client-authentication';
 import {
   clientCertificate,
   ClientCertificate,
   confirmationClaim,
   DIAGNOSTICS_CHANNELS,
+  mtlsClientAuthentication,
   mtlsErrorHandler,
 } from '../../lib';
 import { markCertificateProcessed } from '../../lib/internal/request-state';
