@@ -1,7 +1,7 @@
 import { createServer as createHttpsServer } from 'node:https';
 import { Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import {
   createIntrospectionVerifier,
   interpretIntrospection,
@@ -244,7 +244,8 @@ describe('introspection over mutual TLS (an https.Agent with a client certificat
         rejectUnauthorized: false,
       },
       (req, res) => {
-        const socket = req.socket as TLSSocket;
+        const socket = req.socket;
+        if (!(socket instanceof TLSSocket)) throw new Error('expected a TLS socket');
         let body = '';
         req.on('data', (chunk: Buffer) => (body += chunk.toString()));
         req.on('end', () => {

@@ -189,19 +189,40 @@ describe('jwksKeySource fails closed (503) when the JWKS cannot be used', () => 
   });
 
   it.each([
-    ['not JSON', (res: Parameters<typeof sendJson>[0]) => sendJson(res, 200, '<html>')],
-    ['an HTTP error', (res: Parameters<typeof sendJson>[0]) => sendJson(res, 500, { error: 'x' })],
-    ['JSON null', (res: Parameters<typeof sendJson>[0]) => sendJson(res, 200, 'null')],
-    ['no keys', (res: Parameters<typeof sendJson>[0]) => sendJson(res, 200, { keys: [] })],
+    [
+      'not JSON',
+      (res: Parameters<typeof sendJson>[0]) => {
+        sendJson(res, 200, '<html>');
+      },
+    ],
+    [
+      'an HTTP error',
+      (res: Parameters<typeof sendJson>[0]) => {
+        sendJson(res, 500, { error: 'x' });
+      },
+    ],
+    [
+      'JSON null',
+      (res: Parameters<typeof sendJson>[0]) => {
+        sendJson(res, 200, 'null');
+      },
+    ],
+    [
+      'no keys',
+      (res: Parameters<typeof sendJson>[0]) => {
+        sendJson(res, 200, { keys: [] });
+      },
+    ],
     [
       'no signing keys',
-      (res: Parameters<typeof sendJson>[0]) =>
+      (res: Parameters<typeof sendJson>[0]) => {
         sendJson(res, 200, {
           keys: [
             { kty: 'oct', k: 'AAAA', kid: 'rsa-1' },
             { ...rsaJwk, use: 'enc' },
           ],
-        }),
+        });
+      },
     ],
   ])('garbage: %s', async (_name, answer) => {
     const uri = await serving((_req, res) => {

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import type { KeyObject } from 'node:crypto';
+import type { AsymmetricKeyDetails, KeyObject } from 'node:crypto';
 
 /**
  * The asymmetric JWS algorithms accepted by default: RSASSA-PKCS1-v1_5, RSASSA-PSS, ECDSA and
@@ -67,19 +67,20 @@ const NONE: readonly JwsAlgorithm[] = [];
  */
 export function algorithmsForKey(key: KeyObject): readonly JwsAlgorithm[] {
   if (key.type === 'secret') {
-    const bytes = key.symmetricKeySize ?? 0;
-    return HMAC_ALGORITHMS.filter((alg) => bytes * 8 >= Number(alg.slice(2)));
+    const bits = Number(key.symmetricKeySize) * 8;
+    return HMAC_ALGORITHMS.filter((alg) => bits >= Number(alg.slice(2)));
   }
   if (key.type !== 'public') return NONE;
-  const details = key.asymmetricKeyDetails;
+  // always set for public asymmetric keys; a missing value compares as NaN and is refused
+  const details = key.asymmetricKeyDetails as AsymmetricKeyDetails;
   switch (key.asymmetricKeyType) {
     case 'rsa':
     case 'rsa-pss': {
-      if ((details?.modulusLength ?? 0) < MIN_RSA_BITS) return NONE;
+      if (!(Number(details.modulusLength) >= MIN_RSA_BITS)) return NONE;
       return key.asymmetricKeyType === 'rsa' ? RSA : RSA_PSS;
     }
     case 'ec':
-      return EC_BY_CURVE.get(details?.namedCurve) ?? NONE;
+      return EC_BY_CURVE.get(details.namedCurve) ?? NONE;
     case 'ed25519':
     case 'ed448':
       return ['EdDSA'];

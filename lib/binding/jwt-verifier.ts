@@ -138,7 +138,7 @@ export function createJwtVerifier(keys: KeySource, policy: JwtVerifierPolicy): T
   );
 
   function verifyEdDsa(parts: readonly string[], key: VerificationKey): TokenVerification {
-    const [header = '', body = '', signature = ''] = parts;
+    const [header, body, signature] = parts as [string, string, string];
     const valid =
       BASE64URL.test(signature) &&
       cryptoVerify(

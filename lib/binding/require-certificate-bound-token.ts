@@ -39,9 +39,8 @@ function authorizationLines(req: Request): readonly string[] {
 }
 
 function ownParameter(container: unknown, name: string): unknown {
-  return typeof container === 'object' && container !== null && Object.hasOwn(container, name)
-    ? (container as Record<string, unknown>)[name]
-    : undefined;
+  const object = Object(container) as Record<string, unknown>;
+  return Object.hasOwn(object, name) ? object[name] : undefined;
 }
 
 function isFormRequest(req: Request): boolean {

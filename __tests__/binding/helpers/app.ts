@@ -1,7 +1,6 @@
-import type { Express, RequestHandler } from 'express';
-import { ClientCertificate } from '../../../lib/certificate';
+import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
 import { mtlsErrorHandler } from '../../../lib/error-handler';
-import { markCertificateProcessed } from '../../../lib/internal/request-state';
+import { clientCertificate } from '../../../lib/forwarding/client-certificate';
 import { requireCertificateBoundToken } from '../../../lib/binding/require-certificate-bound-token';
 import type { CertificateBoundTokenOptions } from '../../../lib/binding/bound-token-options';
 import { pem, type PkiName } from '../../helpers/fixtures';
@@ -14,38 +13,41 @@ export function certHeader(certificate: PkiName | { pem: string }): string {
   return encodeURIComponent(typeof certificate === 'string' ? pem(certificate) : certificate.pem);
 }
 
-/**
- * Stand-in for clientCertificate({ format: 'nginx', trustProxy: 'loopback' }) until it is
- * exported: reads the URL-escaped PEM header and marks the request processed.
- */
+/** The real front: clientCertificate() reading nginx's header from a loopback proxy. */
 export function certificateFront(): RequestHandler {
-  return function certificateFrontMiddleware(req, _res, next) {
-    const value = req.headers['x-ssl-cert'];
-    if (typeof value === 'string' && value !== '') {
-      req.clientCert = ClientCertificate.from(decodeURIComponent(value));
-    }
-    markCertificateProcessed(req);
-    next();
-  };
+  return clientCertificate({ format: 'nginx', trustProxy: 'loopback' });
+}
+
+/** A resource server under test, and the errors its middlewares passed to `next(err)`. */
+export interface ResourceServer {
+  readonly app: Express;
+  readonly errors: unknown[];
 }
 
 /**
- * A resource server: certificate front, requireCertificateBoundToken(options), then `extra`
- * handlers, then a route answering req.auth as JSON, then mtlsErrorHandler().
+ * A resource server: `front` (default: clientCertificate()), requireCertificateBoundToken(options),
+ * then `extra` handlers, then a route answering req.auth as JSON, then a recorder of errors and
+ * mtlsErrorHandler().
  */
 export function resourceServer(
   makeApp: () => Express,
   options: CertificateBoundTokenOptions,
   extra: RequestHandler[] = [],
   front: RequestHandler[] = [certificateFront()],
-): Express {
+): ResourceServer {
+  const errors: unknown[] = [];
   const app = makeApp();
-  app.use(...front);
+  if (front.length > 0) app.use(...front);
   app.use(requireCertificateBoundToken(options));
   for (const handler of extra) app.use(handler);
   app.all('/resource', (req, res) => {
     res.json({ auth: req.auth });
   });
+  const record: ErrorRequestHandler = (err, _req, _res, next) => {
+    errors.push(err);
+    next(err);
+  };
+  app.use(record);
   app.use(mtlsErrorHandler());
-  return app;
+  return { app, errors };
 }

@@ -58,7 +58,7 @@ export function signJwt(
   const defined = Object.fromEntries(Object.entries(payload).filter(([, v]) => v !== undefined));
   return jwt.sign(defined, key as jwt.Secret, {
     algorithm,
-    header: { alg: algorithm, ...header } as jwt.JwtHeader,
+    header: { alg: algorithm, ...header },
     // keep iat exactly as given (absent when absent)
     noTimestamp: defined.iat === undefined,
     allowInsecureKeySizes: true,
