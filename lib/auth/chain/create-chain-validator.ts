@@ -3,7 +3,11 @@ import { CertificateParseError, ClientCertificate, type CertificateInput } from 
 import { decodeCertificatePem, PemError } from '../../internal/pem';
 import { LruCache } from '../../internal/lru-cache';
 import { booleanOption, checkOptions, integerOption } from '../../internal/options';
-import { createRevocationChecker, type RevocationChecker } from '../revocation/checker';
+import {
+  createRevocationChecker,
+  type RevocationChecker,
+  type RevocationVerdict,
+} from '../revocation/checker';
 import { verifySignature } from './algorithms';
 import { certificateInfo, type CertificateInfo } from './certificate-info';
 import { buildPaths, type IssuerPool, type SearchContext } from './path-builder';
@@ -214,7 +218,9 @@ export function createChainValidator(
       subjects.map((subject, i) => checker.check(subject, path[i + 1] as CertificateInfo, now)),
     );
     let expires = Infinity;
-    let result: ChainValidationFailure | undefined;
+    let rejected:
+      | { index: number; reason: 'revoked' | 'revocation_unknown'; verdict: RevocationVerdict }
+      | undefined;
     verdicts.forEach((verdict, i) => {
       expires = Math.min(expires, verdict.expires);
       const reject =
@@ -233,16 +239,17 @@ export function createChainValidator(
           };
       const entry = trace[i] as CertificateCheck;
       trace[i] = { ...entry, checks: [...entry.checks, check] };
-      if (reject && !result) {
-        result = failure(
-          reason,
-          `${entry.role}: ${verdict.detail}`,
-          trace,
-          entry.certificate,
-          verdict.transient,
-        );
-      }
+      if (reject && !rejected) rejected = { index: i, reason, verdict };
     });
+    const result =
+      rejected &&
+      failure(
+        rejected.reason,
+        `${(trace[rejected.index] as CertificateCheck).role}: ${rejected.verdict.detail}`,
+        trace,
+        (trace[rejected.index] as CertificateCheck).certificate,
+        rejected.verdict.transient,
+      );
     return { failure: result, expires };
   }
 

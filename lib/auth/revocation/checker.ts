@@ -76,6 +76,13 @@ function parseConfiguredCrl(factory: string, input: CrlInput, index: number): Cr
   }
 }
 
+/** A downloaded CRL is DER (RFC 5280 §4.2.1.13); a PEM body is accepted too. */
+function crlDer(body: Uint8Array): Uint8Array {
+  const text = Buffer.from(body.subarray(0, 32)).toString('latin1');
+  if (!text.startsWith('-----BEGIN')) return body;
+  return decodePem(Buffer.from(body).toString('latin1')).find((b) => b.label === 'X509 CRL')?.der ?? body;
+}
+
 function httpUrls(urls: readonly string[]): string[] {
   return urls.filter((url) => /^https?:\/\//i.test(url));
 }
@@ -169,7 +176,7 @@ export function createRevocationChecker(
     if (!pending) {
       pending = guardedFetch(fetcher, { url, method: 'GET', headers: {}, maxBytes }, timeout)
         .then((body) => {
-          const crl = parseCrl(body);
+          const crl = parseCrl(crlDer(body));
           crlsByUrl.set(url, crl, Math.min(crl.nextUpdate ?? Infinity, Date.now() + ttlMs));
           return crl;
         })

@@ -1,0 +1,265 @@
+import { ClientCertificate } from '../../../lib/certificate';
+import { createChainValidator, type ChainValidationResult } from '../../../lib/auth/chain';
+import type { RevocationFetchRequest, RevocationOptions } from '../../../lib/auth/revocation/types';
+import { CHAIN_X5T } from '../chain/chain-fixtures';
+import {
+  loopbackFetcher,
+  revocationFile,
+  startCrlServer,
+  startOcspResponder,
+  type CrlServer,
+  type OcspResponder,
+} from './revocation-servers';
+
+const ROOT = revocationFile('rev-root.pem');
+const INT = revocationFile('rev-int.pem');
+
+function leaf(name: string): ClientCertificate {
+  return ClientCertificate.from(revocationFile(`${name}.pem`), { chain: [INT] });
+}
+
+function validator(revocation: RevocationOptions) {
+  return createChainValidator({ trustAnchors: [ROOT], revocation });
+}
+
+function failure(result: ChainValidationResult) {
+  if (result.ok) throw new Error('expected a failure');
+  return result;
+}
+
+function pemToDer(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+}
+
+let ocsp: OcspResponder;
+let crls: CrlServer;
+beforeAll(async () => {
+  ocsp = await startOcspResponder();
+  crls = await startCrlServer({
+    '/int.crl': pemToDer(revocationFile('int.crl')),
+    '/root.crl': pemToDer(revocationFile('root.crl')),
+  });
+});
+afterAll(async () => {
+  await ocsp.stop();
+  await crls.stop();
+});
+
+describe('OCSP (RFC 6960) against a real openssl ocsp responder', () => {
+  const ocspOnly = (extra: Partial<RevocationOptions> = {}): RevocationOptions => ({
+    methods: ['ocsp'],
+    scope: 'leaf',
+    fetcher: loopbackFetcher({ ocsp: ocsp.url }),
+    ...extra,
+  });
+
+  test('a good certificate passes, with the OCSP answer in the trace', async () => {
+    const result = await validator(ocspOnly()).validate(leaf('rev-good'));
+    expect(result.ok).toBe(true);
+    const check = result.trace[0]?.checks.find((c) => c.name === 'revocation');
+    expect(check).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^OCSP: serial [0-9A-F]+ good$/),
+    });
+  });
+
+  test('a revoked certificate is rejected: revoked', async () => {
+    const result = failure(await validator(ocspOnly()).validate(leaf('rev-revoked')));
+    expect(result.reason).toBe('revoked');
+    expect(result.certificate?.thumbprint).toBe(CHAIN_X5T.get('revocation/rev-revoked'));
+    expect(result.transient).toBeUndefined();
+  });
+
+  test('"unknown" from the responder is revocation_unknown, or accepted with onUnknown "allow"', async () => {
+    const rejected = failure(await validator(ocspOnly()).validate(leaf('rev-unknown')));
+    expect(rejected.reason).toBe('revocation_unknown');
+    expect(rejected.detail).toMatch(/responder does not know serial/);
+    const allowed = await validator(ocspOnly({ onUnknown: 'allow' })).validate(leaf('rev-unknown'));
+    expect(allowed.ok).toBe(true);
+    expect(allowed.trace[0]?.checks.at(-1)?.detail).toMatch(/allowed: onUnknown is "allow"/);
+  });
+
+  test('a nonce is sent and its echo required (ocspNonce)', async () => {
+    const log: RevocationFetchRequest[] = [];
+    const result = await validator(
+      ocspOnly({ ocspNonce: true, fetcher: loopbackFetcher({ ocsp: ocsp.url }, log) }),
+    ).validate(leaf('rev-good'));
+    expect(result.ok).toBe(true);
+    expect(log[0]).toMatchObject({
+      method: 'POST',
+      url: 'http://ocsp.revocation.test/',
+      headers: { 'Content-Type': 'application/ocsp-request' },
+    });
+  });
+
+  test('ocspUrl overrides the AIA location', async () => {
+    const log: RevocationFetchRequest[] = [];
+    const result = await validator(
+      ocspOnly({ ocspUrl: ocsp.url, fetcher: loopbackFetcher({}, log) }),
+    ).validate(leaf('rev-good'));
+    expect(result.ok).toBe(true);
+    expect(log[0]?.url).toBe(ocsp.url);
+  });
+
+  test('answers are cached until nextUpdate: a second validation asks nobody', async () => {
+    const log: RevocationFetchRequest[] = [];
+    const v = validator({ ...ocspOnly(), fetcher: loopbackFetcher({ ocsp: ocsp.url }, log) });
+    const first = await v.validate(leaf('rev-revoked'));
+    const second = await v.validate(leaf('rev-revoked'));
+    expect([first.ok, second.ok]).toEqual([false, false]);
+    expect(log).toHaveLength(1);
+  });
+
+  test('a certificate without any location is revocation_unknown (not transient)', async () => {
+    const result = failure(await validator(ocspOnly()).validate(leaf('rev-nolocation')));
+    expect(result.reason).toBe('revocation_unknown');
+    expect(result.detail).toMatch(/no responder location/);
+    expect(result.transient).toBeUndefined();
+  });
+});
+
+describe('CRLs (RFC 5280 §6.3)', () => {
+  const crlOnly = (extra: Partial<RevocationOptions> = {}): RevocationOptions => ({
+    methods: ['crl'],
+    fetcher: loopbackFetcher({ crl: crls.origin }),
+    ...extra,
+  });
+
+  test('downloaded from the distribution points of the leaf and of the intermediate (scope "chain")', async () => {
+    const result = await validator(crlOnly()).validate(leaf('rev-good'));
+    expect(result.ok).toBe(true);
+    expect(result.trace.map((t) => t.checks.some((c) => c.name === 'revocation'))).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    const revoked = failure(await validator(crlOnly()).validate(leaf('rev-revoked')));
+    expect(revoked.reason).toBe('revoked');
+    expect(revoked.detail).toMatch(/revoked \(keyCompromise\) per CRL/);
+  });
+
+  test('configured CRLs (PEM and DER) are used without downloading', async () => {
+    const log: RevocationFetchRequest[] = [];
+    const options = crlOnly({
+      crls: [revocationFile('int.crl'), pemToDer(revocationFile('root.crl'))],
+      fetchCrls: false,
+      fetcher: loopbackFetcher({}, log),
+    });
+    expect((await validator(options).validate(leaf('rev-good'))).ok).toBe(true);
+    expect(failure(await validator(options).validate(leaf('rev-revoked'))).reason).toBe('revoked');
+    expect(log).toHaveLength(0);
+  });
+
+  test('a stale CRL gives no answer: revocation_unknown', async () => {
+    const result = failure(
+      await validator(
+        crlOnly({ crls: [revocationFile('int-expired.crl')], fetchCrls: false, scope: 'leaf' }),
+      ).validate(leaf('rev-revoked')),
+    );
+    expect(result.reason).toBe('revocation_unknown');
+    expect(result.detail).toMatch(/CRL stale since 2021-01-01/);
+  });
+
+  test('a CRL with the issuer name but another key is refused: revocation_unknown', async () => {
+    const result = failure(
+      await validator(
+        crlOnly({ crls: [revocationFile('int-forged.crl')], fetchCrls: false, scope: 'leaf' }),
+      ).validate(leaf('rev-revoked')),
+    );
+    expect(result.reason).toBe('revocation_unknown');
+    expect(result.detail).toMatch(/not signed by the issuing CA/);
+  });
+
+  test('a 404 at the distribution point is a transient failure', async () => {
+    const result = failure(
+      await validator(
+        crlOnly({
+          scope: 'leaf',
+          fetcher: loopbackFetcher({ crl: `${crls.origin}/missing` }),
+        }),
+      ).validate(leaf('rev-good')),
+    );
+    expect(result.reason).toBe('revocation_unknown');
+    expect(result.transient).toBe(true);
+    expect(result.detail).toMatch(/HTTP 404/);
+  });
+
+  test('one download is shared by concurrent validations and then cached', async () => {
+    const log: RevocationFetchRequest[] = [];
+    const v = validator(
+      crlOnly({ scope: 'leaf', fetcher: loopbackFetcher({ crl: crls.origin }, log) }),
+    );
+    const results = await Promise.all([
+      v.validate(leaf('rev-good')),
+      v.validate(leaf('rev-revoked')),
+    ]);
+    expect(results.map((r) => r.ok)).toEqual([true, false]);
+    await v.validate(leaf('rev-nolocation')).catch(() => undefined);
+    expect(log.filter((r) => r.url.endsWith('/int.crl'))).toHaveLength(1);
+  });
+});
+
+describe('methods in order, and dependency failures', () => {
+  test('OCSP first, then the CRL: the intermediate (no OCSP location) is answered by its CRL', async () => {
+    const result = await validator({
+      fetcher: loopbackFetcher({ ocsp: ocsp.url, crl: crls.origin }),
+    }).validate(leaf('rev-good'));
+    expect(result.ok).toBe(true);
+    expect(result.trace[1]?.checks.at(-1)?.detail).toMatch(/not on the CRL/);
+  });
+
+  test('a responder that is down is a transient revocation_unknown', async () => {
+    const result = failure(
+      await validator({
+        methods: ['ocsp'],
+        scope: 'leaf',
+        ocspUrl: 'http://127.0.0.1:9/',
+      }).validate(leaf('rev-good')),
+    );
+    expect(result.reason).toBe('revocation_unknown');
+    expect(result.transient).toBe(true);
+  });
+
+  test('a fetcher that never answers is cut off by the timeout', async () => {
+    let aborted = false;
+    const result = failure(
+      await validator({
+        methods: ['ocsp'],
+        scope: 'leaf',
+        timeout: 50,
+        fetcher: ({ signal }) =>
+          new Promise(() => {
+            signal.addEventListener('abort', () => {
+              aborted = true;
+            });
+          }),
+      }).validate(leaf('rev-good')),
+    );
+    expect(result.reason).toBe('revocation_unknown');
+    expect(result.transient).toBe(true);
+    expect(result.detail).toMatch(/within 50 ms/);
+    expect(aborted).toBe(true);
+  });
+
+  test('a fetcher that throws, or returns too much or not bytes, fails closed', async () => {
+    const run = async (fetcher: RevocationOptions['fetcher']) =>
+      failure(
+        await validator({
+          methods: ['ocsp'],
+          scope: 'leaf',
+          maxResponseBytes: 16,
+          fetcher,
+        }).validate(leaf('rev-good')),
+      );
+    expect((await run(() => Promise.reject(new Error('boom')))).detail).toMatch(/boom/);
+    expect((await run(() => Promise.resolve(new Uint8Array(17)))).detail).toMatch(
+      /larger than 16 bytes/,
+    );
+    expect((await run(() => Promise.resolve('text' as unknown as Uint8Array))).detail).toMatch(
+      /did not return bytes/,
+    );
+    expect((await run(() => Promise.resolve(new Uint8Array(4)))).detail).toMatch(
+      /malformed response/,
+    );
+  });
+});
