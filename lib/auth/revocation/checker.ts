@@ -80,7 +80,9 @@ function parseConfiguredCrl(factory: string, input: CrlInput, index: number): Cr
 function crlDer(body: Uint8Array): Uint8Array {
   const text = Buffer.from(body.subarray(0, 32)).toString('latin1');
   if (!text.startsWith('-----BEGIN')) return body;
-  return decodePem(Buffer.from(body).toString('latin1')).find((b) => b.label === 'X509 CRL')?.der ?? body;
+  return (
+    decodePem(Buffer.from(body).toString('latin1')).find((b) => b.label === 'X509 CRL')?.der ?? body
+  );
 }
 
 function httpUrls(urls: readonly string[]): string[] {
