@@ -35,17 +35,28 @@ export interface CertificateSource {
   readonly authorizationError?: string;
 }
 
-/** Subject alternative names, by type. */
+/**
+ * Subject alternative names, by type, in certificate order.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-4.2.1.6 | RFC 5280 §4.2.1.6}
+ */
 export interface SubjectAltNames {
+  /** `dNSName` entries, as written in the certificate (wildcards are not expanded). */
   readonly dns: readonly string[];
+  /** `uniformResourceIdentifier` entries, as written in the certificate. */
   readonly uri: readonly string[];
-  /** IP addresses in canonical text (dotted decimal, RFC 5952 for IPv6). */
+  /**
+   * `iPAddress` entries in canonical text: dotted decimal, RFC 5952 for IPv6, IPv4-mapped
+   * addresses as `::ffff:192.0.2.1`.
+   */
   readonly ip: readonly string[];
+  /** `rfc822Name` entries, as written in the certificate. */
   readonly email: readonly string[];
 }
 
 /** One X.509 extension, undecoded. */
 export interface CertificateExtension {
+  /** Whether the extension is marked critical (absent means `false`). */
   readonly critical: boolean;
   /** The content of `extnValue` (the DER of the extension's own structure). */
   readonly value: Buffer;
@@ -71,7 +82,9 @@ export interface ClientCertificateInit {
  * configuration mistakes surface as such). Request adapters turn it into a typed `MtlsError`.
  */
 export class CertificateParseError extends TypeError {
+  /** Always `'CertificateParseError'`. */
   override readonly name = 'CertificateParseError';
+  /** Always `'ERR_MTLS_CERTIFICATE_PARSE'`. */
   readonly code = 'ERR_MTLS_CERTIFICATE_PARSE';
 }
 
@@ -453,6 +466,9 @@ export function thumbprint(certificate: CertificateInput): string {
  * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-3.1 | RFC 8705 §3.1}
  * @see {@link https://www.rfc-editor.org/rfc/rfc7800#section-3.1 | RFC 7800 §3.1}
  */
-export function confirmationClaim(certificate: CertificateInput): { 'x5t#S256': string } {
+export function confirmationClaim(certificate: CertificateInput): {
+  /** The certificate's SHA-256 thumbprint (see {@link thumbprint}). */
+  'x5t#S256': string;
+} {
   return { 'x5t#S256': thumbprint(certificate) };
 }

@@ -77,7 +77,9 @@ export type TokenRejectionReason =
 
 /** The client-safe JSON body of an error: an OAuth-style `error` and a generic description. */
 export interface MtlsErrorBody {
+  /** An OAuth error code (`invalid_request`, `invalid_token`, `invalid_client`, …). */
   readonly error: string;
+  /** A generic, human-readable description; never the precise reason. */
   readonly error_description: string;
 }
 
@@ -266,9 +268,13 @@ const UNSAFE_CHALLENGE_CHARS = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
 
 /** Parameters of a `Bearer` challenge. Values are sanitised to the RFC 6750 character set. */
 export interface BearerChallenge {
+  /** The protection space (`realm="…"`). Default: none. */
   readonly realm?: string | undefined;
+  /** The scopes the resource needs, space-separated (`scope="…"`). Default: none. */
   readonly scope?: string | undefined;
+  /** The RFC 6750 §3.1 error code (`error="…"`). Default: none (no credentials were sent). */
   readonly error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined;
+  /** A human-readable explanation (`error_description="…"`). Default: none. */
   readonly errorDescription?: string | undefined;
 }
 
