@@ -1,4 +1,8 @@
-import { CertificateParseError, ClientCertificate, type CertificateSource } from '../certificate';
+import {
+  ClientCertificate,
+  type CertificateParseError,
+  type CertificateSource,
+} from '../certificate';
 import { readTlv } from '../internal/der';
 import { ForwardedCertificateError } from './decode-error';
 
@@ -49,7 +53,12 @@ export function buildCertificate(
   try {
     return new ClientCertificate(ownCopy(leaf), { chain: chain.map(ownCopy), source });
   } catch (error) {
-    if (!(error instanceof CertificateParseError)) throw error;
-    throw new ForwardedCertificateError('not_a_certificate', error.message);
+    throw new ForwardedCertificateError(
+      'not_a_certificate',
+      (error as CertificateParseError).message,
+      {
+        cause: error,
+      },
+    );
   }
 }

@@ -38,15 +38,12 @@ const CAUGHT_AS_INVALID = new Set<string>([
   'ERR_MTLS_CHAIN_TOO_LONG',
 ]);
 
-function appTrust(req: Request): { fn: TrustProxyFunction | undefined; setting: unknown } {
+/** The Express app's `trust proxy` setting and its compiled function (none without an app). */
+function appTrust(req: Request): { fn: unknown; setting: unknown } {
   const app = req.app as Request['app'] | undefined;
-  if (app === undefined) return { fn: undefined, setting: undefined };
-  const fn: unknown = app.get('trust proxy fn');
-  const setting: unknown = app.get('trust proxy');
-  return {
-    fn: typeof fn === 'function' ? (fn as TrustProxyFunction) : undefined,
-    setting,
-  };
+  return app === undefined
+    ? { fn: undefined, setting: undefined }
+    : { fn: app.get('trust proxy fn'), setting: app.get('trust proxy') };
 }
 
 /**
@@ -105,7 +102,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
           `your proxy's address.`,
       );
     }
-    if (fn === undefined || setting === undefined || setting === false || setting === 0) {
+    if (typeof fn !== 'function' || setting === false || setting === 0) {
       if (!warnedNothingTrusted) {
         warnedNothingTrusted = true;
         warn(
@@ -118,7 +115,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
       }
       return { trusted: false, nothingTrusted: true };
     }
-    const trusted: unknown = fn(peer, 0);
+    const trusted: unknown = (fn as TrustProxyFunction)(peer, 0);
     return { trusted: trusted === true, nothingTrusted: false };
   }
 

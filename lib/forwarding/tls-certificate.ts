@@ -49,9 +49,7 @@ function readPeerCertificate(
   const ders: Buffer[] = [];
   let current: X509Certificate | undefined = leaf;
   while (current !== undefined && ders.length <= maxChainLength + 1) {
-    const raw = current.raw;
-    if (ders.some((der) => der.equals(raw))) break;
-    ders.push(raw);
+    ders.push(current.raw);
     current = current.issuerCertificate;
   }
   const error = socket.authorizationError;
