@@ -647,6 +647,34 @@ describe.each(EXPRESS_VERSIONS)('mtlsClientAuthentication() on %s', (version, ma
     });
   });
 
+  describe('revocation (tls_client_auth with revocation checking)', () => {
+    it('answers 503 when the OCSP responder cannot be reached (transient)', async () => {
+      const a = app({ revocation: { methods: ['ocsp'], ocspUrl: 'http://127.0.0.1:9/' } });
+      const response = await token(a, pem('client-a'), 'client_id=pki-dn');
+      expect(response.status).toBe(503);
+      expect(response.body).toEqual({
+        error: 'temporarily_unavailable',
+        error_description: 'service temporarily unavailable',
+      });
+      expect(lastError()).toMatchObject({
+        code: 'ERR_MTLS_UNAVAILABLE',
+        reason: 'chain:revocation_unknown',
+      });
+      expect(lastEvent()).toMatchObject({
+        outcome: 'unavailable',
+        reason: 'chain:revocation_unknown',
+      });
+    });
+
+    it('answers 401 when no revocation source exists (not transient)', async () => {
+      const a = app({ revocation: { methods: ['crl'] } });
+      await expectInvalidClient(
+        await token(a, pem('client-a'), 'client_id=pki-dn'),
+        'chain:revocation_unknown',
+      );
+    });
+  });
+
   describe('misconfiguration (500)', () => {
     async function expectMisconfigured(response: request.Response, fix: string): Promise<void> {
       await Promise.resolve();
