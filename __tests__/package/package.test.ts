@@ -288,35 +288,43 @@ ${APP_BODY}`,
     expect(JSON.parse(stdout)).toEqual(EXPECTED_REPLY);
   });
 
-  it('type-checks and runs from TypeScript with node16 resolution (req.clientCert augmentation)', async () => {
-    // skipLibCheck: under node16, @peculiar/asn1-schema's own declarations (third-party) import
-    // an ESM-only package from CommonJS types (TS1479); the bundler check below has it off.
-    await run(process.execPath, [TSC, '-p', 'tsconfig.node16.json'], {
-      cwd: join(consumers, 'ts'),
-    });
-    const { stdout } = await run(process.execPath, [join('out-node16', 'index.js'), CERT_B64], {
-      cwd: join(consumers, 'ts'),
-    });
-    expect(JSON.parse(stdout)).toEqual(EXPECTED_REPLY);
-  });
+  it(
+    'type-checks and runs from TypeScript with node16 resolution (req.clientCert augmentation)',
+    async () => {
+      // skipLibCheck: under node16, @peculiar/asn1-schema's own declarations (third-party) import
+      // an ESM-only package from CommonJS types (TS1479); the bundler check below has it off.
+      await run(process.execPath, [TSC, '-p', 'tsconfig.node16.json'], {
+        cwd: join(consumers, 'ts'),
+      });
+      const { stdout } = await run(process.execPath, [join('out-node16', 'index.js'), CERT_B64], {
+        cwd: join(consumers, 'ts'),
+      });
+      expect(JSON.parse(stdout)).toEqual(EXPECTED_REPLY);
+    },
+    HOOK_TIMEOUT,
+  );
 
-  it('type-checks with bundler resolution, every declaration checked, and with real types', async () => {
-    // One program: index.ts must be clean; wrong.ts must fail exactly where the package's types
-    // say it should (so they are not `any`); no other file may report anything.
-    const failure = await run(process.execPath, [TSC, '-p', 'tsconfig.bundler.json'], {
-      cwd: join(consumers, 'ts'),
-    }).then(
-      () => ({ stdout: '' }),
-      (error: unknown) => error as { stdout: string },
-    );
-    const errors = failure.stdout
-      .split('\n')
-      .filter((line) => line.includes('error TS'))
-      .map((line) => line.replace(/: error (TS\d+): .*/, ' $1'));
-    expect(errors).toEqual([
-      'wrong.ts(3,14) TS2322',
-      'wrong.ts(5,10) TS18048',
-      'wrong.ts(7,66) TS2339',
-    ]);
-  });
+  it(
+    'type-checks with bundler resolution, every declaration checked, and with real types',
+    async () => {
+      // One program: index.ts must be clean; wrong.ts must fail exactly where the package's types
+      // say it should (so they are not `any`); no other file may report anything.
+      const failure = await run(process.execPath, [TSC, '-p', 'tsconfig.bundler.json'], {
+        cwd: join(consumers, 'ts'),
+      }).then(
+        () => ({ stdout: '' }),
+        (error: unknown) => error as { stdout: string },
+      );
+      const errors = failure.stdout
+        .split('\n')
+        .filter((line) => line.includes('error TS'))
+        .map((line) => line.replace(/: error (TS\d+): .*/, ' $1'));
+      expect(errors).toEqual([
+        'wrong.ts(3,14) TS2322',
+        'wrong.ts(5,10) TS18048',
+        'wrong.ts(7,66) TS2339',
+      ]);
+    },
+    HOOK_TIMEOUT,
+  );
 });
