@@ -89,6 +89,26 @@ export {
   SUBJECT_PARAMETERS,
   type SubjectParameter,
 } from './auth/tls-client-auth-subject';
+export {
+  requireClientCertificate,
+  type RequireClientCertificateOptions,
+} from './auth/require-client-certificate';
+export type { ThumbprintMatcher, ThumbprintsOption } from './auth/thumbprint-pins';
+export {
+  createChainValidator,
+  type ChainValidator,
+  type ChainValidatorOptions,
+  type ChainValidateOptions,
+  type ChainValidationResult,
+  type ChainValidationSuccess,
+  type ChainValidationFailure,
+  type CertificateCheck,
+  type CertificateCheckItem,
+  type RevocationOptions,
+  type RevocationFetcher,
+  type RevocationFetchRequest,
+  type CrlInput,
+} from './auth/chain';
 export type {
   ClientCertificateAuthentication,
   OAuthClientAuthentication,

@@ -43,7 +43,7 @@ function iso(ms: number): string {
 
 /** The validity check of one certificate at `now`. */
 export function validityCheck(
-  info: CertificateInfo,
+  info: { readonly notBefore: number; readonly notAfter: number },
   now: number,
   toleranceMs: number,
 ): CertificateCheckItem {

@@ -1,0 +1,363 @@
+/**
+ * `requireClientCertificate()`: client authentication for any API by the certificate that
+ * `clientCertificate()` put on `req.clientCert`, either through a chain to configured trust
+ * anchors (PKI) or by a pinned `x5t#S256` thumbprint.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-2 | RFC 8705 §2}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6 | RFC 5280 §6}
+ * @packageDocumentation
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import {
+  CertificateParseError,
+  type CertificateInput,
+  type ClientCertificate,
+} from '../certificate';
+import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
+import {
+  CertificateRequiredError,
+  CertificateUntrustedError,
+  HeaderMalformedError,
+  isMtlsError,
+  MisconfiguredError,
+  UnavailableError,
+  type CertificateRejectionReason,
+} from '../errors';
+import { booleanOption, checkOptions, enumOption, integerOption } from '../internal/options';
+import { wasCertificateProcessed } from '../internal/request-state';
+import type { ClientCertificateAuthentication } from '../request-types';
+import { createChainValidator, type ChainValidator, type ChainValidatorOptions } from './chain';
+import { validityCheck } from './chain/path-checks';
+import {
+  compileThumbprints,
+  type ThumbprintMatcher,
+  type ThumbprintsOption,
+} from './thumbprint-pins';
+
+const FACTORY = 'requireClientCertificate()';
+
+/**
+ * Options of {@link requireClientCertificate}. At least one of `trustAnchors` (chain method) and
+ * `thumbprints` (pinning) is required; both may be given (a certificate passes by either).
+ *
+ * The chain options (`intermediates`, `clockTolerance`, `requireClientAuthEku`, `revocation`,
+ * `cacheSize`, `cacheTtl`, `maxPathDepth`, `minRsaKeyBits`, `clock`) are those of the chain
+ * validator and keep its defaults.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-2 | RFC 8705 §2}
+ */
+export interface RequireClientCertificateOptions extends Omit<
+  ChainValidatorOptions,
+  'trustAnchors'
+> {
+  /**
+   * CA certificates (PEM text or DER) a client certificate must chain to. Enables the chain
+   * method. Default: none.
+   *
+   * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6.1 | RFC 5280 §6.1}
+   */
+  readonly trustAnchors?: readonly CertificateInput[] | undefined;
+  /**
+   * Pinned certificates: `x5t#S256` values (base64url SHA-256 of the DER, 43 characters), or a
+   * function `(thumbprint, cert, req) => boolean | Promise<boolean>`. Enables the thumbprint
+   * method. Default: none. Hex SHA-1/SHA-256 fingerprints are refused with a hint.
+   *
+   * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-3.1 | RFC 8705 §3.1}
+   */
+  readonly thumbprints?: ThumbprintsOption<Request> | undefined;
+  /** Whether a pinned certificate must also be within its validity period. Default: `true`. */
+  readonly checkValidity?: boolean | undefined;
+  /**
+   * Which certificates are considered at all: `'chained'` (CA-issued only: a self-signed one is
+   * refused with `self_signed_not_allowed` even if pinned), `'selfSigned'` (self-signed only;
+   * needs `thumbprints`), or `'all'`. Default: `'all'`. Whatever the setting, the chain method
+   * never accepts a self-signed certificate: only a pin does.
+   *
+   * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-2.2 | RFC 8705 §2.2}
+   */
+  readonly allowedTypes?: 'chained' | 'selfSigned' | 'all' | undefined;
+  /**
+   * A last, custom rule, called after a method accepted the certificate. Only `true` lets the
+   * request through; anything else is `rejected`. Default: none.
+   */
+  readonly authorize?:
+    | ((
+        certificate: ClientCertificate,
+        req: Request,
+        auth: ClientCertificateAuthentication,
+      ) => boolean | Promise<boolean>)
+    | undefined;
+  /**
+   * Milliseconds allowed for the `thumbprints` function and `authorize`; past it the request
+   * fails with `ERR_MTLS_UNAVAILABLE` (503). Default: `5000`.
+   */
+  readonly hookTimeout?: number | undefined;
+}
+
+const KNOWN: readonly (keyof RequireClientCertificateOptions)[] = [
+  'trustAnchors',
+  'intermediates',
+  'clockTolerance',
+  'requireClientAuthEku',
+  'revocation',
+  'cacheSize',
+  'cacheTtl',
+  'maxPathDepth',
+  'minRsaKeyBits',
+  'clock',
+  'thumbprints',
+  'checkValidity',
+  'allowedTypes',
+  'authorize',
+  'hookTimeout',
+];
+
+const CHAIN_ONLY: readonly (keyof RequireClientCertificateOptions)[] = [
+  'intermediates',
+  'requireClientAuthEku',
+  'revocation',
+  'cacheSize',
+  'cacheTtl',
+  'maxPathDepth',
+  'minRsaKeyBits',
+];
+
+type Outcome =
+  | { readonly ok: true; readonly auth: ClientCertificateAuthentication }
+  | {
+      readonly ok: false;
+      readonly reason: CertificateRejectionReason;
+      readonly detail: string;
+      readonly transient?: boolean | undefined;
+    };
+
+function reject(reason: CertificateRejectionReason, detail: string, transient?: boolean): Outcome {
+  return { ok: false, reason, detail, transient };
+}
+
+/** Awaits a hook's answer within `ms`; a thrown error or a timeout becomes an UnavailableError. */
+async function bounded<T>(value: T | Promise<T>, ms: number, hook: string): Promise<T> {
+  if (!(value instanceof Promise)) return value;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      value,
+      new Promise<never>((_, fail) => {
+        timer = setTimeout(() => {
+          fail(
+            new UnavailableError(`${hook}_timeout`, {
+              message: `${hook} did not answer within ${ms} ms`,
+            }),
+          );
+        }, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function call<T>(fn: () => T | Promise<T>, ms: number, hook: string): Promise<T> {
+  return Promise.resolve()
+    .then(() => bounded(fn(), ms, hook))
+    .catch((error: unknown) => {
+      if (isMtlsError(error)) throw error;
+      throw new UnavailableError(`${hook}_failed`, {
+        message: `${hook} threw: ${error instanceof Error ? error.message : String(error)}`,
+        cause: error,
+      });
+    });
+}
+
+/**
+ * Requires an accepted client certificate. Mount `clientCertificate()` before it.
+ *
+ * - Chain method (`trustAnchors`): a path from the certificate, through presented or configured
+ *   intermediates, to a trust anchor, every signature verified, validity (with
+ *   `clockTolerance`), CA constraints, path length, EKU `clientAuth`, algorithm and key policy,
+ *   and optional CRL/OCSP revocation.
+ * - Thumbprint method (`thumbprints`): the certificate's `x5t#S256` is pinned.
+ * - Both: pins are checked first (cheapest), then the chain; either accepts.
+ *
+ * On success sets `req.clientCertAuth = { method, certificate, path }`. No certificate → 401
+ * `ERR_MTLS_CERTIFICATE_REQUIRED`; not accepted → 403 `ERR_MTLS_CERTIFICATE_UNTRUSTED` with the
+ * precise `reason` on the error and on the `clientRejected` diagnostics event (the body stays
+ * generic); revocation status unreachable (download failure or timeout, with
+ * `onUnknown: 'reject'`) → 503 `ERR_MTLS_UNAVAILABLE`; `clientCertificate()` not mounted → 500
+ * `ERR_MTLS_MISCONFIGURED`; a forwarded certificate that cannot be decoded → 400
+ * `ERR_MTLS_HEADER_MALFORMED`.
+ *
+ * @example
+ * ```ts
+ * app.use(clientCertificate({ format: 'nginx', trustProxy: 'loopback' }));
+ * app.use('/api', requireClientCertificate({ trustAnchors: [fs.readFileSync('ca.pem', 'utf8')] }));
+ * ```
+ * @throws {TypeError} on bad options, or when neither `trustAnchors` nor `thumbprints` is given.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-2 | RFC 8705 §2}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6 | RFC 5280 §6}
+ */
+export function requireClientCertificate(
+  options?: RequireClientCertificateOptions,
+): RequestHandler {
+  const o = checkOptions(FACTORY, options, KNOWN);
+  if (o.trustAnchors === undefined && o.thumbprints === undefined) {
+    throw new TypeError(
+      `${FACTORY}: give "trustAnchors" (accept certificates issued by your CA) and/or "thumbprints" (accept pinned certificates); with neither, no client could ever be accepted.`,
+    );
+  }
+  if (o.trustAnchors === undefined) {
+    const stray = CHAIN_ONLY.find((name) => o[name] !== undefined);
+    if (stray)
+      throw new TypeError(
+        `${FACTORY}: "${stray}" applies to the chain method, which needs "trustAnchors".`,
+      );
+  }
+  const { thumbprints, checkValidity, allowedTypes, authorize, hookTimeout, ...chainOptions } = o;
+  const pins: ThumbprintMatcher<Request> | undefined =
+    thumbprints === undefined ? undefined : compileThumbprints(FACTORY, thumbprints);
+  const mustBeValid = booleanOption(FACTORY, 'checkValidity', checkValidity, true);
+  const types = enumOption(
+    FACTORY,
+    'allowedTypes',
+    allowedTypes,
+    ['chained', 'selfSigned', 'all'],
+    'all',
+  );
+  if (types === 'selfSigned' && !pins) {
+    throw new TypeError(
+      `${FACTORY}: allowedTypes "selfSigned" needs "thumbprints": only a pin accepts a self-signed certificate.`,
+    );
+  }
+  if (authorize !== undefined && typeof authorize !== 'function') {
+    throw new TypeError(
+      `${FACTORY}: "authorize" must be a function (cert, req, auth) => boolean | Promise<boolean>.`,
+    );
+  }
+  const timeout = integerOption(FACTORY, 'hookTimeout', hookTimeout, 5000, 1);
+  const toleranceMs = integerOption(FACTORY, 'clockTolerance', o.clockTolerance, 0) * 1000;
+  const clock = typeof o.clock === 'function' ? o.clock : () => new Date();
+  const validator: ChainValidator | undefined =
+    chainOptions.trustAnchors === undefined
+      ? undefined
+      : createChainValidator(chainOptions as ChainValidatorOptions, FACTORY);
+
+  async function authenticate(certificate: ClientCertificate, req: Request): Promise<Outcome> {
+    const selfSigned = certificate.isSelfSigned;
+    if (selfSigned && types === 'chained') {
+      return reject(
+        'self_signed_not_allowed',
+        'self-signed certificate; allowedTypes is "chained"',
+      );
+    }
+    if (!selfSigned && types === 'selfSigned') {
+      return reject('rejected', 'CA-issued certificate; allowedTypes is "selfSigned"');
+    }
+    const now = clock();
+    if (pins) {
+      const pinned: unknown = await call(
+        () => pins(certificate.thumbprint, certificate, req),
+        timeout,
+        'thumbprints',
+      );
+      if (pinned === true) {
+        if (mustBeValid) {
+          const validity = validityCheck(
+            {
+              notBefore: certificate.notBefore.getTime(),
+              notAfter: certificate.notAfter.getTime(),
+            },
+            now.getTime(),
+            toleranceMs,
+          );
+          if (!validity.ok)
+            return reject(
+              validity.reason as CertificateRejectionReason,
+              `pinned certificate ${validity.detail as string}`,
+            );
+        }
+        return {
+          ok: true,
+          auth: { method: 'thumbprint', certificate, path: Object.freeze([certificate]) },
+        };
+      }
+      if (selfSigned || !validator)
+        return reject('not_pinned', `thumbprint ${certificate.thumbprint} is not pinned`);
+    }
+    if (selfSigned) {
+      return reject(
+        'self_signed_not_allowed',
+        'self-signed certificate; pin its thumbprint to accept it',
+      );
+    }
+    const result = await (validator as ChainValidator).validate(certificate, { now });
+    return result.ok
+      ? { ok: true, auth: { method: 'chain', certificate, path: result.path } }
+      : reject(result.reason, result.detail, result.transient);
+  }
+
+  async function run(certificate: ClientCertificate, req: Request): Promise<Outcome> {
+    const outcome = await authenticate(certificate, req);
+    if (!outcome.ok || !authorize) return outcome;
+    const allowed: unknown = await call(
+      () => authorize(certificate, req, outcome.auth),
+      timeout,
+      'authorize',
+    );
+    return allowed === true ? outcome : reject('rejected', 'authorize() did not return true');
+  }
+
+  return function requireClientCertificateMiddleware(
+    req: Request,
+    _res: Response,
+    next: NextFunction,
+  ): void {
+    if (!wasCertificateProcessed(req)) {
+      next(
+        new MisconfiguredError(
+          `${FACTORY} ran before clientCertificate(): mount app.use(clientCertificate({ format, trustProxy })) ahead of it so that req.clientCert is set.`,
+        ),
+      );
+      return;
+    }
+    const certificate = req.clientCert;
+    if (!certificate) {
+      next(new CertificateRequiredError({ message: 'no client certificate was presented' }));
+      return;
+    }
+    run(certificate, req).then(
+      (outcome) => {
+        if (outcome.ok) {
+          req.clientCertAuth = outcome.auth;
+          publish(DIAGNOSTICS_CHANNELS.clientAuthenticated, () => ({
+            method: outcome.auth.method,
+            certificate: certificate.toJSON(),
+            pathLength: outcome.auth.path.length,
+          }));
+          next();
+          return;
+        }
+        publish(DIAGNOSTICS_CHANNELS.clientRejected, () => ({
+          reason: outcome.reason,
+          detail: outcome.detail,
+          certificate: certificate.toJSON(),
+        }));
+        const message = `client certificate not accepted: ${outcome.reason}: ${outcome.detail}`;
+        next(
+          outcome.transient === true
+            ? new UnavailableError(outcome.reason, { message })
+            : new CertificateUntrustedError(outcome.reason, { message }),
+        );
+      },
+      (error: unknown) => {
+        next(
+          error instanceof CertificateParseError
+            ? new HeaderMalformedError({
+                message: `the client certificate cannot be decoded: ${error.message}`,
+                cause: error,
+              })
+            : error,
+        );
+      },
+    );
+  };
+}
