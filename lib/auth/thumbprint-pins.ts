@@ -26,7 +26,7 @@ export type ThumbprintsOption<R = unknown> = readonly string[] | ThumbprintMatch
 export const X5T_S256_COMMAND =
   "openssl x509 -in cert.pem -outform DER | openssl dgst -sha256 -binary | openssl base64 -A | tr '+/' '-_' | tr -d '='";
 
-const HEX_FINGERPRINT = /^(?:[0-9a-f]{2}(?::[0-9a-f]{2})*)$/i;
+const HEX_FINGERPRINT = /^(?:[0-9a-f]+|[0-9a-f]{2}(?::[0-9a-f]{2})+)$/i;
 
 function explain(factory: string, index: number, value: unknown): string {
   const prefix = `${factory}: thumbprints[${index}]`;
