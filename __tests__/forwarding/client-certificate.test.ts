@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -795,6 +796,31 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
         await server.close();
       }
       expect(calls).toEqual([['127.0.0.1', 0]]);
+    });
+
+    it('asks a trust function once per connection, and again after the app setting changes', async () => {
+      let calls = 0;
+      const app = appWith({ format: 'nginx' }, (a) =>
+        a.set('trust proxy', (address: string) => {
+          calls++;
+          return address === '127.0.0.1';
+        }),
+      );
+      const server = await listen(app);
+      const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+      try {
+        for (let i = 0; i < 3; i++) {
+          const res = await get({ port: server.port, agent }, [['x-ssl-cert', NGINX_A]]);
+          expect(JSON.parse(res.body)).toMatchObject({ thumbprint: X5T_S256['client-a'] });
+        }
+        expect(calls).toBe(1);
+        app.set('trust proxy', '10.0.0.1');
+        const after = await get({ port: server.port, agent }, [['x-ssl-cert', NGINX_A]]);
+        expect(JSON.parse(after.body)).toMatchObject({ thumbprint: null });
+      } finally {
+        agent.destroy();
+        await server.close();
+      }
     });
 
     it('a peer at another address than the trusted one is not trusted (127.0.0.2)', async () => {

@@ -24,6 +24,15 @@ import { createTlsCertificateReader, isTlsSocket } from './tls-certificate';
 import { normalizePeerAddress, type TrustProxyFunction } from './trust-proxy';
 import { warn } from './warn';
 
+/**
+ * A parsed certificate, keyed by the leaf header's raw value; the chain header's raw value must
+ * match too (keys are never concatenated: hashing a joined string costs more than the parse).
+ */
+interface CacheEntry {
+  readonly chainValue: string;
+  readonly certificate: ClientCertificate;
+}
+
 /** Whether the trust decision came from an explicit configuration or the app's setting. */
 interface PeerTrust {
   readonly trusted: boolean;
@@ -71,9 +80,10 @@ function appTrust(req: Request): { fn: unknown; setting: unknown } {
  */
 export function clientCertificate(options?: ClientCertificateOptions): RequestHandler {
   const config = compileClientCertificateOptions(options);
-  const cache = new LruCache<string, ClientCertificate>(config.cacheSize);
+  const cache = new LruCache<string, CacheEntry>(config.cacheSize);
   const readTls = createTlsCertificateReader(config.maxChainLength);
   const headerName = config.header ?? 'the custom format';
+  const trustBySocket = new WeakMap<object, { fn: unknown; trusted: boolean }>();
   let warnedNothingTrusted = false;
   let warnedPermissive = false;
   let warnedNotTls = false;
@@ -87,10 +97,20 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     );
   }
 
+  /** A connection's peer never changes: each trust function is asked once per socket. */
+  function trustedSocket(req: Request, fn: unknown, peer: string | undefined): boolean {
+    const cached = trustBySocket.get(req.socket);
+    if (cached !== undefined && cached.fn === fn) return cached.trusted;
+    const answer: unknown = (fn as TrustProxyFunction)(peer, 0);
+    const trusted = answer === true;
+    trustBySocket.set(req.socket, { fn, trusted });
+    return trusted;
+  }
+
   function peerTrust(req: Request, peer: string | undefined): PeerTrust {
     if (config.trustAnyProxy) return { trusted: true, nothingTrusted: false };
     if (config.trust !== undefined) {
-      return { trusted: config.trust(peer, 0), nothingTrusted: false };
+      return { trusted: trustedSocket(req, config.trust, peer), nothingTrusted: false };
     }
     const { fn, setting } = appTrust(req);
     if (setting === true && !warnedPermissive) {
@@ -115,8 +135,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
       }
       return { trusted: false, nothingTrusted: true };
     }
-    const trusted: unknown = (fn as TrustProxyFunction)(peer, 0);
-    return { trusted: trusted === true, nothingTrusted: false };
+    return { trusted: trustedSocket(req, fn, peer), nothingTrusted: false };
   }
 
   function fromTls(req: Request): ClientCertificate | undefined {
@@ -224,16 +243,15 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
       });
     }
     if (!verified(req, peer, config)) return undefined;
-    const key = chainValue === '' ? value : `${value}\n${chainValue}`;
-    const cached = cache.get(key);
-    if (cached !== undefined) return cached;
+    const cached = cache.get(value);
+    if (cached?.chainValue === chainValue) return cached.certificate;
     const ders = codec.decode(value, config.limits);
     if (ders === undefined) return undefined;
     if (chainValue !== '' && codec.decodeChain !== undefined) {
       ders.push(...codec.decodeChain(chainValue, config.limits));
     }
     const certificate = buildCertificate(ders, config.headerSource, config.maxChainLength);
-    cache.set(key, certificate);
+    cache.set(value, { chainValue, certificate });
     return certificate;
   }
 
@@ -252,7 +270,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
       }
       return config.source === 'auto' ? fromTls(req) : undefined;
     }
-    if (config.vary !== undefined) res.vary(config.vary);
+    if (config.vary !== undefined) addVary(res, config.vary);
     return fromHeader(req, peer);
   }
 
@@ -304,6 +322,12 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     }
     next();
   };
+}
+
+/** Adds `fields` to `Vary`: a plain set when there is none yet (the common case), else merged. */
+function addVary(res: Response, fields: string): void {
+  if (res.getHeader('Vary') === undefined) res.setHeader('Vary', fields);
+  else res.vary(fields);
 }
 
 const PLACEHOLDER = /^\{[a-z0-9_.]+\}$/;

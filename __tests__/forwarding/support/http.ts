@@ -1,4 +1,9 @@
-import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  request as httpRequest,
+  type Agent,
+  type IncomingHttpHeaders,
+  type Server,
+} from 'node:http';
 import { connect } from 'node:net';
 import type { Express } from 'express';
 
@@ -43,7 +48,13 @@ export async function listen(
  * local address or over a Unix socket.
  */
 export function get(
-  target: { port?: number; host?: string; socketPath?: string; localAddress?: string },
+  target: {
+    port?: number;
+    host?: string;
+    socketPath?: string;
+    localAddress?: string;
+    agent?: Agent;
+  },
   headers: readonly (readonly [string, string])[] = [],
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
@@ -51,7 +62,7 @@ export function get(
       {
         method: 'GET',
         path: '/',
-        agent: false,
+        agent: target.agent ?? false,
         ...(target.socketPath === undefined
           ? { host: target.host ?? '127.0.0.1', port: target.port }
           : { socketPath: target.socketPath }),
