@@ -454,6 +454,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
         reason,
         processed: true,
       });
+      expect(res.body.message).toMatch(/^(x-[a-z-]+|client-cert) header: /);
     });
 
     it('a custom format function that throws → 400 ERR_MTLS_HEADER_MALFORMED custom_format', async () => {
@@ -1260,6 +1261,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
         const res = await httpsGet(server.port, 'client-a');
         expect(res.status).toBe(400);
         expect(res.body).toMatchObject({ code: 'ERR_MTLS_CHAIN_TOO_LONG', processed: true });
+        expect(res.body.message).toMatch(/^TLS peer certificate: .*maxChainLength \(0\)/);
       } finally {
         await server.close();
       }

@@ -82,7 +82,8 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
   const config = compileClientCertificateOptions(options);
   const cache = new LruCache<string, CacheEntry>(config.cacheSize);
   const readTls = createTlsCertificateReader(config.maxChainLength);
-  const headerName = config.header ?? 'the custom format';
+  const headerLabel =
+    config.header === undefined ? 'forwarded certificate' : `${config.header} header`;
   const trustBySocket = new WeakMap<object, { fn: unknown; trusted: boolean }>();
   let warnedNothingTrusted = false;
   let warnedPermissive = false;
@@ -91,7 +92,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
   if (config.trustAnyProxy) {
     warn(
       'MTLS_DANGEROUSLY_TRUST_ANY_PROXY',
-      `clientCertificate(): dangerouslyTrustAnyProxy is on: the ${headerName} header is believed ` +
+      `clientCertificate(): dangerouslyTrustAnyProxy is on: the ${headerLabel} is believed ` +
         `from every peer. Anyone who can reach this app directly can claim any certificate. ` +
         `Prefer trustProxy with your proxy's address.`,
     );
@@ -117,8 +118,8 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
       warnedPermissive = true;
       warn(
         'MTLS_PERMISSIVE_TRUST_PROXY',
-        `clientCertificate(): the app's 'trust proxy' setting is true, so the ${headerName} ` +
-          `header is believed from every peer. Set 'trust proxy' (or the trustProxy option) to ` +
+        `clientCertificate(): the app's 'trust proxy' setting is true, so the ${headerLabel} ` +
+          `is believed from every peer. Set 'trust proxy' (or the trustProxy option) to ` +
           `your proxy's address.`,
       );
     }
@@ -128,7 +129,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
         warn(
           'MTLS_NO_TRUSTED_PROXY',
           `clientCertificate(): no trusted proxy is configured (neither the trustProxy option ` +
-            `nor the app's 'trust proxy' setting), so the ${headerName} header is never read ` +
+            `nor the app's 'trust proxy' setting), so the ${headerLabel} is never read ` +
             `and req.clientCert stays undefined. Set trustProxy to your proxy's address (for ` +
             `example 'loopback' or '10.0.0.0/8').`,
         );
@@ -139,7 +140,13 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
   }
 
   function fromTls(req: Request): ClientCertificate | undefined {
-    if (isTlsSocket(req.socket)) return readTls(req.socket);
+    if (isTlsSocket(req.socket)) {
+      try {
+        return readTls(req.socket);
+      } catch (error) {
+        throw toMtlsError(error, 'TLS peer certificate');
+      }
+    }
     if (config.source === 'tls' && !warnedNotTls) {
       warnedNotTls = true;
       warn(
@@ -274,13 +281,13 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     return fromHeader(req, peer);
   }
 
-  function toMtlsError(error: unknown): unknown {
+  function toMtlsError(error: unknown, label: string): unknown {
     if (!(error instanceof ForwardedCertificateError)) return error;
     if (error.reason === 'chain_too_long') {
-      return new ChainTooLongError({ message: `${headerName}: ${error.message}` });
+      return new ChainTooLongError({ message: `${label}: ${error.message}` });
     }
     return new HeaderMalformedError({
-      message: `${headerName}: ${error.message}`,
+      message: `${label}: ${error.message}`,
       reason: error.reason,
       cause: error.cause,
     });
@@ -293,7 +300,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     try {
       certificate = resolve(req, res);
     } catch (caught) {
-      const error = toMtlsError(caught);
+      const error = toMtlsError(caught, headerLabel);
       if (!isMtlsError(error)) {
         next(error);
         return;
