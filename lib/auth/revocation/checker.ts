@@ -85,8 +85,22 @@ function crlDer(body: Uint8Array): Uint8Array {
   );
 }
 
-function httpUrls(urls: readonly string[]): string[] {
-  return urls.filter((url) => /^https?:\/\//i.test(url));
+/**
+ * The http(s) OCSP responder or CRL locations of `subject`; none when the extension is absent
+ * or malformed (then revocation status is unknown, and the policy decides).
+ */
+function locations(subject: CertificateInfo, extension: string): string[] {
+  const value = subject.certificate.extensions.get(extension)?.value;
+  if (!value) return [];
+  try {
+    const urls =
+      extension === EXTENSION.authorityInfoAccess
+        ? decodeAuthorityInfoAccess(value).ocsp
+        : decodeCrlDistributionPoints(value);
+    return urls.filter((url) => /^https?:\/\//i.test(url));
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -197,9 +211,7 @@ export function createRevocationChecker(
     issuer: CertificateInfo,
     now: number,
   ): Promise<Attempt> {
-    const aia = subject.certificate.extensions.get(EXTENSION.authorityInfoAccess);
-    const url =
-      o.ocspUrl ?? (aia ? httpUrls(decodeAuthorityInfoAccess(aia.value).ocsp)[0] : undefined);
+    const url = o.ocspUrl ?? locations(subject, EXTENSION.authorityInfoAccess)[0];
     if (url === undefined) return { note: 'OCSP: no responder location', transient: false };
     const query = buildOcspRequest(subject, issuer, ocspNonce);
     let body: Uint8Array;
@@ -238,8 +250,7 @@ export function createRevocationChecker(
     const notes: string[] = [];
     let outages = 0;
     const candidates: Crl[] = configuredCrls.filter((crl) => crl.issuerName === subject.issuerName);
-    const dp = subject.certificate.extensions.get(EXTENSION.crlDistributionPoints);
-    const urls = fetchCrls && dp ? httpUrls(decodeCrlDistributionPoints(dp.value)) : [];
+    const urls = fetchCrls ? locations(subject, EXTENSION.crlDistributionPoints) : [];
     for (let i = 0; i < candidates.length + urls.length; i++) {
       let crl = candidates[i];
       if (!crl) {

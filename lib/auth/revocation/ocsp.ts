@@ -161,6 +161,23 @@ export function checkOcspResponse(
   } catch {
     return unknown('malformed response');
   }
+  try {
+    return verdictOf(basic, basicDer, query, subject, issuer, now, toleranceMs, minRsaBits);
+  } catch {
+    return unknown('malformed response');
+  }
+}
+
+function verdictOf(
+  basic: BasicOCSPResponse,
+  basicDer: Buffer,
+  query: OcspQuery,
+  subject: CertificateInfo,
+  issuer: CertificateInfo,
+  now: number,
+  toleranceMs: number,
+  minRsaBits: number,
+): OcspVerdict {
   const outer = readTlv(basicDer, 0, basicDer.length);
   const [tbs, algorithm, signature] = readChildren(basicDer, outer);
   const signer = signerOf(basic, issuer, now, toleranceMs, minRsaBits);
