@@ -170,8 +170,9 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     return lines?.[0];
   }
 
-  function verified(req: Request, peer: string | undefined, compiled: CompiledOptions): boolean {
-    const verification = compiled.verification;
+  /** Whether the proxy's verdict header (when one is required) says it verified the certificate. */
+  function verified(req: Request, peer: string | undefined): boolean {
+    const verification = config.verification;
     if (verification === undefined) return true;
     const value = singleLine(req, verification.header);
     if (value !== undefined && verification.accepts(value)) return true;
@@ -183,8 +184,8 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     publish(DIAGNOSTICS_CHANNELS.certificateIgnored, () => ({
       reason: 'proxy_not_verified',
       peer,
-      header: compiled.header,
-      format: compiled.formatName,
+      header: config.header,
+      format: config.formatName,
     }));
     return false;
   }
@@ -207,7 +208,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
       );
     }
     const ders = result;
-    if (ders.length === 0 || !verified(req, peer, config)) return undefined;
+    if (ders.length === 0 || !verified(req, peer)) return undefined;
     if (ders.length > config.limits.maxCertificates) {
       throw new ForwardedCertificateError('chain_too_long', 'too many certificates');
     }
@@ -249,7 +250,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
           `for long chains`,
       });
     }
-    if (!verified(req, peer, config)) return undefined;
+    if (!verified(req, peer)) return undefined;
     const cached = cache.get(value);
     if (cached?.chainValue === chainValue) return cached.certificate;
     const ders = codec.decode(value, config.limits);
