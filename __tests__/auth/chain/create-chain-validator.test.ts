@@ -1,0 +1,253 @@
+import { X509Certificate } from 'node:crypto';
+import { ClientCertificate } from '../../../lib/certificate';
+import { createChainValidator, type ChainValidationResult } from '../../../lib/auth/chain';
+import { CHAIN_X5T, chainPem } from './chain-fixtures';
+
+const EC_ROOT = chainPem('ec-root');
+const EC_INT = chainPem('ec-int');
+
+function leaf(name: string, chain: readonly string[] = ['ec-int']): ClientCertificate {
+  return ClientCertificate.from(chainPem(name), { chain: chain.map(chainPem) });
+}
+
+function reasonOf(result: ChainValidationResult): string | undefined {
+  return result.ok ? undefined : result.reason;
+}
+
+function der(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+}
+
+describe('createChainValidator() options', () => {
+  test.each([
+    ['no trustAnchors', {}, /"trustAnchors" is required/],
+    ['trustAnchors not an array', { trustAnchors: EC_ROOT }, /"trustAnchors" must be an array/],
+    ['empty trustAnchors', { trustAnchors: [] }, /"trustAnchors" is empty/],
+    [
+      'a leaf as anchor',
+      { trustAnchors: [chainPem('ec-leaf')] },
+      /must hold CA certificates.*"CN=ec-leaf,O=express-mtls chains"/,
+    ],
+    [
+      'a leaf as intermediate',
+      { trustAnchors: [EC_ROOT], intermediates: [chainPem('ec-leaf')] },
+      /intermediates must hold CA certificates/,
+    ],
+    [
+      'text without a certificate',
+      { trustAnchors: ['hello'] },
+      /trustAnchors\[0\] is not a certificate: no PEM CERTIFICATE block found/,
+    ],
+    [
+      'a broken PEM block',
+      { trustAnchors: ['-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----'] },
+      /trustAnchors\[0\] is not a certificate: PEM block/,
+    ],
+    ['an object', { trustAnchors: [{}] }, /expected PEM text, DER bytes or a certificate object/],
+    [
+      'bytes that are not a certificate',
+      { trustAnchors: [Buffer.from([0x30, 0x00])] },
+      /trustAnchors\[0\] is not a certificate/,
+    ],
+    [
+      'a clock that is not a function',
+      { trustAnchors: [EC_ROOT], clock: new Date() },
+      /"clock" must be a function/,
+    ],
+    [
+      'negative clockTolerance',
+      { trustAnchors: [EC_ROOT], clockTolerance: -1 },
+      /"clockTolerance" must be an integer ≥ 0/,
+    ],
+    [
+      'minRsaKeyBits below 1024',
+      { trustAnchors: [EC_ROOT], minRsaKeyBits: 512 },
+      /"minRsaKeyBits" must be an integer ≥ 1024/,
+    ],
+    [
+      'a misspelled option',
+      { trustAnchors: [EC_ROOT], clockTolerence: 5 },
+      /unknown option "clockTolerence"\. Did you mean "clockTolerance"\?/,
+    ],
+    [
+      'bad revocation options',
+      { trustAnchors: [EC_ROOT], revocation: { methods: ['crl', 'crl'] } },
+      /revocation\.methods must be/,
+    ],
+  ])('TypeError: %s', (_name, options, message) => {
+    expect(() => createChainValidator(options as never, 'myFactory()')).toThrow(TypeError);
+    expect(() => createChainValidator(options as never, 'myFactory()')).toThrow(message);
+  });
+
+  test('the factory name defaults to createChainValidator', () => {
+    expect(() => createChainValidator({} as never)).toThrow(/^createChainValidator: /);
+  });
+
+  test('anchors as DER, X509Certificate, ClientCertificate, or several PEM blocks in one string', async () => {
+    for (const trustAnchors of [
+      [der(EC_ROOT)],
+      [new X509Certificate(EC_ROOT)],
+      [ClientCertificate.from(EC_ROOT)],
+      [chainPem('rsa-root') + EC_ROOT],
+    ]) {
+      expect((await createChainValidator({ trustAnchors }).validate(leaf('ec-leaf'))).ok).toBe(
+        true,
+      );
+    }
+  });
+
+  test('configured intermediates that are also anchors are just anchors', async () => {
+    const v = createChainValidator({ trustAnchors: [EC_ROOT, EC_INT], intermediates: [EC_INT] });
+    const result = await v.validate(leaf('ec-leaf', []));
+    expect(result.ok && result.path.map((c) => c.thumbprint)).toEqual([
+      CHAIN_X5T.get('ec-leaf'),
+      CHAIN_X5T.get('ec-int'),
+    ]);
+  });
+
+  test('clockTolerance (seconds) applies to notBefore and notAfter', async () => {
+    const justBefore = { now: new Date('2099-12-31T23:59:30Z') };
+    const strict = createChainValidator({ trustAnchors: [EC_ROOT] });
+    const tolerant = createChainValidator({ trustAnchors: [EC_ROOT], clockTolerance: 60 });
+    expect(reasonOf(await strict.validate(leaf('leaf-not-yet-valid'), justBefore))).toBe(
+      'not_yet_valid',
+    );
+    expect((await tolerant.validate(leaf('leaf-not-yet-valid'), justBefore)).ok).toBe(true);
+    const anchorsJustAfter = { now: new Date('2124-01-01T00:00:30Z') };
+    expect(reasonOf(await strict.validate(leaf('ec-leaf'), anchorsJustAfter))).toBe('expired');
+    expect((await tolerant.validate(leaf('ec-leaf'), anchorsJustAfter)).ok).toBe(true);
+  });
+
+  test('requireClientAuthEku: false accepts other purposes', async () => {
+    const v = createChainValidator({ trustAnchors: [EC_ROOT], requireClientAuthEku: false });
+    expect((await v.validate(leaf('leaf-eku-server'))).ok).toBe(true);
+    expect((await v.validate(leaf('leaf-ku-keyenc'))).ok).toBe(true);
+  });
+
+  test('maxPathDepth bounds the intermediates', async () => {
+    const deep = ClientCertificate.from(chainPem('deep-leaf'), { chain: [chainPem('deep-chain')] });
+    expect(
+      (await createChainValidator({ trustAnchors: [EC_ROOT], maxPathDepth: 9 }).validate(deep)).ok,
+    ).toBe(true);
+    const none = await createChainValidator({ trustAnchors: [EC_ROOT], maxPathDepth: 0 }).validate(
+      leaf('ec-leaf'),
+    );
+    expect(reasonOf(none)).toBe('path_length_exceeded');
+    expect(!none.ok && none.detail).toBe(
+      'intermediate: more than 0 intermediate certificates (maxPathDepth)',
+    );
+  });
+
+  test('minRsaKeyBits', async () => {
+    const v = createChainValidator({ trustAnchors: [chainPem('rsa-root')], minRsaKeyBits: 1024 });
+    expect((await v.validate(leaf('leaf-rsa1024', ['rsa-int']))).ok).toBe(true);
+  });
+
+  test('clock is the default time', async () => {
+    const v = createChainValidator({
+      trustAnchors: [EC_ROOT],
+      clock: () => new Date('2100-06-01T00:00:00Z'),
+    });
+    expect((await v.validate(leaf('leaf-not-yet-valid'))).ok).toBe(true);
+  });
+});
+
+describe('results', () => {
+  test('a success explains every certificate: roles and checks', async () => {
+    const result = await createChainValidator({ trustAnchors: [EC_ROOT] }).validate(
+      leaf('ec-leaf'),
+    );
+    expect(result.ok).toBe(true);
+    expect(result.trace.map((t) => [t.role, t.checks.map((c) => c.name)])).toEqual([
+      ['leaf', ['signature', 'validity', 'algorithm', 'key', 'critical-extensions', 'purpose']],
+      [
+        'intermediate',
+        [
+          'signature',
+          'validity',
+          'algorithm',
+          'key',
+          'critical-extensions',
+          'ca',
+          'path-length',
+          'purpose',
+        ],
+      ],
+      ['anchor', ['validity', 'key', 'critical-extensions', 'ca', 'path-length', 'purpose']],
+    ]);
+    expect(result.trace.every((t) => t.checks.every((c) => c.ok))).toBe(true);
+    expect(result.trace[2]?.checks.find((c) => c.name === 'key')?.detail).toBe('EC P-384');
+  });
+
+  test('a dead end names the certificate whose issuer is missing, with an issuer check in the trace', async () => {
+    const result = await createChainValidator({ trustAnchors: [EC_ROOT] }).validate(
+      leaf('ec-leaf', []),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.detail).toMatch(
+      /^leaf: no trust anchor or intermediate named CN=EC Intermediate,O=express-mtls chains with key identifier [0-9a-f]{40}$/,
+    );
+    expect(result.trace).toHaveLength(1);
+    expect(result.trace[0]?.checks.at(-1)).toMatchObject({
+      name: 'issuer',
+      ok: false,
+      reason: 'unknown_issuer',
+    });
+  });
+
+  test('a path that fails a check is reported with its whole trace', async () => {
+    const result = await createChainValidator({ trustAnchors: [EC_ROOT] }).validate(
+      leaf('leaf-under-int-expired', ['int-expired']),
+    );
+    expect(!result.ok && [result.reason, result.detail]).toEqual([
+      'expired',
+      'intermediate: expired at 2021-01-01T00:00:00.000Z',
+    ]);
+    expect(result.trace.map((t) => t.role)).toEqual(['leaf', 'intermediate', 'anchor']);
+  });
+
+  test('the presented chain never supplies an anchor, even when it holds a self-signed root', async () => {
+    const result = await createChainValidator({ trustAnchors: [EC_ROOT] }).validate(
+      leaf('other-leaf', ['other-int', 'other-root']),
+    );
+    expect(!result.ok && result.detail).toBe(
+      'intermediate: self-signed certificate CN=Other Root,O=elsewhere is not a trust anchor',
+    );
+  });
+});
+
+describe('cache', () => {
+  test('a result is reused for the same leaf and presented chain', async () => {
+    const v = createChainValidator({ trustAnchors: [EC_ROOT] });
+    const first = await v.validate(leaf('ec-leaf'));
+    expect(await v.validate(leaf('ec-leaf'))).toBe(first);
+    expect(await v.validate(leaf('ec-leaf', ['ec-int', 'ec-root']))).not.toBe(first);
+  });
+
+  test('cacheSize 0 disables it', async () => {
+    const v = createChainValidator({ trustAnchors: [EC_ROOT], cacheSize: 0 });
+    expect(await v.validate(leaf('ec-leaf'))).not.toBe(await v.validate(leaf('ec-leaf')));
+  });
+
+  test('a cached success is not used before the path was valid, nor after cacheTtl or notAfter', async () => {
+    let now = new Date('2100-06-01T00:00:00Z');
+    const v = createChainValidator({ trustAnchors: [EC_ROOT], cacheTtl: 60, clock: () => now });
+    const future = await v.validate(leaf('leaf-not-yet-valid'));
+    expect(future.ok).toBe(true);
+    expect(
+      reasonOf(
+        await v.validate(leaf('leaf-not-yet-valid'), { now: new Date('2050-01-01T00:00:00Z') }),
+      ),
+    ).toBe('not_yet_valid');
+    now = new Date('2100-06-01T00:00:30Z');
+    expect(await v.validate(leaf('leaf-not-yet-valid'))).toBe(future);
+    now = new Date('2100-06-01T00:01:01Z');
+    expect(await v.validate(leaf('leaf-not-yet-valid'))).not.toBe(future);
+    expect(
+      reasonOf(
+        await v.validate(leaf('leaf-not-yet-valid'), { now: new Date('2124-01-02T00:00:00Z') }),
+      ),
+    ).toBe('expired');
+  });
+});
