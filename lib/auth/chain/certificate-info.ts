@@ -39,10 +39,13 @@ const HANDLED = new Set<string>([
 export interface CertificateInfo extends SignedData {
   readonly certificate: ClientCertificate;
   readonly thumbprint: string;
-  /** Canonical subject and issuer names (case- and space-insensitive, as OpenSSL compares). */
+  /** The exact DER of the subject and issuer names (as latin1 strings), for the fast lookup. */
+  readonly subjectKey: string;
+  readonly issuerKey: string;
+  /** Canonical subject and issuer names (case- and space-insensitive, as OpenSSL compares); lazy. */
   readonly subjectName: string;
   readonly issuerName: string;
-  /** Subject and issuer names are equal (RFC 5280 §3.3 "self-issued"). */
+  /** Subject and issuer names are equal (RFC 5280 §3.3 "self-issued"); lazy. */
   readonly selfIssued: boolean;
   readonly notBefore: number;
   readonly notAfter: number;
@@ -94,8 +97,10 @@ export function certificateInfo(
     const der = certificate.der;
     const layout = certificateLayout(der);
     const extensions = certificate.extensions;
-    const subjectName = canonicalName(certificate.subjectRdns);
-    const issuerName = canonicalName(certificate.issuerRdns);
+    const subjectKey = certificate.subjectDer.toString('latin1');
+    const issuerKey = certificate.issuerDer.toString('latin1');
+    let subjectName: string | undefined;
+    let issuerName: string | undefined;
     const value = (oid: string): Buffer | undefined => extensions.get(oid)?.value;
     const ski = value(EXTENSION.subjectKeyIdentifier);
     const aki = value(EXTENSION.authorityKeyIdentifier);
@@ -116,9 +121,19 @@ export function certificateInfo(
     return {
       certificate,
       thumbprint: certificate.thumbprint,
-      subjectName,
-      issuerName,
-      selfIssued: subjectName === issuerName,
+      subjectKey,
+      issuerKey,
+      get subjectName() {
+        subjectName ??= canonicalName(certificate.subjectRdns);
+        return subjectName;
+      },
+      get issuerName() {
+        issuerName ??= canonicalName(certificate.issuerRdns);
+        return issuerName;
+      },
+      get selfIssued() {
+        return subjectKey === issuerKey || this.subjectName === this.issuerName;
+      },
       notBefore: certificate.notBefore.getTime(),
       notAfter: certificate.notAfter.getTime(),
       subjectKeyId: ski && decodeSubjectKeyIdentifier(ski),

@@ -10,7 +10,7 @@ import {
 } from '../revocation/checker';
 import { verifySignature } from './algorithms';
 import { certificateInfo, type CertificateInfo } from './certificate-info';
-import { buildPaths, type IssuerPool, type SearchContext } from './path-builder';
+import { buildPaths, type IssuerPool, type NameIndex, type SearchContext } from './path-builder';
 import { checkPath, type CheckSettings, type PathFailure } from './path-checks';
 import type {
   CertificateCheck,
@@ -85,17 +85,29 @@ function certificates(factory: string, name: string, value: unknown): ClientCert
   );
 }
 
-function index(infos: readonly CertificateInfo[]): Map<string, CertificateInfo[]> {
+function byName(
+  infos: readonly CertificateInfo[],
+  key: (info: CertificateInfo) => string,
+): Map<string, CertificateInfo[]> {
   const map = new Map<string, CertificateInfo[]>();
   for (const info of infos) {
-    const list = map.get(info.subjectName);
-    if (list) {
-      if (!list.some((other) => other.thumbprint === info.thumbprint)) list.push(info);
-    } else {
-      map.set(info.subjectName, [info]);
-    }
+    const name = key(info);
+    const list = map.get(name);
+    if (!list) map.set(name, [info]);
+    else if (!list.some((other) => other.thumbprint === info.thumbprint)) list.push(info);
   }
   return map;
+}
+
+function index(infos: readonly CertificateInfo[]): NameIndex {
+  let canonical: Map<string, CertificateInfo[]> | undefined;
+  return {
+    exact: byName(infos, (info) => info.subjectKey),
+    canonical: () => {
+      canonical ??= byName(infos, (info) => info.subjectName);
+      return canonical;
+    },
+  };
 }
 
 function requireCa(factory: string, name: string, info: CertificateInfo): void {
@@ -263,7 +275,10 @@ export function createChainValidator(
     if (hit && now >= hit.validFrom) return hit.result;
 
     const leafInfo = prepare(leaf);
-    if (leafInfo.selfIssued && verifySignature(leafInfo, leafInfo.publicKey())) {
+    if (
+      leafInfo.subjectKey === leafInfo.issuerKey &&
+      verifySignature(leafInfo, leafInfo.publicKey())
+    ) {
       const check: CertificateCheckItem = {
         name: 'self-signed',
         ok: false,

@@ -17,14 +17,18 @@ import { verifySignature } from './algorithms';
 import type { CertificateInfo } from './certificate-info';
 import type { CertificateCheckItem } from './index';
 
+/** Certificates by subject name: exact DER first, canonical form when that finds nothing. */
+export interface NameIndex {
+  readonly exact: ReadonlyMap<string, readonly CertificateInfo[]>;
+  readonly canonical: () => ReadonlyMap<string, readonly CertificateInfo[]>;
+}
+
 /** Where candidate issuers come from, in order of preference. */
 export interface IssuerPool {
-  /** Trust anchors by canonical subject name. */
-  readonly anchors: ReadonlyMap<string, readonly CertificateInfo[]>;
-  /** Configured intermediates by canonical subject name. */
-  readonly configured: ReadonlyMap<string, readonly CertificateInfo[]>;
-  /** Presented certificates by canonical subject name (this request only). */
-  readonly presented: ReadonlyMap<string, readonly CertificateInfo[]>;
+  readonly anchors: NameIndex;
+  readonly configured: NameIndex;
+  /** Presented certificates (this request only). */
+  readonly presented: NameIndex;
   /** Thumbprints of the trust anchors. */
   readonly anchorThumbprints: ReadonlySet<string>;
 }
@@ -79,8 +83,13 @@ function candidates(info: CertificateInfo, context: SearchContext): CertificateI
   const seen = new Set<string>();
   const matched: CertificateInfo[] = [];
   const unidentified: CertificateInfo[] = [];
-  for (const group of [pool.anchors, pool.configured, pool.presented]) {
-    for (const candidate of group.get(info.issuerName) ?? []) {
+  const groups = [pool.anchors, pool.configured, pool.presented];
+  let named = groups.map((group) => group.exact.get(info.issuerKey) ?? []);
+  if (named.every((list) => list.length === 0)) {
+    named = groups.map((group) => group.canonical().get(info.issuerName) ?? []);
+  }
+  for (const group of named) {
+    for (const candidate of group) {
       if (seen.has(candidate.thumbprint) || candidate.thumbprint === info.thumbprint) continue;
       seen.add(candidate.thumbprint);
       const aki = info.authorityKeyId;
