@@ -263,3 +263,84 @@ describe('methods in order, and dependency failures', () => {
     );
   });
 });
+
+describe('revocation options', () => {
+  test.each([
+    ['methods not a list', { methods: 'ocsp' }, /revocation\.methods must be a non-empty list/],
+    ['empty methods', { methods: [] }, /revocation\.methods must be a non-empty list/],
+    ['an unknown method', { methods: ['ldap'] }, /revocation\.methods must be a non-empty list/],
+    ['crls not an array', { crls: revocationFile('int.crl') }, /revocation\.crls must be an array/],
+    [
+      'a PEM without a CRL',
+      { crls: [ROOT] },
+      /revocation\.crls\[0\] is not a CRL: no PEM "X509 CRL" block found/,
+    ],
+    [
+      'a number',
+      { crls: [42] },
+      /revocation\.crls\[0\] is not a CRL: expected PEM text or DER bytes/,
+    ],
+    [
+      'bytes that are not a CRL',
+      { crls: [Buffer.from([0x30, 0x00])] },
+      /revocation\.crls\[0\] is not a CRL: not a CRL/,
+    ],
+    [
+      'an ocspUrl that is not http(s)',
+      { ocspUrl: 'ldap://x' },
+      /revocation\.ocspUrl must be an http: or https: URL/,
+    ],
+    ['an ocspUrl that is not a string', { ocspUrl: 42 }, /revocation\.ocspUrl must be/],
+    [
+      'a fetcher that is not a function',
+      { fetcher: 'curl' },
+      /revocation\.fetcher must be a function/,
+    ],
+    [
+      'a misspelled option',
+      { onUnkown: 'allow' },
+      /unknown option "onUnkown"\. Did you mean "onUnknown"\?/,
+    ],
+    [
+      'a bad onUnknown',
+      { onUnknown: 'ignore' },
+      /"revocation\.onUnknown" must be one of "reject", "allow"/,
+    ],
+    ['timeout 0', { timeout: 0 }, /"revocation\.timeout" must be an integer ≥ 1/],
+  ])('TypeError: %s', (_name, revocation, message) => {
+    expect(() => validator(revocation as RevocationOptions)).toThrow(message);
+  });
+});
+
+describe('CRL downloads: formats and failures', () => {
+  let server: CrlServer;
+  beforeAll(async () => {
+    server = await startCrlServer({
+      '/int.crl': Buffer.from(revocationFile('int.crl')),
+      '/root.crl': Buffer.from('-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n'),
+    });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  test('a PEM body is accepted; a body that is not a CRL is a non-transient unknown', async () => {
+    const v = validator({ methods: ['crl'], fetcher: loopbackFetcher({ crl: server.origin }) });
+    const result = failure(await v.validate(leaf('rev-revoked')));
+    expect(result.reason).toBe('revoked');
+    const good = failure(await v.validate(leaf('rev-good')));
+    expect(good.reason).toBe('revocation_unknown');
+    expect(good.certificate?.thumbprint).toBe(CHAIN_X5T.get('revocation/rev-int'));
+    expect(good.detail).toMatch(/^intermediate: revocation status unknown: CRL: not a CRL/);
+    expect(good.transient).toBeUndefined();
+  });
+
+  test('fetchCrls: false and no configured CRL: unknown', async () => {
+    const result = failure(
+      await validator({ methods: ['crl'], fetchCrls: false, scope: 'leaf' }).validate(
+        leaf('rev-good'),
+      ),
+    );
+    expect(result.detail).toMatch(/no CRL for this issuer and no distribution point/);
+  });
+});

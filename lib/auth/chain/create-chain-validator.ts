@@ -123,15 +123,15 @@ function failure(
   reason: ChainValidationFailure['reason'],
   detail: string,
   trace: readonly CertificateCheck[],
-  certificate?: ClientCertificate,
-  transient?: boolean,
+  certificate: ClientCertificate,
+  transient = false,
 ): ChainValidationFailure {
   return Object.freeze({
     ok: false as const,
     reason,
     detail,
     trace: Object.freeze(trace),
-    ...(certificate ? { certificate } : {}),
+    certificate,
     ...(transient ? { transient } : {}),
   });
 }

@@ -1,0 +1,103 @@
+import { ClientCertificate } from '../../../lib/certificate';
+import { LruCache } from '../../../lib/internal/lru-cache';
+import { certificateInfo, type CertificateInfo } from '../../../lib/auth/chain/certificate-info';
+import {
+  buildPaths,
+  type NameIndex,
+  type SearchContext,
+} from '../../../lib/auth/chain/path-builder';
+import { chainPem } from './chain-fixtures';
+
+const info = (name: string): CertificateInfo =>
+  certificateInfo(ClientCertificate.from(chainPem(name)), 2048);
+
+function index(...names: string[]): NameIndex {
+  const exact = new Map<string, CertificateInfo[]>();
+  for (const i of names.map(info)) exact.set(i.subjectKey, [...(exact.get(i.subjectKey) ?? []), i]);
+  return { exact, canonical: () => new Map() };
+}
+
+function search(
+  leaf: string,
+  pool: { anchors?: string[]; configured?: string[]; presented?: string[] },
+  budget = 32,
+): { paths: string[][]; context: SearchContext } {
+  const anchors = pool.anchors ?? [];
+  const context: SearchContext = {
+    pool: {
+      anchors: index(...anchors),
+      configured: index(...(pool.configured ?? [])),
+      presented: index(...(pool.presented ?? [])),
+      anchorThumbprints: new Set(anchors.map((a) => info(a).thumbprint)),
+    },
+    maxDepth: 8,
+    links: new LruCache(100),
+    budget,
+    deadEnd: undefined,
+  };
+  const paths = [...buildPaths(info(leaf), context)].map((built) =>
+    built.path.map((i) => i.certificate.subject),
+  );
+  return { paths, context };
+}
+
+describe('path building (RFC 4158)', () => {
+  test('yields every complete path, anchors first', () => {
+    const { paths } = search('xs-leaf', {
+      anchors: ['xs-old-root', 'xs-new-root'],
+      presented: ['xs-int', 'xs-cross'],
+    });
+    expect(paths).toEqual([
+      [
+        'CN=xs-leaf,O=express-mtls chains',
+        'CN=XS Intermediate,O=express-mtls chains',
+        'CN=XS New Root,O=express-mtls chains',
+      ],
+      [
+        'CN=xs-leaf,O=express-mtls chains',
+        'CN=XS Intermediate,O=express-mtls chains',
+        'CN=XS New Root,O=express-mtls chains',
+        'CN=XS Old Root,O=express-mtls chains',
+      ],
+    ]);
+  });
+
+  test('of two bad signatures, the one further up is reported', () => {
+    const { paths, context } = search('rk-leaf-noaki', {
+      anchors: ['rk-root-old'],
+      presented: ['rk-int-noaki', 'rk-root-new'],
+    });
+    expect(paths).toEqual([]);
+    expect(context.deadEnd?.reason).toBe('bad_signature');
+    expect(context.deadEnd?.info.certificate.subject).toBe('CN=Rekeyed Root,O=express-mtls chains');
+    expect(context.deadEnd?.path).toHaveLength(3);
+  });
+
+  test('a bad signature found after a dead end replaces it', () => {
+    const { context } = search('rk-leaf-noaki', {
+      configured: ['rk-int-noaki', 'rk-root-new'],
+      presented: ['rk-root-old'],
+    });
+    expect(context.deadEnd?.reason).toBe('bad_signature');
+  });
+
+  test('the signature budget bounds the search', () => {
+    const { paths, context } = search(
+      'ec-leaf',
+      { anchors: ['ec-root'], presented: ['ec-int'] },
+      0,
+    );
+    expect(paths).toEqual([]);
+    expect(context.deadEnd).toMatchObject({
+      reason: 'unknown_issuer',
+      detail: 'signature verification budget exhausted',
+    });
+  });
+
+  test('a leaf without AKI and no issuer: the dead end names the issuer only', () => {
+    const { context } = search('leaf-imposter', { anchors: ['ec-root'] });
+    expect(context.deadEnd?.detail).toBe(
+      'no trust anchor or intermediate named CN=EC Intermediate,O=express-mtls chains',
+    );
+  });
+});
