@@ -229,6 +229,24 @@ const CASES: readonly Case[] = [
     expect: { ok: false, reason: 'eku_not_client_auth', failing: 'int-eku-server' },
   },
   {
+    name: 'trust anchor EKU serverAuth only',
+    leaf: 'leaf-under-eku-root',
+    presented: ['int-under-eku-root'],
+    anchors: ['root-eku-server'],
+    expect: { ok: false, reason: 'eku_not_client_auth', failing: 'root-eku-server' },
+  },
+  {
+    name: 'name-constrained CA, leaf within the constraint',
+    leaf: 'leaf-under-nc',
+    presented: ['int-nc'],
+    anchors: ['ec-root'],
+    expect: { ok: false, reason: 'unknown_critical_extension', failing: 'int-nc' },
+    openssl: {
+      ok: true,
+      why: 'name constraints are not implemented here: a CA carrying them is refused (fail closed) rather than half-checked; OpenSSL enforces them',
+    },
+  },
+  {
     name: 'SHA-1 signature',
     leaf: 'leaf-sha1',
     presented: ['ec-int'],

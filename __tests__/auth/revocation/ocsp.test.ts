@@ -12,10 +12,10 @@ import { oid } from '../chain/der-builders';
 import { REVOCATION_DIR, revocationFile } from './revocation-servers';
 
 /** thisUpdate of the committed responses (openssl ocsp -resp_text); nextUpdate is a day later. */
-const PRODUCED = Date.parse('2026-11-25T21:59:08Z');
+const PRODUCED = Date.parse('2026-11-25T22:06:17Z');
 const NOW = PRODUCED + 60_000;
 /** The nonce openssl put in req-good-nonce.der / good-nonce.der. */
-const OPENSSL_NONCE = Buffer.from('71AA9B45B8E1498D395434D8E366FCCF', 'hex');
+const OPENSSL_NONCE = Buffer.from('40A35E03644E6C2F6F9B83F6D46E8F76', 'hex');
 
 const info = (name: string) =>
   certificateInfo(ClientCertificate.from(revocationFile(`${name}.pem`)), 2048);
