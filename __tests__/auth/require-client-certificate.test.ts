@@ -270,6 +270,30 @@ describe.each(EXPRESS_VERSIONS)('requireClientCertificate() on %s', (_name, make
       ]);
     });
 
+    it('clock: pins are checked for validity at the configured time', async () => {
+      const { app } = server(makeApp, {
+        thumbprints: [CHAIN_X5T.get('leaf-not-yet-valid') as string],
+        clock: () => new Date('2100-06-01T00:00:00Z'),
+      });
+      await request(app)
+        .get('/api')
+        .set('X-SSL-CERT', header(chainPem('leaf-not-yet-valid')))
+        .expect(200);
+    });
+
+    it('a function that throws something other than an Error: 503 thumbprints_failed', async () => {
+      const { app, errors } = server(makeApp, {
+        thumbprints: () =>
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a hostile hook
+          Promise.reject(Object.assign(Object.create(null) as object, { toString: () => 'odd' })),
+      });
+      await request(app)
+        .get('/api')
+        .set('X-SSL-CERT', header(pem('client-a')))
+        .expect(503);
+      expect(errors[0]?.message).toBe('thumbprints threw: odd');
+    });
+
     it('503 when the function throws (thumbprints_failed) or hangs (thumbprints_timeout)', async () => {
       const failing = server(makeApp, {
         thumbprints: () => {

@@ -96,6 +96,27 @@ describe('createChainValidator() options', () => {
     }
   });
 
+  test('a duplicated anchor counts once', async () => {
+    const result = await createChainValidator({ trustAnchors: [EC_ROOT, EC_ROOT] }).validate(
+      leaf('ec-leaf'),
+    );
+    expect(result.ok).toBe(true);
+  });
+
+  test('a presented intermediate whose key OpenSSL cannot load is not an issuer: bad_signature', async () => {
+    const bytes = der(EC_INT);
+    const point = ClientCertificate.from(EC_INT).subjectPublicKeyInfo.subarray(-20);
+    const at = bytes.indexOf(point) + 5;
+    bytes[at] = (bytes[at] as number) ^ 0xff;
+    const result = await createChainValidator({ trustAnchors: [EC_ROOT] }).validate(
+      new ClientCertificate(der(chainPem('ec-leaf')), { chain: [bytes] }),
+    );
+    expect(!result.ok && [result.reason, result.detail]).toEqual([
+      'bad_signature',
+      'leaf: does not verify with the key of issuer CN=EC Intermediate,O=express-mtls chains',
+    ]);
+  });
+
   test('configured intermediates that are also anchors are just anchors', async () => {
     const v = createChainValidator({ trustAnchors: [EC_ROOT, EC_INT], intermediates: [EC_INT] });
     const result = await v.validate(leaf('ec-leaf', []));
@@ -215,6 +236,19 @@ describe('results', () => {
       'intermediate: self-signed certificate CN=Other Root,O=elsewhere is not a trust anchor',
     );
   });
+});
+
+test('a certificate whose inner and outer signature algorithms differ: bad_signature', async () => {
+  const bytes = der(chainPem('ec-leaf'));
+  const sha256 = Buffer.from('06082a8648ce3d040302', 'hex');
+  bytes[bytes.lastIndexOf(sha256) + sha256.length - 1] = 0x03;
+  const result = await createChainValidator({ trustAnchors: [EC_ROOT] }).validate(
+    new ClientCertificate(bytes, { chain: [EC_INT] }),
+  );
+  expect(!result.ok && [result.reason, result.detail]).toEqual([
+    'bad_signature',
+    'leaf: inner and outer signature algorithms differ',
+  ]);
 });
 
 describe('cache', () => {

@@ -1,6 +1,8 @@
 import { ClientCertificate } from '../../../lib/certificate';
 import { createChainValidator, type ChainValidationResult } from '../../../lib/auth/chain';
 import type { RevocationFetchRequest, RevocationOptions } from '../../../lib/auth/revocation/types';
+import { createRevocationChecker } from '../../../lib/auth/revocation/checker';
+import { certificateInfo, type CertificateInfo } from '../../../lib/auth/chain/certificate-info';
 import { CHAIN_X5T } from '../chain/chain-fixtures';
 import {
   loopbackFetcher,
@@ -342,5 +344,27 @@ describe('CRL downloads: formats and failures', () => {
       ),
     );
     expect(result.detail).toMatch(/no CRL for this issuer and no distribution point/);
+  });
+});
+
+describe('createRevocationChecker() directly', () => {
+  test('a malformed location extension gives no location (unknown), never an exception', async () => {
+    const subject = certificateInfo(ClientCertificate.from(revocationFile('rev-good.pem')), 2048);
+    const issuer = certificateInfo(ClientCertificate.from(INT), 2048);
+    const broken = Buffer.from([0x31, 0x00]);
+    const extensions = new Map(subject.certificate.extensions);
+    for (const oid of ['1.3.6.1.5.5.7.1.1', '2.5.29.31'])
+      extensions.set(oid, { critical: false, value: broken });
+    const odd = {
+      ...subject,
+      certificate: { serialNumber: subject.certificate.serialNumber, extensions },
+    } as unknown as CertificateInfo;
+    const checker = createRevocationChecker({}, 'test()');
+    expect(checker).toMatchObject({ scope: 'chain', onUnknown: 'reject' });
+    const verdict = await checker.check(odd, issuer, Date.now());
+    expect(verdict).toMatchObject({ status: 'unknown', transient: false });
+    expect(verdict.detail).toBe(
+      'revocation status unknown: OCSP: no responder location; CRL: no CRL for this issuer and no distribution point',
+    );
   });
 });

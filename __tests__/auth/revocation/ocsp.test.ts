@@ -105,6 +105,15 @@ describe('OCSP responses made by openssl', () => {
     );
   });
 
+  test('a responder certificate that cannot be decoded: no answer, never an exception', () => {
+    const bytes = response('good.der');
+    const basicConstraints = Buffer.from('0603551d130101ff04023000', 'hex');
+    const at = bytes.indexOf(basicConstraints);
+    expect(at).toBeGreaterThan(0);
+    bytes[at + basicConstraints.length - 2] = 0x31;
+    expect(check(bytes).detail).toBe('OCSP: malformed response');
+  });
+
   test('hand-made: unsuccessful status, another response type, garbage', () => {
     expect(check(tlv(0x30, tlv(0x0a, [3]))).detail).toBe('OCSP: responder answered status 3');
     const other = tlv(

@@ -160,9 +160,8 @@ export function certificateInfo(
     };
   } catch (error) {
     if (error instanceof CertificateParseError) throw error;
-    throw new CertificateParseError(
-      `malformed certificate: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    throw new CertificateParseError(`malformed certificate: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }

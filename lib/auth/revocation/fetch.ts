@@ -38,7 +38,7 @@ export const defaultRevocationFetcher: RevocationFetcher = (request) =>
       url,
       { method: request.method, headers, signal: request.signal },
       (res: IncomingMessage) => {
-        const status = res.statusCode ?? 0;
+        const status = res.statusCode as number;
         if (status < 200 || status > 299) {
           res.resume();
           reject(new RevocationFetchError(`HTTP ${status} from ${url.origin}`));

@@ -23,7 +23,7 @@ import {
 } from '@peculiar/asn1-ocsp';
 import { ClientCertificate } from '../../certificate';
 import { decodeName } from '../../distinguished-name';
-import { readChildren, readTlv } from '../../internal/der';
+import { readChildren, readTlv, type Tlv } from '../../internal/der';
 import { signatureAlgorithm, verifySignature } from '../chain/algorithms';
 import { canonicalName, certificateInfo, type CertificateInfo } from '../chain/certificate-info';
 import { OCSP_SIGNING } from '../chain/extensions';
@@ -34,8 +34,8 @@ const SHA1 = '1.3.14.3.2.26';
 /** The BIT STRING content (without the unused-bits octet) of a SubjectPublicKeyInfo. */
 function publicKeyBits(spki: Buffer): Buffer {
   const outer = readTlv(spki, 0, spki.length);
-  const bits = readChildren(spki, outer)[1];
-  return spki.subarray((bits?.valueStart ?? 0) + 1, bits?.end);
+  const bits = readChildren(spki, outer)[1] as Tlv;
+  return spki.subarray(bits.valueStart + 1, bits.end);
 }
 
 function sha1(data: Uint8Array): Buffer {
@@ -65,7 +65,7 @@ export function buildOcspRequest(
     issuerNameHash: new OctetString(sha1(issuer.certificate.subjectDer)),
     issuerKeyHash: new OctetString(sha1(publicKeyBits(issuer.certificate.subjectPublicKeyInfo))),
     serialNumber: new Uint8Array(
-      (serial[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), serial]) : serial,
+      (serial[0] as number) & 0x80 ? Buffer.concat([Buffer.from([0]), serial]) : serial,
     ).buffer,
   });
   const nonce = withNonce ? randomBytes(32) : undefined;
