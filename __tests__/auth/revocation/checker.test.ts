@@ -320,6 +320,7 @@ describe('CRL downloads: formats and failures', () => {
     server = await startCrlServer({
       '/int.crl': Buffer.from(revocationFile('int.crl')),
       '/root.crl': Buffer.from('-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n'),
+      '/certificate/int.crl': Buffer.from(ROOT),
     });
   });
   afterAll(async () => {
@@ -335,6 +336,17 @@ describe('CRL downloads: formats and failures', () => {
     expect(good.certificate?.thumbprint).toBe(CHAIN_X5T.get('revocation/rev-int'));
     expect(good.detail).toMatch(/^intermediate: revocation status unknown: CRL: not a CRL/);
     expect(good.transient).toBeUndefined();
+  });
+
+  test('a PEM body without a CRL block is not a CRL', async () => {
+    const result = failure(
+      await validator({
+        methods: ['crl'],
+        scope: 'leaf',
+        fetcher: loopbackFetcher({ crl: `${server.origin}/certificate` }),
+      }).validate(leaf('rev-good')),
+    );
+    expect(result.detail).toMatch(/CRL: not a CRL/);
   });
 
   test('fetchCrls: false and no configured CRL: unknown', async () => {

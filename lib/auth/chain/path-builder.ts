@@ -41,7 +41,7 @@ export interface BuiltPath {
 
 /** Why the search found no (further) path: the most informative dead end. */
 export interface DeadEnd {
-  readonly reason: CertificateRejectionReason;
+  readonly reason: DeadEndReason;
   readonly detail: string;
   readonly info: CertificateInfo;
   /** The partial path that ended here (leaf first). */
@@ -60,9 +60,14 @@ export interface SearchContext {
   deadEnd: DeadEnd | undefined;
 }
 
-const PRIORITY: Partial<Record<CertificateRejectionReason, number>> = {
+/** The reasons a search can stop with, most informative first. */
+export type DeadEndReason = Extract<
+  CertificateRejectionReason,
+  'bad_signature' | 'path_length_exceeded' | 'unknown_issuer'
+>;
+
+const PRIORITY: Readonly<Record<DeadEndReason, number>> = {
   bad_signature: 3,
-  weak_algorithm: 3,
   path_length_exceeded: 2,
   unknown_issuer: 1,
 };
@@ -71,7 +76,7 @@ function record(context: SearchContext, deadEnd: DeadEnd): void {
   const current = context.deadEnd;
   if (
     !current ||
-    (PRIORITY[deadEnd.reason] ?? 0) > (PRIORITY[current.reason] ?? 0) ||
+    PRIORITY[deadEnd.reason] > PRIORITY[current.reason] ||
     (deadEnd.reason === current.reason && deadEnd.path.length > current.path.length)
   ) {
     context.deadEnd = deadEnd;
@@ -171,7 +176,7 @@ export function* buildPaths(leaf: CertificateInfo, context: SearchContext): Gene
       const isAnchor = context.pool.anchorThumbprints.has(candidate.thumbprint);
       if (!check.ok && check.reason !== 'weak_algorithm') {
         record(context, {
-          reason: check.reason as CertificateRejectionReason,
+          reason: check.reason as DeadEndReason,
           detail: check.detail as string,
           info: last,
           path: [...path],
