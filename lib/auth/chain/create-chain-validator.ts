@@ -3,11 +3,7 @@ import { CertificateParseError, ClientCertificate, type CertificateInput } from 
 import { decodeCertificatePem, PemError } from '../../internal/pem';
 import { LruCache } from '../../internal/lru-cache';
 import { booleanOption, checkOptions, integerOption } from '../../internal/options';
-import {
-  createRevocationChecker,
-  type RevocationChecker,
-  type RevocationVerdict,
-} from '../revocation/checker';
+import type { RevocationChecker, RevocationVerdict } from '../revocation/checker';
 import { verifySignature } from './algorithms';
 import { certificateInfo, type CertificateInfo } from './certificate-info';
 import { buildPaths, type IssuerPool, type NameIndex, type SearchContext } from './path-builder';
@@ -35,6 +31,15 @@ const KNOWN: readonly (keyof ChainValidatorOptions)[] = [
   'minRsaKeyBits',
   'clock',
 ];
+
+/**
+ * The revocation modules, loaded only when `revocation` is configured: the ASN.1 libraries they
+ * use for CRLs and OCSP cost tens of milliseconds at startup.
+ */
+function loadRevocation(): typeof import('../revocation/checker') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../revocation/checker') as typeof import('../revocation/checker');
+}
 
 /** Complete paths evaluated per validation before giving up (alternatives after a failure). */
 const MAX_PATHS = 8;
@@ -200,7 +205,12 @@ export function createChainValidator(
   const revocation: RevocationChecker | undefined =
     o.revocation === undefined
       ? undefined
-      : createRevocationChecker(o.revocation, f, settings.toleranceMs, settings.minRsaBits);
+      : loadRevocation().createRevocationChecker(
+          o.revocation,
+          f,
+          settings.toleranceMs,
+          settings.minRsaBits,
+        );
 
   const presentedInfos = new LruCache<string, CertificateInfo>(Math.max(64, cacheSize));
   const links = new LruCache<string, boolean>(Math.max(256, cacheSize * 4));
