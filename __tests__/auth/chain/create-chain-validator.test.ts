@@ -117,6 +117,19 @@ describe('createChainValidator() options', () => {
     ]);
   });
 
+  test('a self-issued leaf whose key OpenSSL cannot load is not self-signed: it needs an issuer', async () => {
+    const bytes = der(chainPem('self-signed'));
+    const point = ClientCertificate.from(chainPem('self-signed')).subjectPublicKeyInfo.subarray(
+      -20,
+    );
+    const at = bytes.indexOf(point) + 5;
+    bytes[at] = (bytes[at] as number) ^ 0xff;
+    const result = await createChainValidator({ trustAnchors: [EC_ROOT] }).validate(
+      new ClientCertificate(bytes),
+    );
+    expect(reasonOf(result)).toBe('unknown_issuer');
+  });
+
   test('configured intermediates that are also anchors are just anchors', async () => {
     const v = createChainValidator({ trustAnchors: [EC_ROOT, EC_INT], intermediates: [EC_INT] });
     const result = await v.validate(leaf('ec-leaf', []));
