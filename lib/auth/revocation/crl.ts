@@ -10,7 +10,7 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificateList, CRLReason } from '@peculiar/asn1-x509';
 import { decodeName } from '../../distinguished-name';
-import { DerError, readChildren, readTlv } from '../../internal/der';
+import { DerError, readChildren, readTlv, type Tlv } from '../../internal/der';
 import { signatureAlgorithm, verifySignature, type SignedData } from '../chain/algorithms';
 import { canonicalName, type CertificateInfo } from '../chain/certificate-info';
 import { KEY_USAGE } from '../chain/extensions';
@@ -56,13 +56,16 @@ export function parseCrl(der: Uint8Array): Crl {
   ) {
     throw new DerError('not a CRL');
   }
-  let list: CertificateList;
   try {
-    list = AsnConvert.parse(bytes, CertificateList);
+    return decodeCrl(bytes, tbs, algorithm, signature);
   } catch (error) {
+    if (error instanceof DerError) throw error;
     throw new DerError(`not a CRL: ${(error as Error).message}`);
   }
-  const body = list.tbsCertList;
+}
+
+function decodeCrl(bytes: Buffer, tbs: Tlv, algorithm: Tlv, signature: Tlv): Crl {
+  const body = AsnConvert.parse(bytes, CertificateList).tbsCertList;
   let unusable: string | undefined;
   for (const extension of body.crlExtensions ?? []) {
     if (extension.critical && !HANDLED_CRL.has(extension.extnID)) {
