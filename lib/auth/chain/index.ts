@@ -111,11 +111,15 @@ export interface ChainValidateOptions {
   readonly now?: Date | undefined;
 }
 
-/** A configured validator. Never throws for a bad certificate: it resolves to a failure. */
+/** A configured validator. A certificate that is not accepted resolves to a failure. */
 export interface ChainValidator {
   /**
    * Validates `leaf`, using `leaf.chain` (what the peer presented; untrusted) and the configured
    * intermediates to build a path to a trust anchor.
+   *
+   * @throws {CertificateParseError} (as a rejection) when the leaf or a presented certificate
+   *   cannot be decoded (a malformed extension, name or key): the input is malformed rather than
+   *   untrusted, and `requireClientCertificate()` answers it with 400.
    */
   validate(leaf: ClientCertificate, options?: ChainValidateOptions): Promise<ChainValidationResult>;
 }
