@@ -41,7 +41,7 @@ const USAGE = `Usage: npm run demo -- [--proxy node|nginx] [--format <format>] [
   --keep    keep everything running after the steps, until Ctrl-C
 `;
 
-/** Parses the command line into demo options; `undefined` with a message for bad usage. */
+/** Parses the command line into demo options, a usage error, or a request for help. */
 export function parseDemoArgs(
   argv: readonly string[],
 ): { options: Omit<DemoOptions, 'out'> } | { error: string } | { help: true } {
@@ -92,11 +92,12 @@ async function main(): Promise<void> {
     return;
   }
   const controller = new AbortController();
+  // Stays installed until the end: a second Ctrl-C must not kill the demo before it cleans up.
   const stop = (): void => {
     controller.abort();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   const result = await runDemo({
     ...parsed.options,
     out: process.stdout,

@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import express from 'express';
+import { createApi } from '../../samples/api/api';
+import { runDemo, type DemoOptions, type DemoResult } from '../../scripts/demo/run-demo';
+
+/** Runs the demo in this process and collects its transcript. */
+async function run(
+  options: Omit<DemoOptions, 'out'> = {},
+  onLine?: (line: string) => void,
+): Promise<{ result: DemoResult; text: string }> {
+  const chunks: string[] = [];
+  const result = await runDemo({
+    ...options,
+    out: {
+      write: (s: string) => {
+        chunks.push(s);
+        onLine?.(s);
+      },
+    },
+  });
+  return { result, text: chunks.join('') };
+}
+
+/** An API that answers 200 to everything: the demo must notice. */
+function acceptEverything(): express.Express {
+  const app = express();
+  app.use((_req, res) => {
+    res.json({ bound_to: 'anything' });
+  });
+  return app;
+}
+
+describe('runDemo() in process', () => {
+  it('walks every step with another forwarding format (xfcc), coloured, and cleans up', async () => {
+    const { result, text } = await run({ format: 'xfcc', color: true });
+    expect(result).toEqual({
+      exitCode: 0,
+      tempDir: expect.any(String),
+      failedStep: undefined,
+      pids: [],
+    });
+    expect(existsSync(result.tempDir as string)).toBe(false);
+    expect(text).toContain('the front forwards the certificate in the "xfcc" format');
+    expect(text).toContain('\u001b[32m✓ refused: 401 invalid_token (binding_mismatch)\u001b[39m');
+    expect(text).toContain('All 8 steps behaved as expected.');
+  });
+
+  it('fails the step whose outcome differs, names it, exits 1 and still cleans up', async () => {
+    const lines: string[] = [];
+    const { result, text } = await run({ factories: { api: () => acceptEverything() } }, (line) =>
+      lines.push(line),
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.failedStep).toBe("API call with the token and client-a's certificate");
+    expect(text).toContain(
+      `✗ Demo failed: step 4/8 "API call with the token and client-a's certificate" failed: expected bound_to to be client-a's thumbprint`,
+    );
+    expect(text).not.toContain('All 8 steps');
+    expect(existsSync(result.tempDir as string)).toBe(false);
+    expect(text).toMatch(/Cleaned up: .*stopped the TLS fronts; .*removed \/.*express-mtls-demo-/);
+  });
+
+  it('fails a refusal step that lets the request through (a front stuck on one certificate)', async () => {
+    const { result, text } = await run({
+      factories: {
+        api: (options) => {
+          let remembered: string | undefined;
+          const app = express();
+          app.use((req, _res, next) => {
+            const forwarded = req.headers['client-cert'];
+            remembered ??= typeof forwarded === 'string' ? forwarded : undefined;
+            if (remembered !== undefined) req.headers['client-cert'] = remembered;
+            next();
+          });
+          app.use(createApi(options));
+          return app;
+        },
+      },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.failedStep).toBe("The same token with client-b's certificate (a stolen token)");
+    expect(text).toMatch(/✗ expected HTTP 401, got 200 \{"client_id":"payments-app"/);
+  });
+
+  it('reports a setup failure (no openssl) with exit status 2, and removes the temp dir', async () => {
+    const { result, text } = await run({ openssl: '/nonexistent/openssl' });
+    expect(result.exitCode).toBe(2);
+    expect(text).toContain('✗ Demo setup failed: the openssl command was not found');
+    expect(existsSync(result.tempDir as string)).toBe(false);
+  });
+
+  it('stops with exit status 130 when interrupted, and cleans up', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const { result, text } = await run({ signal: controller.signal });
+    expect(result.exitCode).toBe(130);
+    expect(text).toContain('Interrupted.');
+    expect(text).not.toContain('[1/8]');
+    expect(existsSync(result.tempDir as string)).toBe(false);
+  });
+
+  it('--keep: stays up after the steps until the signal, then cleans up and exits 0', async () => {
+    const controller = new AbortController();
+    let apiUrl: string | undefined;
+    const { result, text } = await run({ keep: true, signal: controller.signal }, (line) => {
+      apiUrl ??= /(https:\/\/mtls\.localhost:\d+)\/payments/.exec(line)?.[1];
+      if (line.startsWith('Press Ctrl-C')) controller.abort();
+    });
+    expect(result.exitCode).toBe(0);
+    expect(text).toMatch(/TOKEN=ey[\w-]+\.[\w-]+\.[\w-]+\n/);
+    expect(text).toContain('curl --cacert');
+    expect(apiUrl).toBeDefined();
+    expect(existsSync(result.tempDir as string)).toBe(false);
+  });
+});
