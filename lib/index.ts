@@ -67,7 +67,7 @@ export type {
   IntrospectionOptions,
   JwksOptions,
 } from './binding/bound-token-options';
-export type { PublicKeyInput, SecretInput } from './binding/key-source';
+export type { PublicKeyInput, SecretInput, JsonWebKeyInput } from './binding/key-source';
 export { requireScopes } from './binding/require-scopes';
 export {
   mtlsMetadata,

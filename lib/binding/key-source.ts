@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { createPublicKey, createSecretKey, KeyObject, type JsonWebKey } from 'node:crypto';
+import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { algorithmsForKey, type JwsAlgorithm } from './algorithms';
 import type { TokenRefused, VerifierUnavailable } from './token-verification';
 
@@ -24,8 +24,23 @@ export interface KeySource {
   get(kid: string | undefined): KeyLookup | Promise<KeyLookup>;
 }
 
+/**
+ * A public JSON Web Key (RFC 7517). Declared here rather than taken from `node:crypto`, whose
+ * `JsonWebKey` export differs between `@types/node` versions.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7517#section-4 | RFC 7517 §4}
+ */
+export interface JsonWebKeyInput {
+  readonly kty?: string | undefined;
+  readonly alg?: string | undefined;
+  readonly [member: string]: unknown;
+}
+
+/** node:crypto's own JWK input type, named without importing it. */
+type NodeJwk = Extract<Parameters<typeof createPublicKey>[0], { format: 'jwk' }>['key'];
+
 /** What `publicKey` accepts: PEM (SPKI, PKCS#1 or a certificate), DER SPKI, a KeyObject or a JWK. */
-export type PublicKeyInput = string | Buffer | KeyObject | JsonWebKey;
+export type PublicKeyInput = string | Buffer | KeyObject | JsonWebKeyInput;
 
 /** What `secret` accepts: a string (UTF-8 bytes), bytes, or a secret KeyObject. */
 export type SecretInput = string | Buffer | KeyObject;
@@ -52,7 +67,7 @@ export function toPublicKey(
       );
     } else {
       if (input.kty === 'oct') throw new TypeError('a symmetric JWK');
-      key = createPublicKey({ key: input, format: 'jwk' });
+      key = createPublicKey({ key: input as NodeJwk, format: 'jwk' });
       alg = typeof input.alg === 'string' ? input.alg : undefined;
     }
   } catch (error) {
