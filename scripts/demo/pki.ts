@@ -31,7 +31,7 @@ export interface DemoCertificate {
 /** The whole demo PKI. */
 export interface DemoPki {
   readonly dir: string;
-  /** `openssl version` output. */
+  /** `openssl version` output, without the library part (`OpenSSL 3.0.13 30 Jan 2024`). */
   readonly opensslVersion: string;
   readonly root: DemoCertificate;
   readonly intermediate: DemoCertificate;
@@ -127,7 +127,7 @@ export function fingerprintToThumbprint(output: string): string {
  */
 export async function createDemoPki(dir: string, binary = 'openssl'): Promise<DemoPki> {
   const run = (...args: string[]): Promise<string> => openssl(binary, args, dir);
-  const opensslVersion = (await run('version')).trim();
+  const opensslVersion = (await run('version')).replace(/\s*\(Library:[^)]*\)/, '').trim();
   await writeFile(join(dir, 'openssl.cnf'), EXTENSIONS);
   const names = ['root', 'intermediate', 'client-a', 'client-b', 'server', 'signing'];
   await Promise.all(

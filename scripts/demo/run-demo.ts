@@ -351,8 +351,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         );
       }
     };
-    const payments = (who: { cert?: string; key?: string }, headers: Record<string, string> = {}) =>
-      request(who.cert === undefined ? '(no client certificate)' : '', {
+    const payments = (
+      label: string,
+      who: { cert?: string; key?: string },
+      headers: Record<string, string> = {},
+    ): Promise<DemoResponse> =>
+      request(label, {
         url: `${apiBase}/payments`,
         headers: { authorization: `Bearer ${accessToken}`, ...headers },
         ...who,
@@ -422,7 +426,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       {
         title: "API call with the token and client-a's certificate",
         run: async () => {
-          const res = await payments(clientA);
+          const res = await payments('(client-a)', clientA);
           expectStatus(res, 200);
           if (field(res.json, 'bound_to') !== pki.clientA.thumbprint) {
             throw new StepFailure("expected bound_to to be client-a's thumbprint");
@@ -433,14 +437,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       {
         title: "The same token with client-b's certificate (a stolen token)",
         run: async () => {
-          expectRefusedToken(await payments(clientB), 'binding_mismatch');
+          expectRefusedToken(await payments('(client-b)', clientB), 'binding_mismatch');
           t.pass('refused: 401 invalid_token (binding_mismatch)');
         },
       },
       {
         title: 'The same token without a client certificate',
         run: async () => {
-          expectRefusedToken(await payments({}), 'certificate_missing');
+          expectRefusedToken(await payments('(no client certificate)', {}), 'certificate_missing');
           t.pass('refused: 401 invalid_token (certificate_missing)');
         },
       },
@@ -451,7 +455,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
             `${Object.keys(forged).join(', ')} = client-a's certificate, sent by the client`,
             'forged',
           );
-          expectRefusedToken(await payments({}, forged), 'certificate_missing');
+          expectRefusedToken(
+            await payments('(no client certificate, forged header)', {}, forged),
+            'certificate_missing',
+          );
           t.pass('the front removed it: 401 invalid_token (certificate_missing)');
         },
       },
