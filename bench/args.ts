@@ -1,0 +1,91 @@
+/**
+ * Command-line arguments of `npm run bench`.
+ *
+ * @packageDocumentation
+ */
+
+/** What a run does. */
+export interface BenchArgs {
+  /** Only the correctness pre-check of every case: no timing. */
+  readonly check: boolean;
+  /** A short smoke run (1 round, 1 s per case, a small pool, short micro-benchmarks). */
+  readonly quick: boolean;
+  readonly rounds: number;
+  /** Timed seconds per case and round. */
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly connections: number;
+  /** Distinct leaves (each with a bound token) for the cold cases. */
+  readonly poolSize: number;
+  /** Milliseconds per micro-benchmark task; 0 skips them. */
+  readonly microMs: number;
+  readonly help: boolean;
+}
+
+/** The usage text. */
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --quick            smoke run: 1 round, 1 s per case, small pool, short micro-benchmarks
+  --check            only check that every server accepts the good request and refuses the bad ones
+  --rounds <n>       rounds over all cases, in alternating order (default 3)
+  --duration <s>     timed seconds per case and round (default 5)
+  --connections <n>  autocannon connections (default 16)
+  --no-micro         skip the micro-benchmarks
+  --help             this text
+
+Writes bench/results/latest.md after a full run (not with --quick or --check).`;
+
+function positiveInteger(flag: string, value: string | undefined): number {
+  if (value === undefined || !/^[1-9]\d{0,5}$/.test(value)) {
+    throw new TypeError(`${flag} needs a positive integer`);
+  }
+  return Number(value);
+}
+
+/**
+ * Parses `argv` (without node and the script).
+ *
+ * @throws {TypeError} for an unknown option or a bad value.
+ */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  const quick = argv.includes('--quick');
+  let args: BenchArgs = {
+    check: false,
+    quick,
+    rounds: quick ? 1 : 3,
+    seconds: quick ? 1 : 5,
+    warmupSeconds: 1,
+    connections: 16,
+    poolSize: quick ? 2_000 : 20_000,
+    microMs: quick ? 50 : 400,
+    help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    switch (flag) {
+      case '--quick':
+        break;
+      case '--check':
+        args = { ...args, check: true };
+        break;
+      case '--no-micro':
+        args = { ...args, microMs: 0 };
+        break;
+      case '--help':
+        args = { ...args, help: true };
+        break;
+      case '--rounds':
+        args = { ...args, rounds: positiveInteger(flag, argv[++i]) };
+        break;
+      case '--duration':
+        args = { ...args, seconds: positiveInteger(flag, argv[++i]) };
+        break;
+      case '--connections':
+        args = { ...args, connections: positiveInteger(flag, argv[++i]) };
+        break;
+      default:
+        throw new TypeError(`unknown option ${flag}`);
+    }
+  }
+  return args;
+}

@@ -1,0 +1,121 @@
+/**
+ * The benchmark cases: which server each runs, whether every request presents a new certificate
+ * and token (cold) or the same one (warm), and what its server must answer before it is timed.
+ *
+ * @packageDocumentation
+ */
+
+/** The server applications (one process per case). */
+export type ServerKind = 'bare' | 'peer' | 'cert' | 'binding' | 'full';
+
+/** One benchmark case. */
+export interface BenchCase {
+  readonly id: string;
+  readonly label: string;
+  readonly server: ServerKind;
+  /** Every request presents another certificate and a token bound to it (from the pool). */
+  readonly cold: boolean;
+}
+
+/** Every case, in the order of the first round. */
+export const CASES: readonly BenchCase[] = [
+  { id: 'bare', label: 'bare Express 5', server: 'bare', cold: false },
+  {
+    id: 'peer',
+    label: 'express-oauth2-jwt-bearer (RS256 + mTLS binding)',
+    server: 'peer',
+    cold: false,
+  },
+  { id: 'cert', label: 'ours: clientCertificate()', server: 'cert', cold: false },
+  {
+    id: 'binding',
+    label: 'ours: binding (clientCertificate + requireCertificateBoundToken)',
+    server: 'binding',
+    cold: false,
+  },
+  {
+    id: 'full',
+    label: 'ours: full stack (+ requireClientCertificate chain)',
+    server: 'full',
+    cold: false,
+  },
+  { id: 'peer-cold', label: 'express-oauth2-jwt-bearer, cold', server: 'peer', cold: true },
+  { id: 'binding-cold', label: 'ours: binding, cold', server: 'binding', cold: true },
+  { id: 'full-cold', label: 'ours: full stack, cold', server: 'full', cold: true },
+];
+
+/** What a server must answer to one request of the pre-check. */
+export interface Expectation {
+  readonly name: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly status: number;
+}
+
+/** The headers of one request: the nginx certificate header and the bearer token. */
+export interface RequestMaterial {
+  /** `x-ssl-cert` as nginx's `$ssl_client_escaped_cert` sends it, or undefined for none. */
+  readonly certificate: string | undefined;
+  readonly token: string;
+}
+
+/** The requests the pre-check needs (for a cold case, made from pool entries). */
+export interface CheckMaterial {
+  /** A certificate with a token bound to it. */
+  readonly good: RequestMaterial;
+  /** Another certificate of the same CA, with the good request's token. */
+  readonly mismatched: RequestMaterial;
+  /** A certificate of an unrelated CA, with a token bound to it. */
+  readonly stranger: RequestMaterial;
+}
+
+/** The request headers for `material`. */
+export function requestHeaders(material: RequestMaterial): Record<string, string> {
+  return material.certificate === undefined
+    ? { authorization: `Bearer ${material.token}` }
+    : { 'x-ssl-cert': material.certificate, authorization: `Bearer ${material.token}` };
+}
+
+/**
+ * What each server must answer before it is timed: the good request is accepted (200); a server
+ * that checks the binding refuses the mismatched certificate (401); ours also refuse the token
+ * without a certificate (401); `clientCertificate()` alone refuses a malformed header (400),
+ * which shows that it parses; the full stack refuses a certificate of an unrelated CA (403).
+ */
+export function expectations(kind: ServerKind, material: CheckMaterial): Expectation[] {
+  const list: Expectation[] = [
+    {
+      name: 'good certificate and bound token',
+      headers: requestHeaders(material.good),
+      status: 200,
+    },
+  ];
+  if (kind === 'cert') {
+    list.push({
+      name: 'malformed certificate header',
+      headers: { ...requestHeaders(material.good), 'x-ssl-cert': 'not%20a%20certificate' },
+      status: 400,
+    });
+  }
+  if (kind === 'peer' || kind === 'binding' || kind === 'full') {
+    list.push({
+      name: "another client's certificate",
+      headers: requestHeaders(material.mismatched),
+      status: 401,
+    });
+  }
+  if (kind === 'binding' || kind === 'full') {
+    list.push({
+      name: 'bound token without a certificate',
+      headers: requestHeaders({ certificate: undefined, token: material.good.token }),
+      status: 401,
+    });
+  }
+  if (kind === 'full') {
+    list.push({
+      name: 'certificate of an unrelated CA',
+      headers: requestHeaders(material.stranger),
+      status: 403,
+    });
+  }
+  return list;
+}

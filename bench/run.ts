@@ -1,0 +1,232 @@
+/**
+ * `npm run bench`: the same requests served by bare Express, by Auth0's
+ * express-oauth2-jwt-bearer with its mTLS binding (the peer), and by this library's middlewares,
+ * each in its own server process; warm (the same certificate and token) and cold (a new
+ * certificate and token on every request); then micro-benchmarks of the per-request operations.
+ * Prints req/s, p50, p99 and the ratios, and writes `bench/results/latest.md`.
+ *
+ * @packageDocumentation
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClientCertificate } from '../lib/certificate';
+import { encodeForwardedCertificate } from '../lib/forwarding/encode-forwarded-certificate';
+import { parseBenchArgs, USAGE, type BenchArgs } from './args';
+import {
+  CASES,
+  expectations,
+  requestHeaders,
+  type BenchCase,
+  type CheckMaterial,
+  type RequestMaterial,
+  type ServerKind,
+} from './cases';
+import { startJwksServer } from './jwks-server';
+import { load, type LoadResult } from './load';
+import { runMicro } from './micro';
+import { createBenchPki } from './pki';
+import { checkServer } from './precheck';
+import {
+  describeMachine,
+  renderMarkdown,
+  summarize,
+  targets as evaluateTargets,
+  type RunSettings,
+} from './report';
+import { repositoryRoot, startServer, type ServerProcess } from './server-process';
+import type { ServerConfig } from './servers/server-config';
+import { AUDIENCE, createTokenIssuer, ISSUER, type TokenIssuer } from './tokens';
+
+type Print = (line: string) => void;
+
+function nginxHeader(certificate: ClientCertificate): string {
+  return encodeForwardedCertificate(certificate, 'nginx')['x-ssl-cert'] as string;
+}
+
+function material(
+  certificate: ClientCertificate,
+  issuer: TokenIssuer,
+  clientId: string,
+): RequestMaterial {
+  return { certificate: nginxHeader(certificate), token: issuer.mint(certificate, clientId) };
+}
+
+/** Cycles through the pool: every request the next certificate and its token. */
+function cycle(pool: readonly Record<string, string>[]): () => Record<string, string> {
+  let cursor = 0;
+  return () => pool[cursor++ % pool.length] as Record<string, string>;
+}
+
+/** The order of round `r`: as listed, then reversed, and so on (ABC, CBA, ABC…). */
+export function roundOrder<T>(items: readonly T[], round: number): readonly T[] {
+  return round % 2 === 0 ? items : [...items].reverse();
+}
+
+/** Runs the benchmark; resolves with the process exit code. */
+export async function main(argv: readonly string[], print: Print = console.log): Promise<number> {
+  let args: BenchArgs;
+  try {
+    args = parseBenchArgs(argv);
+  } catch (error) {
+    print(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    print(USAGE);
+    return 0;
+  }
+  const machine = describeMachine();
+  const info = machine.info();
+  print(
+    `express-mtls benchmark: ${info.cpu}, ${info.cores} cores, Node ${info.node}, ` +
+      `load ${info.loadStart.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  const started = Date.now();
+  const pki = await createBenchPki();
+  const issuer = createTokenIssuer();
+  const jwks = await startJwksServer(issuer.jwks);
+  const servers = new Map<string, ServerProcess>();
+  const stopAll = async (): Promise<void> => {
+    await Promise.all([...servers.values()].map((server) => server.stop()));
+    servers.clear();
+  };
+  const onSignal = (): void => {
+    void stopAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  try {
+    const warm: CheckMaterial = {
+      good: material(pki.clientA, issuer, 'client-a'),
+      mismatched: {
+        certificate: nginxHeader(pki.clientB),
+        token: issuer.mint(pki.clientA, 'client-a'),
+      },
+      stranger: material(pki.stranger, issuer, 'stranger'),
+    };
+    let t0 = Date.now();
+    const poolSize = args.check ? 2 : args.poolSize;
+    const poolCertificates = pki.pool(poolSize);
+    const pool = poolCertificates.map((certificate) => material(certificate, issuer, 'pooled'));
+    print(`pool: ${poolSize} leaves and bound tokens in ${Date.now() - t0} ms`);
+    const cold: CheckMaterial = {
+      good: pool[0] as RequestMaterial,
+      mismatched: {
+        certificate: (pool[1] as RequestMaterial).certificate,
+        token: (pool[0] as RequestMaterial).token,
+      },
+      stranger: warm.stranger,
+    };
+
+    const config = (kind: ServerKind): ServerConfig => ({
+      kind,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwksUri: jwks.uri,
+      trustAnchor: pki.root.certificate.pem,
+      intermediate: pki.intermediate.certificate.pem,
+    });
+    t0 = Date.now();
+    for (const benchCase of CASES) {
+      servers.set(benchCase.id, await startServer(config(benchCase.server)));
+    }
+    print(`servers: ${CASES.length} processes started in ${Date.now() - t0} ms`);
+
+    let failed = false;
+    for (const benchCase of CASES) {
+      const server = servers.get(benchCase.id) as ServerProcess;
+      const outcomes = await checkServer(
+        server.url,
+        expectations(benchCase.server, benchCase.cold ? cold : warm),
+      );
+      for (const outcome of outcomes) {
+        const verdict = outcome.ok ? 'ok' : 'FAILED';
+        print(
+          `check ${benchCase.id}: ${outcome.name} → ${outcome.actual} (expected ${outcome.expected}) ${verdict}`,
+        );
+        failed ||= !outcome.ok;
+      }
+    }
+    if (failed) {
+      print('pre-check FAILED: a server does not behave as expected; nothing was timed.');
+      return 1;
+    }
+    print(`pre-check passed for ${CASES.length} cases`);
+    if (args.check) return 0;
+
+    const results = new Map<string, LoadResult[]>(CASES.map((c) => [c.id, []]));
+    const coldHeaders = new Map<string, () => Record<string, string>>();
+    const poolHeaders = pool.map(requestHeaders);
+    const headersOf = (benchCase: BenchCase): LoadOptionsHeaders => {
+      if (!benchCase.cold) return requestHeaders(warm.good);
+      let next = coldHeaders.get(benchCase.id);
+      if (next === undefined) {
+        next = cycle(poolHeaders);
+        coldHeaders.set(benchCase.id, next);
+      }
+      return next;
+    };
+    for (let round = 0; round < args.rounds; round++) {
+      for (const benchCase of roundOrder(CASES, round)) {
+        const url = (servers.get(benchCase.id) as ServerProcess).url;
+        const headers = headersOf(benchCase);
+        const common = { url, connections: args.connections, headers };
+        await load({ ...common, seconds: args.warmupSeconds });
+        const result = await load({ ...common, seconds: args.seconds });
+        (results.get(benchCase.id) as LoadResult[]).push(result);
+        print(
+          `round ${round + 1}/${args.rounds} ${benchCase.id}: ${result.rps.toFixed(0)} req/s, ` +
+            `p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`,
+        );
+      }
+    }
+    await stopAll();
+
+    const micro =
+      args.microMs === 0 ? [] : await runMicro(pki, issuer, poolCertificates, args.microMs);
+    machine.finish();
+    const rows = summarize(CASES, results);
+    const settings: RunSettings = {
+      rounds: args.rounds,
+      seconds: args.seconds,
+      warmupSeconds: args.warmupSeconds,
+      connections: args.connections,
+      poolSize: args.poolSize,
+    };
+    const markdown = renderMarkdown({
+      machine: machine.info(),
+      settings,
+      rows,
+      targets: evaluateTargets(rows),
+      micro,
+    });
+    print('');
+    print(markdown);
+    if (!args.quick) {
+      const file = join(repositoryRoot(), 'bench', 'results', 'latest.md');
+      writeFileSync(`${file}.tmp`, markdown);
+      renameSync(`${file}.tmp`, file);
+      print(`written: bench/results/latest.md`);
+    }
+    print(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    return 0;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    await stopAll();
+    await jwks.close();
+  }
+}
+
+type LoadOptionsHeaders = Record<string, string> | (() => Record<string, string>);
+
+/* istanbul ignore next -- the command's entry point */
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}

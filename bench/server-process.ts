@@ -1,0 +1,69 @@
+/**
+ * Starts a benchmark server in its own Node process and stops it. The server reports its port
+ * over IPC; it exits by itself when this process goes (IPC disconnect), so none is left behind.
+ *
+ * @packageDocumentation
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ReadyMessage, ServerConfig } from './servers/server-config';
+
+/** A running server process. */
+export interface ServerProcess {
+  readonly url: string;
+  readonly pid: number;
+  /** Stops the process and waits for its exit. */
+  stop(): Promise<void>;
+}
+
+/** The repository root (the directory holding this package's package.json). */
+export function repositoryRoot(from = __dirname): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'bench'))) {
+    const parent = join(dir, '..');
+    if (parent === dir) throw new Error(`no repository root above ${from}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+/** The script of a server: the peer's CommonJS file, or ours compiled next to this module. */
+export function serverScript(config: ServerConfig): string {
+  return config.kind === 'peer'
+    ? join(repositoryRoot(), 'bench', 'servers', 'peer-server.cjs')
+    : join(__dirname, 'servers', 'ours-server.js');
+}
+
+/** Starts the server of `config` and resolves once it listens. */
+export function startServer(config: ServerConfig, timeoutMs = 30_000): Promise<ServerProcess> {
+  const child: ChildProcess = fork(serverScript(config), [JSON.stringify(config)], {
+    cwd: repositoryRoot(),
+    env: { ...process.env, NODE_ENV: 'production' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [],
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`the ${config.kind} server did not start within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once('message', (message: ReadyMessage) => {
+      clearTimeout(timer);
+      resolve({ url: `http://127.0.0.1:${message.port}/`, pid: child.pid as number, stop });
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the ${config.kind} server exited before listening (${code ?? signal})`));
+    });
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * A benchmark server process: bare Express 5, or Express 5 with this library's middlewares.
+ * Started by the orchestrator with a {@link ServerConfig} as its one argument; it listens on
+ * 127.0.0.1 on a free port, reports the port over IPC, and exits when the orchestrator goes.
+ *
+ * @packageDocumentation
+ */
+import express, { type Express, type RequestHandler } from 'express';
+import {
+  clientCertificate,
+  mtlsErrorHandler,
+  requireCertificateBoundToken,
+  requireClientCertificate,
+} from '../../lib/index';
+import type { ServerConfig } from './server-config';
+
+/** The middlewares of each case, in mounting order. */
+export function middlewares(config: ServerConfig): RequestHandler[] {
+  if (config.kind === 'bare') return [];
+  const chain: RequestHandler[] = [clientCertificate({ format: 'nginx', trustProxy: 'loopback' })];
+  if (config.kind === 'full') {
+    chain.push(
+      requireClientCertificate({
+        trustAnchors: [config.trustAnchor],
+        intermediates: [config.intermediate],
+      }),
+    );
+  }
+  if (config.kind === 'binding' || config.kind === 'full') {
+    chain.push(
+      requireCertificateBoundToken({
+        issuer: config.issuer,
+        audience: config.audience,
+        jwksUri: config.jwksUri,
+      }),
+    );
+  }
+  return chain;
+}
+
+/** The application of one case: the middlewares, then the same handler for every case. */
+export function createApp(config: ServerConfig): Express {
+  const app = express();
+  for (const middleware of middlewares(config)) app.use(middleware);
+  app.get('/', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use(mtlsErrorHandler());
+  return app;
+}
+
+/* istanbul ignore next -- the process entry point, run by the orchestrator */
+if (require.main === module) {
+  const config = JSON.parse(process.argv[2] as string) as ServerConfig;
+  const server = createApp(config).listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    process.send?.({ port: typeof address === 'object' && address !== null ? address.port : 0 });
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0));
+}

@@ -1,0 +1,44 @@
+'use strict';
+/**
+ * The peer's benchmark server: Express 5 with Auth0's express-oauth2-jwt-bearer, RS256 with a
+ * local JWKS, and its mTLS certificate binding. A plain CommonJS file: the peer declares its own
+ * `req.auth`, which cannot share a TypeScript program with this library's.
+ *
+ * The peer has no proxy trust and no certificate parsing: `getCertificate` hands it the PEM that
+ * nginx's `$ssl_client_escaped_cert` carries (percent-decoded), and it hashes the base64 body.
+ * `mtls.required` makes it refuse unbound tokens, as ours does by default.
+ */
+const express = require('express');
+const { auth } = require('express-oauth2-jwt-bearer');
+
+const config = JSON.parse(process.argv[2]);
+const app = express();
+app.use(
+  auth({
+    issuer: config.issuer,
+    audience: config.audience,
+    jwksUri: config.jwksUri,
+    tokenSigningAlg: 'RS256',
+    mtls: { enabled: true, required: true },
+    getCertificate: (req) => {
+      const value = req.headers['x-ssl-cert'];
+      return typeof value === 'string' ? decodeURIComponent(value) : undefined;
+    },
+  }),
+);
+app.get('/', (_req, res) => {
+  res.json({ ok: true });
+});
+// The peer's errors carry status and WWW-Authenticate headers, as ours do: render them the same way.
+// eslint-disable-next-line no-unused-vars
+app.use((err, _req, res, _next) => {
+  res.status(typeof err.status === 'number' ? err.status : 500);
+  if (err.headers) res.set(err.headers);
+  res.json({ error: err.code || 'error' });
+});
+
+const server = app.listen(0, '127.0.0.1', () => {
+  process.send({ port: server.address().port });
+});
+process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));

@@ -1,0 +1,24 @@
+/**
+ * What the orchestrator tells a server process (as one JSON argument), and how the process
+ * reports back: its port over IPC once it listens.
+ *
+ * @packageDocumentation
+ */
+import type { ServerKind } from '../cases';
+
+/** A server process's configuration. */
+export interface ServerConfig {
+  readonly kind: ServerKind;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly jwksUri: string;
+  /** The client CA's root (PEM), for the full stack. */
+  readonly trustAnchor: string;
+  /** The client CA's intermediate (PEM): nginx forwards the leaf alone. */
+  readonly intermediate: string;
+}
+
+/** The message a server sends once it listens. */
+export interface ReadyMessage {
+  readonly port: number;
+}
