@@ -11,6 +11,7 @@ import {
   type MtlsError,
   type RequireClientCertificateOptions,
 } from '../../lib/index';
+import { markCertificateProcessed } from '../../lib/internal/request-state';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { pem, SHA1_HEX, X5T_S256 } from '../helpers/fixtures';
 import { CHAIN_X5T, chainPem } from './chain/chain-fixtures';
@@ -76,6 +77,25 @@ describe.each(EXPRESS_VERSIONS)('requireClientCertificate() on %s', (_name, make
         certificate: X5T_S256['client-a'],
         path: [X5T_S256['client-a'], X5T_S256['intermediate-ca'], X5T_S256['root-ca']],
       });
+    });
+
+    it("path[0] is the request's own certificate object, also when the result comes from the cache", async () => {
+      const seen: boolean[] = [];
+      const app = makeApp();
+      app.use((req, _res, next) => {
+        req.clientCert = ClientCertificate.from(pem('client-a'), {
+          chain: [pem('intermediate-ca')],
+        });
+        markCertificateProcessed(req);
+        next();
+      });
+      app.get('/api', requireClientCertificate({ trustAnchors: [pem('root-ca')] }), (req, res) => {
+        seen.push(req.clientCertAuth?.path[0] === req.clientCert);
+        res.end();
+      });
+      await request(app).get('/api').expect(200);
+      await request(app).get('/api').expect(200);
+      expect(seen).toEqual([true, true]);
     });
 
     it('accepts with the intermediate configured instead of presented', async () => {

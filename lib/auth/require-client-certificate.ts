@@ -291,7 +291,14 @@ export function requireClientCertificate(
     }
     const result = await (validator as ChainValidator).validate(certificate, { now });
     return result.ok
-      ? { ok: true, auth: { method: 'chain', certificate, path: result.path } }
+      ? {
+          ok: true,
+          auth: {
+            method: 'chain',
+            certificate,
+            path: Object.freeze([certificate, ...result.path.slice(1)]),
+          },
+        }
       : reject(result.reason, result.detail, result.transient);
   }
 
