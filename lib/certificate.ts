@@ -281,21 +281,26 @@ export class ClientCertificate {
     return new Date(this.#validityDates().notAfter);
   }
 
-  /** The certificate's public key. */
+  /**
+   * The certificate's public key.
+   *
+   * @throws {CertificateParseError} when OpenSSL cannot decode the key.
+   */
   get publicKey(): KeyObject {
-    return this.native.publicKey;
+    const native = this.native;
+    return this.#decode(() => native.publicKey);
   }
 
   /**
    * Whether the certificate is self-signed: its issuer and subject names are identical and its
-   * signature verifies with its own public key.
+   * signature verifies with its own public key (a key OpenSSL cannot use verifies nothing).
    *
    * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-3.2 | RFC 5280 §3.2}
    */
   get isSelfSigned(): boolean {
     if (this.#selfSigned === undefined) {
       const sameName = this.subjectDer.equals(this.issuerDer);
-      this.#selfSigned = sameName && this.native.verify(this.native.publicKey);
+      this.#selfSigned = sameName && this.#verifiesItself();
     }
     return this.#selfSigned;
   }
@@ -347,6 +352,15 @@ export class ClientCertificate {
       throw new CertificateParseError(`malformed certificate: ${(error as Error).message}`, {
         cause: error,
       });
+    }
+  }
+
+  #verifiesItself(): boolean {
+    const native = this.native;
+    try {
+      return native.verify(native.publicKey);
+    } catch {
+      return false;
     }
   }
 
