@@ -47,6 +47,10 @@ export interface CertificateInfo extends SignedData {
   readonly issuerName: string;
   /** Subject and issuer names are equal (RFC 5280 §3.3 "self-issued"); lazy. */
   readonly selfIssued: boolean;
+  /** The subject in RFC 4514 form, for explanations; lazy. */
+  readonly subject: string;
+  /** The validity period in ISO 8601 (`… to …`), for explanations; lazy. */
+  readonly validity: string;
   readonly notBefore: number;
   readonly notAfter: number;
   readonly subjectKeyId: Buffer | undefined;
@@ -101,6 +105,10 @@ export function certificateInfo(
     const issuerKey = certificate.issuerDer.toString('latin1');
     let subjectName: string | undefined;
     let issuerName: string | undefined;
+    let subject: string | undefined;
+    let validity: string | undefined;
+    const notBefore = certificate.notBefore;
+    const notAfter = certificate.notAfter;
     const value = (oid: string): Buffer | undefined => extensions.get(oid)?.value;
     const ski = value(EXTENSION.subjectKeyIdentifier);
     const aki = value(EXTENSION.authorityKeyIdentifier);
@@ -134,8 +142,16 @@ export function certificateInfo(
       get selfIssued() {
         return subjectKey === issuerKey || this.subjectName === this.issuerName;
       },
-      notBefore: certificate.notBefore.getTime(),
-      notAfter: certificate.notAfter.getTime(),
+      get subject() {
+        subject ??= certificate.subject;
+        return subject;
+      },
+      get validity() {
+        validity ??= `${notBefore.toISOString()} to ${notAfter.toISOString()}`;
+        return validity;
+      },
+      notBefore: notBefore.getTime(),
+      notAfter: notAfter.getTime(),
       subjectKeyId: ski && decodeSubjectKeyIdentifier(ski),
       authorityKeyId: aki && decodeAuthorityKeyIdentifier(aki),
       basicConstraints: bc && decodeBasicConstraints(bc),

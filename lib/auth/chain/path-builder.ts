@@ -115,7 +115,7 @@ function link(
   context: SearchContext,
 ): CertificateCheckItem {
   const name = 'signature';
-  const by = `issuer ${issuer.certificate.subject}`;
+  const by = `issuer ${issuer.subject}`;
   if (child.algorithm.status !== 'ok') {
     return {
       name,
@@ -207,7 +207,7 @@ export function* buildPaths(leaf: CertificateInfo, context: SearchContext): Gene
       record(context, {
         reason: 'unknown_issuer',
         detail: last.selfIssued
-          ? `self-signed certificate ${last.certificate.subject} is not a trust anchor`
+          ? `self-signed certificate ${last.subject} is not a trust anchor`
           : `no trust anchor or intermediate named ${last.certificate.issuer}${last.authorityKeyId ? ` with key identifier ${last.authorityKeyId.toString('hex')}` : ''}`,
         info: last,
         path: [...path],

@@ -43,7 +43,7 @@ function iso(ms: number): string {
 
 /** The validity check of one certificate at `now`. */
 export function validityCheck(
-  info: { readonly notBefore: number; readonly notAfter: number },
+  info: { readonly notBefore: number; readonly notAfter: number; readonly validity?: string },
   now: number,
   toleranceMs: number,
 ): CertificateCheckItem {
@@ -53,7 +53,12 @@ export function validityCheck(
   if (now - toleranceMs > info.notAfter) {
     return item('validity', false, `expired at ${iso(info.notAfter)}`, 'expired');
   }
-  return item('validity', true, `valid ${iso(info.notBefore)} to ${iso(info.notAfter)}`, 'expired');
+  return item(
+    'validity',
+    true,
+    `valid ${info.validity ?? `${iso(info.notBefore)} to ${iso(info.notAfter)}`}`,
+    'expired',
+  );
 }
 
 function purposeCheck(info: CertificateInfo, role: Role): CertificateCheckItem {
