@@ -49,6 +49,21 @@ export interface JwtVerifierPolicy extends TimePolicy {
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const NOT_PRINTABLE = /[^\x20-\x7e]/g;
+const LOGGED_LENGTH = 40;
+
+/**
+ * An unverified header value as it may appear in a log message: at most 40 characters, and
+ * anything but printable ASCII written as `\uXXXX`, so that a token cannot forge log lines.
+ */
+function loggable(value: unknown): string {
+  const text = String(value);
+  const clipped = text.length > LOGGED_LENGTH ? `${text.slice(0, LOGGED_LENGTH)}...` : text;
+  return clipped.replace(
+    NOT_PRINTABLE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
 
 /**
  * Normalises a JOSE `typ`/`cty` value: media types compare case-insensitively, and a value
@@ -189,7 +204,7 @@ export function createJwtVerifier(keys: KeySource, policy: JwtVerifierPolicy): T
       if (header === undefined) return refused('malformed', 'not a JWS compact serialization');
       const { alg, kid, typ } = header;
       if (typeof alg !== 'string' || !policy.algorithms.has(alg)) {
-        return refused('algorithm', `alg ${String(alg)} is not accepted`);
+        return refused('algorithm', `alg ${loggable(alg)} is not accepted`);
       }
       if (header.crit !== undefined) {
         return refused('malformed', 'crit header parameters are not supported');
@@ -198,7 +213,7 @@ export function createJwtVerifier(keys: KeySource, policy: JwtVerifierPolicy): T
         policy.typ !== undefined &&
         (typeof typ !== 'string' || normalizeMediaType(typ) !== policy.typ)
       ) {
-        return refused('type', `typ ${String(typ)} is not ${policy.typ}`);
+        return refused('type', `typ ${loggable(typ)} is not ${policy.typ}`);
       }
       if (kid !== undefined && typeof kid !== 'string') {
         return refused('malformed', 'kid is not a string');
