@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+import { CASES } from './cases';
 
 /** What a run does. */
 export interface BenchArgs {
@@ -17,8 +18,14 @@ export interface BenchArgs {
   readonly connections: number;
   /** Distinct leaves (each with a bound token) for the cold cases. */
   readonly poolSize: number;
+  /** Time the servers over HTTP (`--no-http`: micro-benchmarks only). */
+  readonly http: boolean;
   /** Milliseconds per micro-benchmark task; 0 skips them. */
   readonly microMs: number;
+  /** Run every server with `--cpu-prof` (profiles in `.tmp/bench/profiles/`). */
+  readonly profile: boolean;
+  /** The ids of the cases to run (default: all). */
+  readonly cases: readonly string[] | undefined;
   readonly help: boolean;
 }
 
@@ -30,10 +37,13 @@ export const USAGE = `Usage: npm run bench -- [options]
   --rounds <n>       rounds over all cases, in alternating order (default 3)
   --duration <s>     timed seconds per case and round (default 5)
   --connections <n>  autocannon connections (default 16)
+  --cases <ids>      only these cases, comma-separated (${CASES.map((c) => c.id).join(', ')})
   --no-micro         skip the micro-benchmarks
+  --no-http          skip the HTTP rounds (pre-check and micro-benchmarks only)
+  --profile          run every server with node --cpu-prof (.tmp/bench/profiles/<case>.cpuprofile)
   --help             this text
 
-Writes bench/results/latest.md after a full run (not with --quick or --check).`;
+Writes bench/results/latest.md after a full run (not with --quick, --check or --no-http).`;
 
 function positiveInteger(flag: string, value: string | undefined): number {
   if (value === undefined || !/^[1-9]\d{0,5}$/.test(value)) {
@@ -57,7 +67,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     warmupSeconds: 1,
     connections: 16,
     poolSize: quick ? 2_000 : 20_000,
+    http: true,
     microMs: quick ? 50 : 400,
+    profile: false,
+    cases: undefined,
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -71,6 +84,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       case '--no-micro':
         args = { ...args, microMs: 0 };
         break;
+      case '--no-http':
+        args = { ...args, http: false };
+        break;
+      case '--profile':
+        args = { ...args, profile: true };
+        break;
       case '--help':
         args = { ...args, help: true };
         break;
@@ -80,6 +99,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       case '--duration':
         args = { ...args, seconds: positiveInteger(flag, argv[++i]) };
         break;
+      case '--cases': {
+        const ids = (argv[++i] ?? '').split(',').filter((id) => id !== '');
+        const unknown = ids.find((id) => !CASES.some((c) => c.id === id));
+        if (ids.length === 0 || unknown !== undefined) {
+          throw new TypeError(
+            `--cases needs case ids among ${CASES.map((c) => c.id).join(', ')}` +
+              (unknown === undefined ? '' : ` (not ${unknown})`),
+          );
+        }
+        args = { ...args, cases: ids };
+        break;
+      }
       case '--connections':
         args = { ...args, connections: positiveInteger(flag, argv[++i]) };
         break;

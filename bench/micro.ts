@@ -13,7 +13,10 @@ import { createChainValidator } from '../lib/auth/chain';
 import { encodeForwardedCertificate } from '../lib/forwarding/encode-forwarded-certificate';
 import { FORMAT_NAMES, FORMATS } from '../lib/forwarding/formats';
 import { peculiarX509 } from '../lib/internal/peculiar';
+import type { ServerKind } from './cases';
 import type { BenchPki } from './pki';
+import type { ServerConfig } from './servers/server-config';
+import { createStack } from './stack';
 import { AUDIENCE, ISSUER, type TokenIssuer } from './tokens';
 
 /** One micro-benchmark result. */
@@ -44,16 +47,26 @@ function naiveChain(leafDer: Buffer, intermediateDer: Buffer, rootDer: Buffer): 
   );
 }
 
+/** What the micro-benchmarks run on. */
+export interface MicroInput {
+  readonly pki: BenchPki;
+  readonly issuer: TokenIssuer;
+  /** Distinct leaves (more than any cache holds), and the request headers of each. */
+  readonly pool: readonly ClientCertificate[];
+  readonly poolHeaders: readonly Record<string, string>[];
+  /** The warm request's headers. */
+  readonly headers: Record<string, string>;
+  readonly config: (kind: ServerKind) => ServerConfig;
+  /** Milliseconds per task. */
+  readonly timeMs: number;
+}
+
 /**
  * Runs the micro-benchmarks. `pool` supplies distinct leaves, so that "new certificate" tasks
  * never hit a cache (it must hold more than the validator's 1,000 cached results).
  */
-export async function runMicro(
-  pki: BenchPki,
-  issuer: TokenIssuer,
-  pool: readonly ClientCertificate[],
-  timeMs: number,
-): Promise<MicroResult[]> {
+export async function runMicro(input: MicroInput): Promise<MicroResult[]> {
+  const { pki, issuer, pool, poolHeaders, timeMs } = input;
   const x509 = peculiarX509();
   const leaf = pki.clientA;
   const der = leaf.der;
@@ -109,6 +122,21 @@ export async function runMicro(
     const value = codec.encode(leaf).value;
     add('header decode', `${format} (leaf only)`, () =>
       codec.decode(value, { maxCertificates: 9, xfccHops: 1 }),
+    );
+  }
+
+  for (const kind of ['peer', 'cert', 'binding', 'full'] as const) {
+    const call = createStack(input.config(kind));
+    const warmStatus = await call(input.headers);
+    const coldStatus = await call(poolHeaders[0] as Record<string, string>);
+    if (warmStatus !== 200 || coldStatus !== 200) {
+      throw new Error(`the in-process ${kind} stack answered ${warmStatus}/${coldStatus}`);
+    }
+    add('stack (in-process, no HTTP)', `${kind}, warm`, () => call(input.headers));
+    if (kind === 'cert') continue;
+    let cursor = 0;
+    add('stack (in-process, no HTTP)', `${kind}, cold`, () =>
+      call(poolHeaders[cursor++ % poolHeaders.length] as Record<string, string>),
     );
   }
 

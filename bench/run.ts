@@ -126,13 +126,18 @@ export async function main(argv: readonly string[], print: Print = console.log):
       intermediate: pki.intermediate.certificate.pem,
     });
     t0 = Date.now();
-    for (const benchCase of CASES) {
-      servers.set(benchCase.id, await startServer(config(benchCase.server)));
+    const selected = CASES.filter(
+      (benchCase) => args.cases === undefined || args.cases.includes(benchCase.id),
+    );
+    const profiles = join(repositoryRoot(), '.tmp', 'bench', 'profiles');
+    for (const benchCase of selected) {
+      const profile = args.profile ? { dir: profiles, name: benchCase.id } : undefined;
+      servers.set(benchCase.id, await startServer(config(benchCase.server), profile));
     }
-    print(`servers: ${CASES.length} processes started in ${Date.now() - t0} ms`);
+    print(`servers: ${selected.length} processes started in ${Date.now() - t0} ms`);
 
     let failed = false;
-    for (const benchCase of CASES) {
+    for (const benchCase of selected) {
       const server = servers.get(benchCase.id) as ServerProcess;
       const outcomes = await checkServer(
         server.url,
@@ -150,10 +155,10 @@ export async function main(argv: readonly string[], print: Print = console.log):
       print('pre-check FAILED: a server does not behave as expected; nothing was timed.');
       return 1;
     }
-    print(`pre-check passed for ${CASES.length} cases`);
+    print(`pre-check passed for ${selected.length} cases`);
     if (args.check) return 0;
 
-    const results = new Map<string, LoadResult[]>(CASES.map((c) => [c.id, []]));
+    const results = new Map<string, LoadResult[]>(selected.map((c) => [c.id, []]));
     const coldHeaders = new Map<string, () => Record<string, string>>();
     const poolHeaders = pool.map(requestHeaders);
     const headersOf = (benchCase: BenchCase): LoadOptionsHeaders => {
@@ -165,8 +170,8 @@ export async function main(argv: readonly string[], print: Print = console.log):
       }
       return next;
     };
-    for (let round = 0; round < args.rounds; round++) {
-      for (const benchCase of roundOrder(CASES, round)) {
+    for (let round = 0; args.http && round < args.rounds; round++) {
+      for (const benchCase of roundOrder(selected, round)) {
         const url = (servers.get(benchCase.id) as ServerProcess).url;
         const headers = headersOf(benchCase);
         const common = { url, connections: args.connections, headers };
@@ -180,11 +185,22 @@ export async function main(argv: readonly string[], print: Print = console.log):
       }
     }
     await stopAll();
+    if (args.profile) print(`CPU profiles: ${profiles}/<case>.cpuprofile`);
 
     const micro =
-      args.microMs === 0 ? [] : await runMicro(pki, issuer, poolCertificates, args.microMs);
+      args.microMs === 0
+        ? []
+        : await runMicro({
+            pki,
+            issuer,
+            pool: poolCertificates,
+            poolHeaders,
+            headers: requestHeaders(warm.good),
+            config,
+            timeMs: args.microMs,
+          });
     machine.finish();
-    const rows = summarize(CASES, results);
+    const rows = args.http ? summarize(CASES, results) : [];
     const settings: RunSettings = {
       rounds: args.rounds,
       seconds: args.seconds,
@@ -196,12 +212,12 @@ export async function main(argv: readonly string[], print: Print = console.log):
       machine: machine.info(),
       settings,
       rows,
-      targets: evaluateTargets(rows),
+      targets: args.http ? evaluateTargets(rows) : [],
       micro,
     });
     print('');
     print(markdown);
-    if (!args.quick) {
+    if (!args.quick && args.http && args.cases === undefined) {
       const file = join(repositoryRoot(), 'bench', 'results', 'latest.md');
       writeFileSync(`${file}.tmp`, markdown);
       renameSync(`${file}.tmp`, file);

@@ -35,13 +35,28 @@ export function serverScript(config: ServerConfig): string {
     : join(__dirname, 'servers', 'ours-server.js');
 }
 
-/** Starts the server of `config` and resolves once it listens. */
-export function startServer(config: ServerConfig, timeoutMs = 30_000): Promise<ServerProcess> {
+/**
+ * Starts the server of `config` and resolves once it listens. With `profile`, the process runs
+ * with `--cpu-prof` and writes `<profile.dir>/<profile.name>.cpuprofile` when stopped.
+ */
+export function startServer(
+  config: ServerConfig,
+  profile?: { readonly dir: string; readonly name: string },
+  timeoutMs = 30_000,
+): Promise<ServerProcess> {
+  const execArgv =
+    profile === undefined
+      ? []
+      : [
+          '--cpu-prof',
+          `--cpu-prof-dir=${profile.dir}`,
+          `--cpu-prof-name=${profile.name}.cpuprofile`,
+        ];
   const child: ChildProcess = fork(serverScript(config), [JSON.stringify(config)], {
     cwd: repositoryRoot(),
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: [],
+    execArgv,
   });
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {

@@ -11,10 +11,9 @@
 const express = require('express');
 const { auth } = require('express-oauth2-jwt-bearer');
 
-const config = JSON.parse(process.argv[2]);
-const app = express();
-app.use(
-  auth({
+/** The peer's middleware for a benchmark configuration (also driven in-process by bench/stack.ts). */
+function peerMiddleware(config) {
+  return auth({
     issuer: config.issuer,
     audience: config.audience,
     jwksUri: config.jwksUri,
@@ -24,21 +23,31 @@ app.use(
       const value = req.headers['x-ssl-cert'];
       return typeof value === 'string' ? decodeURIComponent(value) : undefined;
     },
-  }),
-);
-app.get('/', (_req, res) => {
-  res.json({ ok: true });
-});
-// The peer's errors carry status and WWW-Authenticate headers, as ours do: render them the same way.
-// eslint-disable-next-line no-unused-vars
-app.use((err, _req, res, _next) => {
-  res.status(typeof err.status === 'number' ? err.status : 500);
-  if (err.headers) res.set(err.headers);
-  res.json({ error: err.code || 'error' });
-});
+  });
+}
 
-const server = app.listen(0, '127.0.0.1', () => {
-  process.send({ port: server.address().port });
-});
-process.on('disconnect', () => process.exit(0));
-process.on('SIGTERM', () => process.exit(0));
+function createPeerApp(config) {
+  const app = express();
+  app.use(peerMiddleware(config));
+  app.get('/', (_req, res) => {
+    res.json({ ok: true });
+  });
+  // The peer's errors carry status and WWW-Authenticate headers, as ours do: render them alike.
+  // eslint-disable-next-line no-unused-vars
+  app.use((err, _req, res, _next) => {
+    res.status(typeof err.status === 'number' ? err.status : 500);
+    if (err.headers) res.set(err.headers);
+    res.json({ error: err.code || 'error' });
+  });
+  return app;
+}
+
+module.exports = { peerMiddleware, createPeerApp };
+
+if (require.main === module) {
+  const server = createPeerApp(JSON.parse(process.argv[2])).listen(0, '127.0.0.1', () => {
+    process.send({ port: server.address().port });
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0));
+}
