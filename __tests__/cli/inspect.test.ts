@@ -145,6 +145,20 @@ describe('express-mtls inspect', () => {
     expect(stdout).toContain('  Basic constraints   CA:TRUE (critical)');
   });
 
+  it('shows "none" for what a version 1 certificate lacks', async () => {
+    const v1 = join(__dirname, '..', 'fixtures', 'foundation', 'v1.pem');
+    const { stdout } = await cli(['inspect', v1]);
+    for (const line of [
+      '  Basic constraints   none',
+      '  Key usage           none',
+      '  Extended key usage  none',
+      '  Subject key id      none',
+      '  Authority key id    none',
+    ]) {
+      expect(stdout).toContain(`${line}\n`);
+    }
+  });
+
   it.each([
     ['2026-11-25', 'not_yet_valid', 'NOT YET VALID at 2026-11-25T00:00:00.000Z'],
     ['2026-11-25T21:20:06Z', 'valid', 'valid at 2026-11-25T21:20:06.000Z'],

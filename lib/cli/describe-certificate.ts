@@ -90,7 +90,7 @@ const EKU_NAMES: Readonly<Record<string, string>> = {
 function hex(bytes: Buffer | undefined): string | null {
   return bytes === undefined
     ? null
-    : (bytes.toString('hex').toUpperCase().match(/../g) ?? []).join(':');
+    : Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0').toUpperCase()).join(':');
 }
 
 /** The x5t#S256 of a certificate and the two hex fingerprints it is often confused with. */

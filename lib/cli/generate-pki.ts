@@ -66,6 +66,7 @@ export const PKI_ORGANIZATION = 'express-mtls test PKI';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
 const HOSTNAME = new RegExp(`^(?:\\*\\.)?(?:${LABEL}\\.)*${LABEL}$`);
+const NUMERIC_TOP_LABEL = /(?:^|\.)\d+$/;
 const SKEW_MS = 5 * 60 * 1000;
 
 /** Whether `name` can be a client name (it becomes a file name and the CN). */
@@ -73,9 +74,15 @@ export function isValidClientName(name: string): boolean {
   return NAME.test(name);
 }
 
-/** Whether `host` is an IP address or a DNS name (a leading `*.` allowed). */
+/**
+ * Whether `host` is an IP address or a DNS name (a leading `*.` allowed; a numeric last label,
+ * which would read as a malformed IPv4 address, is not).
+ */
 export function isValidHost(host: string): boolean {
-  return parseIp(host) !== undefined || (host.length <= 253 && HOSTNAME.test(host));
+  return (
+    parseIp(host) !== undefined ||
+    (host.length <= 253 && HOSTNAME.test(host) && !NUMERIC_TOP_LABEL.test(host))
+  );
 }
 
 /** The files a PKI with these client names consists of, in writing order. */

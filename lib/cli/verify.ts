@@ -112,6 +112,10 @@ export interface VerifyReport {
   }[];
 }
 
+function orNull<T>(value: T | undefined): T | null {
+  return value ?? null;
+}
+
 function report(leaf: ClientCertificate, result: ChainValidationResult, at: Date): VerifyReport {
   const name = (certificate: ClientCertificate): { subject: string; thumbprint: string } => ({
     subject: certificate.subject,
@@ -131,8 +135,8 @@ function report(leaf: ClientCertificate, result: ChainValidationResult, at: Date
       checks: entry.checks.map((check) => ({
         name: check.name,
         ok: check.ok,
-        detail: check.detail ?? null,
-        reason: check.reason ?? null,
+        detail: orNull(check.detail),
+        reason: orNull(check.reason),
       })),
     })),
   };
@@ -147,10 +151,13 @@ function reportText(r: VerifyReport, sources: string): string {
     lines.push('', `${entry.role}: ${entry.subject}`);
     const width = Math.max(...entry.checks.map((check) => check.name.length));
     for (const check of entry.checks) {
-      const reason = check.reason === null ? '' : `  [${check.reason}]`;
-      lines.push(
-        `  ${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(width)}  ${check.detail ?? ''}${reason}`.trimEnd(),
-      );
+      const parts = [
+        check.ok ? 'ok  ' : 'FAIL',
+        check.name.padEnd(width),
+        check.detail,
+        check.reason === null ? null : `[${check.reason}]`,
+      ];
+      lines.push(`  ${parts.filter((part) => part !== null).join('  ')}`.trimEnd());
     }
   }
   lines.push(
