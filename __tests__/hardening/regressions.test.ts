@@ -13,12 +13,24 @@ import {
   requireClientCertificate,
   type MtlsError,
 } from '../../lib';
+import type { ServerResponse } from 'node:http';
+import { jwksKeySource } from '../../lib/binding/jwks-key-source';
 import { createJwtVerifier } from '../../lib/binding/jwt-verifier';
-import { staticKeySource } from '../../lib/binding/key-source';
+import { staticKeySource, type KeySource } from '../../lib/binding/key-source';
 import { CERT_HEADER, certHeader, resourceServer } from '../binding/helpers/app';
-import { AUDIENCE, claims, ISSUER, publicKey, publicPem, signRaw } from '../binding/helpers/keys';
+import {
+  AUDIENCE,
+  claims,
+  ISSUER,
+  privateKey,
+  publicKey,
+  publicPem,
+  signJwt,
+  signRaw,
+} from '../binding/helpers/keys';
+import { sendJson, startServer, type LoopbackServer } from '../binding/helpers/servers';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
-import { pem } from '../helpers/fixtures';
+import { pem, X5T_S256 } from '../helpers/fixtures';
 
 const STATIC_KEY = { issuer: ISSUER, audience: AUDIENCE, publicKey: publicPem('rsa') };
 
@@ -124,6 +136,110 @@ describe('finding 2: an unverified alg or typ reached the log message as is (log
       expect(errors.map((e) => e.message)).toEqual([
         'invalid access token: algorithm (alg RS256\\u000aX-Forged: 1 is not accepted)',
       ]);
+    });
+  });
+});
+
+describe('finding 3: a flood of made-up kids locked the genuine JWKS keys out (401 for valid tokens)', () => {
+  const genuine = { ...publicKey('rsa').export({ format: 'jwk' }), kid: 'k1', alg: 'RS256' };
+  let jwks: LoopbackServer;
+  let answer: (res: ServerResponse) => void;
+
+  beforeAll(async () => {
+    jwks = await startServer((_req, res) => {
+      answer(res);
+    });
+  });
+
+  afterAll(async () => {
+    await jwks.close();
+  });
+
+  beforeEach(() => {
+    jwks.requests.length = 0;
+    answer = (res) => {
+      sendJson(res, 200, { keys: [genuine] });
+    };
+  });
+
+  function source(requestsPerMinute: number): KeySource {
+    return jwksKeySource({
+      jwksUri: `${jwks.url}/jwks`,
+      timeout: 2000,
+      cacheMaxAge: 600_000,
+      cacheMaxEntries: 16,
+      requestsPerMinute,
+      agent: undefined,
+      headers: undefined,
+      algorithms: ['RS256'],
+    });
+  }
+
+  it('made-up kids use up the refetch budget, yet the genuine kid is found (every fetch caches the set)', async () => {
+    const keys = source(3);
+    for (const kid of ['x1', 'x2', 'x3', 'x4', 'x5']) {
+      expect(await keys.get(kid)).toMatchObject({ status: 'invalid', reason: 'signature' });
+    }
+    expect(jwks.requests).toHaveLength(3);
+    // before the fix: 'unknown kid, and the JWKS refetch rate limit is reached'
+    const found = keys.get('k1');
+    expect(found).toMatchObject({ status: 'key' });
+    expect(jwks.requests).toHaveLength(3);
+  });
+
+  it('while the budget is used up by failed fetches, unknown kids get 503, not 401', async () => {
+    answer = (res) => {
+      sendJson(res, 500, { error: 'down' });
+    };
+    const keys = source(2);
+    expect(await keys.get('k1')).toMatchObject({ status: 'unavailable' });
+    expect(await keys.get('k1')).toMatchObject({ status: 'unavailable' });
+    expect(await keys.get('k1')).toMatchObject({
+      status: 'unavailable',
+      reason: 'jwks_unavailable',
+    });
+    expect(jwks.requests).toHaveLength(2);
+  });
+
+  it('a JWK without kid answers only tokens without kid, and only when it is alone', async () => {
+    const other = { ...publicKey('rsa-other').export({ format: 'jwk' }), kid: 'k2' };
+    const anonymous: Record<string, unknown> = { ...genuine };
+    delete anonymous.kid;
+    answer = (res) => {
+      sendJson(res, 200, { keys: [anonymous, other] });
+    };
+    const keys = source(10);
+    expect(await keys.get(undefined)).toMatchObject({ status: 'invalid', reason: 'signature' });
+    expect(await keys.get('k2')).toMatchObject({ status: 'key' });
+    answer = (res) => {
+      sendJson(res, 200, { keys: [anonymous] });
+    };
+    expect(await source(10).get(undefined)).toMatchObject({ status: 'key' });
+  });
+
+  describe.each(EXPRESS_VERSIONS)('requireCertificateBoundToken() on %s', (_name, makeApp) => {
+    it('after 20 requests with made-up kids, a valid token is accepted (it was 401)', async () => {
+      const server = resourceServer(makeApp, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        jwksUri: `${jwks.url}/jwks`,
+      });
+      const bound = claims({ cnf: { 'x5t#S256': X5T_S256['client-a'] } });
+      for (let i = 0; i < 20; i++) {
+        await request(server.app)
+          .get('/resource')
+          .set(
+            'Authorization',
+            `Bearer ${signJwt(bound, privateKey('rsa'), 'RS256', { kid: `x${i}` })}`,
+          )
+          .set(CERT_HEADER, certHeader('client-a'))
+          .expect(401);
+      }
+      await request(server.app)
+        .get('/resource')
+        .set('Authorization', `Bearer ${signJwt(bound, privateKey('rsa'), 'RS256', { kid: 'k1' })}`)
+        .set(CERT_HEADER, certHeader('client-a'))
+        .expect(200);
     });
   });
 });

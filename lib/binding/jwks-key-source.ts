@@ -16,7 +16,7 @@ import {
   type KeySource,
   type VerificationKey,
 } from './key-source';
-import { refused, unavailable } from './token-verification';
+import { refused, unavailable, type VerifierUnavailable } from './token-verification';
 
 /** Settings of the JWKS key source. */
 export interface JwksKeySourceOptions {
@@ -68,69 +68,107 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-function classify(jwksUri: string, error: unknown): KeyLookup {
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'SigningKeyNotFoundError') {
-    return refused('signature', 'no key of the JWKS matches the token kid');
-  }
-  if (name === 'JwksRateLimitError') {
-    return refused('signature', 'unknown kid, and the JWKS refetch rate limit is reached');
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return unavailable('jwks_unavailable', `JWKS ${jwksUri} unusable: ${message}`, error);
-}
+const MINUTE = 60_000;
+
+/** A fetched key set by `kid`, or why it could not be fetched. */
+type FetchedSet =
+  | { readonly status: 'fetched'; readonly keys: ReadonlyMap<string | undefined, VerificationKey> }
+  | VerifierUnavailable;
 
 /**
- * A key source backed by a JWKS endpoint. Keys are cached by `kid` for `cacheMaxAge`; concurrent
- * lookups of the same `kid` share one fetch. An unknown `kid` triggers a refetch (rate-limited);
- * still unknown → refusal (`signature`). An endpoint that is down, slow or answers anything but
- * a usable JWKS → unavailability (503), never a silent accept.
+ * A key source backed by a JWKS endpoint. Every fetch reads the whole set, and every key in it is
+ * cached by `kid` for `cacheMaxAge` (a lone key also answers tokens without `kid`); concurrent
+ * lookups share one fetch. An unknown `kid` triggers a refetch, at most `requestsPerMinute` in any
+ * minute; still unknown → refusal (`signature`). Because a refetch caches the whole set, a flood of
+ * made-up `kid`s cannot keep the genuine keys out of the cache. An endpoint that is down, slow or
+ * answers anything but a usable JWKS → unavailability (503), never a silent accept; and while
+ * refetches are exhausted after such a failure, unknown `kid`s keep getting that unavailability
+ * rather than a refusal (a token that could not be checked is not called invalid).
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc7517#section-5 | RFC 7517 §5} (JWK Set)
  */
 export function jwksKeySource(options: JwksKeySourceOptions): KeySource {
   const client = new (jwksRsa().JwksClient)({
     jwksUri: options.jwksUri,
-    cache: true,
-    cacheMaxAge: options.cacheMaxAge,
-    cacheMaxEntries: options.cacheMaxEntries,
-    rateLimit: true,
-    jwksRequestsPerMinute: options.requestsPerMinute,
+    // the whole set is cached and refetches are limited here, not per kid by jwks-rsa
+    cache: false,
+    rateLimit: false,
     // our own deadline (withTimeout) decides; this only makes sure the socket is released
     timeout: options.timeout * 2,
     ...(options.agent === undefined ? {} : { requestAgent: options.agent }),
     ...(options.headers === undefined ? {} : { requestHeaders: { ...options.headers } }),
   });
   const keys = new LruCache<string | undefined, VerificationKey>(options.cacheMaxEntries);
-  const pending = new Map<string | undefined, Promise<KeyLookup>>();
+  /** When the fetches of the last minute started (oldest first). */
+  const fetchTimes: number[] = [];
+  /** The outcome of the last fetch when it failed; `undefined` after a success. */
+  let lastFailure: VerifierUnavailable | undefined;
+  let inFlight: Promise<FetchedSet> | undefined;
 
-  async function fetchKey(kid: string | undefined): Promise<KeyLookup> {
-    let signingKey: JwksRsa.SigningKey;
+  function unusable(error: unknown): VerifierUnavailable {
+    const message = error instanceof Error ? error.message : String(error);
+    return unavailable('jwks_unavailable', `JWKS ${options.jwksUri} unusable: ${message}`, error);
+  }
+
+  /** Fetches the whole set and caches every key in it; also returns it, by `kid`. */
+  async function fetchSet(): Promise<FetchedSet> {
+    let signingKeys: JwksRsa.SigningKey[];
     try {
-      signingKey = await withTimeout(client.getSigningKey(kid), options.timeout);
+      signingKeys = await withTimeout(client.getSigningKeys(), options.timeout);
     } catch (error) {
-      return classify(options.jwksUri, error);
+      return unusable(error);
     }
-    const key = createPublicKey(signingKey.getPublicKey());
-    const entry: VerificationKey = Object.freeze({
-      status: 'key',
-      key,
-      algorithms: allowedAlgorithms(key, options.algorithms, signingKey.alg),
-    });
-    keys.set(kid, entry, Date.now() + options.cacheMaxAge);
-    return entry;
+    const expires = Date.now() + options.cacheMaxAge;
+    const set = new Map<string | undefined, VerificationKey>();
+    for (const signingKey of signingKeys) {
+      const key = createPublicKey(signingKey.getPublicKey());
+      const entry: VerificationKey = Object.freeze({
+        status: 'key',
+        key,
+        algorithms: allowedAlgorithms(key, options.algorithms, signingKey.alg),
+      });
+      // jwks-rsa leaves kid out when the JWK has none
+      const kid = signingKey.kid as string | undefined;
+      if (kid !== undefined) set.set(kid, entry);
+      if (signingKeys.length === 1) set.set(undefined, entry);
+    }
+    keys.delete(undefined);
+    for (const [kid, entry] of set) keys.set(kid, entry, expires);
+    return { status: 'fetched', keys: set };
+  }
+
+  /** Whether one more fetch fits in the last minute's budget. */
+  function mayFetch(now: number): boolean {
+    while (fetchTimes.length > 0 && now - (fetchTimes[0] as number) >= MINUTE) fetchTimes.shift();
+    return fetchTimes.length < options.requestsPerMinute;
+  }
+
+  async function fetchAndFind(kid: string | undefined): Promise<KeyLookup> {
+    if (inFlight === undefined) {
+      const now = Date.now();
+      if (!mayFetch(now)) {
+        return (
+          lastFailure ??
+          refused('signature', 'unknown kid, and the JWKS refetch rate limit is reached')
+        );
+      }
+      fetchTimes.push(now);
+      inFlight = fetchSet().then((fetched) => {
+        lastFailure = fetched.status === 'fetched' ? undefined : fetched;
+        inFlight = undefined;
+        return fetched;
+      });
+    }
+    const fetched = await inFlight;
+    if (fetched.status !== 'fetched') return fetched;
+    return (
+      fetched.keys.get(kid) ?? refused('signature', 'no key of the JWKS matches the token kid')
+    );
   }
 
   return {
     get(kid) {
-      const cached = keys.get(kid);
-      if (cached !== undefined) return cached;
-      let lookup = pending.get(kid);
-      if (lookup === undefined) {
-        lookup = fetchKey(kid).finally(() => pending.delete(kid));
-        pending.set(kid, lookup);
-      }
-      return lookup;
+      return keys.get(kid) ?? fetchAndFind(kid);
     },
   };
 }
