@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { der, pem, SHA1_HEX, X5T_S256 } from '../helpers/fixtures';
 import { chainFile, cli, cliJson, pkiFile } from './helpers/cli';
 
+const exec = promisify(execFile);
 const AT = '2030-06-01T00:00:00Z';
 
 /** What `openssl x509 -noout -text` (and -fingerprint -sha256) printed for client-a.pem. */
@@ -257,6 +260,15 @@ describe('express-mtls inspect', () => {
     expect(stdout.split('\n')[1]).toBe('Note: text outside the PEM blocks was ignored');
     const { json } = await cliJson(['inspect', '-'], [`Bag Attributes\n${pem('client-b')}`]);
     expect(json.note).toBe('text outside the PEM blocks was ignored');
+  });
+
+  it('reads the output of openssl x509 -text (a "Certificate:" line is not a header)', async () => {
+    const { stdout } = await exec('openssl', ['x509', '-in', pkiFile('client-a.pem'), '-text']);
+    const { code, json } = await cliJson(['inspect', '-'], [stdout]);
+    expect(code).toBe(0);
+    expect(json.header).toBeNull();
+    expect(json.note).toBe('text outside the PEM blocks was ignored');
+    expect(json.certificates[0]!.thumbprint).toBe(X5T_S256['client-a']);
   });
 
   it('reads DER and an RFC 9440 Byte Sequence', async () => {

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pem, X5T_S256 } from '../helpers/fixtures';
 import { chainFile, CHAINS, cli, cliJson, pkiFile, REVOCATION } from './helpers/cli';
@@ -387,6 +388,28 @@ describe('express-mtls verify', () => {
   });
 
   describe('usage and input errors (exit 2)', () => {
+    it('a CRL file with a broken PEM block', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'express-mtls-verify-'));
+      try {
+        const crl = join(dir, 'broken.crl');
+        writeFileSync(crl, '-----BEGIN X509 CRL-----\n!!!!\n-----END X509 CRL-----\n');
+        const { code, stdout, stderr } = await cli([
+          'verify',
+          chainFile('ec-leaf.pem'),
+          ...EC,
+          '--crl',
+          crl,
+        ]);
+        expect({ code, stdout, stderr }).toEqual({
+          code: 2,
+          stdout: '',
+          stderr: `express-mtls verify: --crl ${crl}: PEM block "X509 CRL" is not valid base64\n`,
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it.each([
       [
         ['verify', chainFile('ec-leaf.pem')],

@@ -53,7 +53,7 @@ export interface DecodedInput {
   readonly note: string | undefined;
 }
 
-const HEADER_PREFIX = /^([A-Za-z0-9-]+):[ \t]*/;
+const HEADER_PREFIX = /^([A-Za-z0-9-]+):[ \t]*(?=\S)/;
 const XFCC_KEY = /(?:^|[;,])[ \t]*(?:by|hash|cert|chain|subject|uri|dns)=/i;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const ESCAPED_BASE64 = /%(?:2B|2F|3D)/i;
@@ -63,13 +63,14 @@ const PEM_BEGIN = '-----BEGIN CERTIFICATE-----';
 const PEM_LABEL = /-----BEGIN ([A-Z0-9 ]{1,40})-----/g;
 
 /**
- * The format a header value is written in, judged from its shape, or `undefined`.
+ * The format a header value is written in, judged from its shape, or `undefined`:
  *
- * - a `-----BEGIN CERTIFICATE-----` line → `pem`; URL-escaped BEGIN line → `aws-alb` when `+`, `/` or `=` appear
- *   literally, else `nginx`;
- * - an XFCC key (`Hash=`, `Cert=`, `By=`, …) → `xfcc`; `:…:` → `rfc9440`;
- * - base64 members joined by `,` (or one percent-escaped member) → `traefik`; plain base64 →
- *   `der-base64`.
+ * - a `-----BEGIN CERTIFICATE-----` line → `pem`;
+ * - an XFCC key (`Hash=`, `Cert=`, `By=`, …) → `xfcc`;
+ * - a URL-escaped BEGIN line → `aws-alb` when `+`, `/` or `=` appear literally, else `nginx`;
+ * - `:…:` → `rfc9440`;
+ * - base64 members joined by `,` (or one percent-escaped member) → `traefik`;
+ * - plain base64 → `der-base64`.
  */
 export function detectFormat(text: string): BuiltInFormat | undefined {
   if (text.includes(PEM_BEGIN)) return 'pem';

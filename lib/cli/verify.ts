@@ -10,7 +10,7 @@ import { createChainValidator, type ChainValidationResult } from '../auth/chain'
 import { certificateInfo } from '../auth/chain/certificate-info';
 import { parseCrl } from '../auth/revocation/crl';
 import type { ClientCertificate } from '../certificate';
-import { decodePem } from '../internal/pem';
+import { decodePem, type PemBlock, type PemError } from '../internal/pem';
 import { leafWithChain, parseCertificates } from './certificates';
 import { CliError, EXIT } from './cli-error';
 import {
@@ -59,6 +59,20 @@ async function readCaFiles(
   return certificates;
 }
 
+function crlDers(file: string, bytes: Buffer): Buffer[] {
+  const text = bytes.toString('latin1');
+  if (!text.includes('-----BEGIN')) return [bytes];
+  let blocks: PemBlock[];
+  try {
+    blocks = decodePem(text);
+  } catch (error) {
+    throw new CliError(`--crl ${file}: ${(error as PemError).message}`);
+  }
+  const ders = blocks.filter((block) => block.label === 'X509 CRL').map((block) => block.der);
+  if (ders.length === 0) throw new CliError(`--crl ${file}: no "X509 CRL" PEM block`);
+  return ders;
+}
+
 async function readCrlFiles(io: CliIo, files: readonly string[]): Promise<Buffer[]> {
   const crls: Buffer[] = [];
   for (const file of files) {
@@ -67,13 +81,7 @@ async function readCrlFiles(io: CliIo, files: readonly string[]): Promise<Buffer
       maxBytes: MAX_CRL_BYTES,
       what: '--crl',
     });
-    const text = bytes.toString('latin1');
-    const ders = text.includes('-----BEGIN')
-      ? decodePem(text)
-          .filter((block) => block.label === 'X509 CRL')
-          .map((block) => block.der)
-      : [bytes];
-    if (ders.length === 0) throw new CliError(`--crl ${file}: no "X509 CRL" PEM block`);
+    const ders = crlDers(file, bytes);
     for (const der of ders) {
       try {
         parseCrl(der);
