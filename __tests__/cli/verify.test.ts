@@ -341,6 +341,10 @@ describe('express-mtls verify', () => {
       ]);
       expect(code).toBe(1);
       expect(json.reason).toBe('revocation_unknown');
+      // The certificates name http://crl.revocation.test/… distribution points: never fetched.
+      expect(json.detail).toBe(
+        'intermediate: revocation status unknown: CRL: no CRL for this issuer and no distribution point',
+      );
       const leaf = await cliJson([
         'verify',
         join(REVOCATION, 'rev-good.pem'),
