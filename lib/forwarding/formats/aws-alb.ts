@@ -1,12 +1,11 @@
 import { encodePem } from '../../internal/pem';
-import { decodePemSequence } from '../pem-sequence';
-import { percentDecode } from '../percent-decode';
+import { decodeEscapedPemSequence } from '../escaped-pem-sequence';
 import { certificateDers, type FormatCodec } from './codec';
 
 const KEPT_LITERAL = /%(?:2B|2F|3D)/g;
 
 function decodeAlbPem(value: string, limits: { maxCertificates: number }): Buffer[] {
-  return decodePemSequence(percentDecode(value), limits.maxCertificates);
+  return decodeEscapedPemSequence(value, limits.maxCertificates, true);
 }
 
 /**

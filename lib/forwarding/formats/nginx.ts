@@ -1,10 +1,9 @@
 import { encodePem } from '../../internal/pem';
-import { decodePemSequence } from '../pem-sequence';
-import { percentDecode } from '../percent-decode';
+import { decodeEscapedPemSequence } from '../escaped-pem-sequence';
 import { certificateDers, type FormatCodec } from './codec';
 
 function decodeUrlEscapedPem(value: string, limits: { maxCertificates: number }): Buffer[] {
-  return decodePemSequence(percentDecode(value), limits.maxCertificates);
+  return decodeEscapedPemSequence(value, limits.maxCertificates, true);
 }
 
 /**

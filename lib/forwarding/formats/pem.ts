@@ -1,9 +1,9 @@
 import { encodePem } from '../../internal/pem';
-import { decodePemSequence } from '../pem-sequence';
+import { decodeEscapedPemSequence } from '../escaped-pem-sequence';
 import { certificateDers, type FormatCodec } from './codec';
 
 function decodeRawPem(value: string, limits: { maxCertificates: number }): Buffer[] {
-  return decodePemSequence(value, limits.maxCertificates);
+  return decodeEscapedPemSequence(value, limits.maxCertificates, false);
 }
 
 /**

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ClientCertificate } from '../../certificate';
 import { encodePem } from '../../internal/pem';
 import { ForwardedCertificateError } from '../decode-error';
-import { decodePemSequence } from '../pem-sequence';
-import { percentDecode } from '../percent-decode';
+import { decodeEscapedPemSequence } from '../escaped-pem-sequence';
 import { parseXfcc, type XfccElement } from '../xfcc-parser';
 import type { DecodeLimits, FormatCodec } from './codec';
 
@@ -32,12 +31,12 @@ function decodeXfcc(value: string, limits: DecodeLimits): Buffer[] | undefined {
   if (element === undefined) return undefined;
   const { cert, chain, hash } = singleValues(element);
   const leaf =
-    cert === undefined ? [] : decodePemSequence(percentDecode(cert), limits.maxCertificates);
+    cert === undefined ? [] : decodeEscapedPemSequence(cert, limits.maxCertificates, true);
   if (leaf.length > 1) {
     throw new ForwardedCertificateError('pem', 'the Cert value holds more than one certificate');
   }
   const presented =
-    chain === undefined ? [] : decodePemSequence(percentDecode(chain), limits.maxCertificates);
+    chain === undefined ? [] : decodeEscapedPemSequence(chain, limits.maxCertificates, true);
   const ders = [...leaf, ...presented];
   const first = ders[0];
   if (first === undefined) {
