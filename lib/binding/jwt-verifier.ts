@@ -2,7 +2,8 @@
  * JWT access-token verification: the JOSE header is checked first (algorithm allow-list, `crit`,
  * `typ`, `kid`), then the key is looked up, then the signature and claims are verified with
  * `jsonwebtoken` (EdDSA, which `jsonwebtoken` does not implement, with node:crypto and the same
- * claim rules). Pure code: no Express, outcomes instead of exceptions.
+ * claim rules; a token that passes every check is accepted by a node:crypto fast path first, see
+ * `jwt-fast-path.ts`). Pure code: no Express, outcomes instead of exceptions.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc9068 | RFC 9068} (JWT access tokens)
  * @see {@link https://www.rfc-editor.org/rfc/rfc8725 | RFC 8725} (JWT best current practices)
@@ -25,6 +26,7 @@ import {
   nowInSeconds,
   type TimePolicy,
 } from './claims';
+import { acceptQuickly } from './jwt-fast-path';
 import type { KeyLookup, KeySource, VerificationKey } from './key-source';
 import {
   accepted,
@@ -183,6 +185,8 @@ export function createJwtVerifier(keys: KeySource, policy: JwtVerifierPolicy): T
       return refused('algorithm', `alg ${alg} cannot be used with this key`);
     }
     if (alg === 'EdDSA') return verifyEdDsa(parts, lookup);
+    const quick = acceptQuickly(parts, alg, lookup.key, policy);
+    if (quick !== undefined) return accept(quick);
     let payload: JwtPayload | string;
     try {
       payload = jwtVerify(token, lookup.key, optionsByAlgorithm.get(alg));
