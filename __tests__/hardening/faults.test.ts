@@ -7,7 +7,9 @@
  * fail closed (401 for what was checked and refused, 503 for what could not be checked), never
  * accept what could not be verified, and recover as soon as the dependency answers again.
  * Single faults are also covered by the owners' suites (`__tests__/binding`, `__tests__/auth`);
- * these add recovery, flapping and rotation under load, on Express 4 and 5.
+ * these add recovery, flapping and rotation under load, on Express 4 and 5. Dependency timeouts
+ * are 600 ms, far above a loopback answer even on a loaded machine, so that a silent dependency
+ * is told apart from a slow answer without flakiness.
  */
 import { Agent, request as httpRequest } from 'node:http';
 import express5, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
@@ -97,7 +99,7 @@ describe.each(EXPRESS_VERSIONS)('dependency faults on %s', (_name, makeApp) => {
         audience: AUDIENCE,
         jwksUri: `${jwks.url}/jwks`,
         // every request looks its key up again, so that every request meets the fault
-        jwksOptions: { timeout: 300, cacheMaxAge: 1, requestsPerMinute: 10_000 },
+        jwksOptions: { timeout: 600, cacheMaxAge: 1, requestsPerMinute: 10_000 },
         cacheMaxEntries: 0,
         ...extra,
       };
@@ -151,7 +153,7 @@ describe.each(EXPRESS_VERSIONS)('dependency faults on %s', (_name, makeApp) => {
     });
 
     it('keys fetched before an outage keep working through it; an unknown kid during it is 503', async () => {
-      await start(tokenOptions({ jwksOptions: { timeout: 300 } }));
+      await start(tokenOptions({ jwksOptions: { timeout: 600 } }));
       expect(await status(jwt('rsa', 'k1'))).toBe(200);
       await jwks.setMode('down');
       expect(await status(jwt('rsa', 'k1'))).toBe(200);
@@ -268,7 +270,7 @@ describe.each(EXPRESS_VERSIONS)('dependency faults on %s', (_name, makeApp) => {
             endpoint: `${introspection.url}/introspect`,
             clientId: 'resource-server',
             clientSecret: 'resource-server-secret',
-            timeout: 300,
+            timeout: 600,
           },
           cacheMaxEntries: 0,
         }),
@@ -385,7 +387,7 @@ describe.each(EXPRESS_VERSIONS)('dependency faults on %s', (_name, makeApp) => {
             methods: [method],
             scope: 'leaf',
             onUnknown,
-            timeout: 300,
+            timeout: 600,
             cacheSize: 0,
             fetcher: loopbackFetcher({ ocsp: `${ocspFront.url}/`, crl: crlServer.url }),
           },
