@@ -201,6 +201,42 @@ describe('finding 3: a flood of made-up kids locked the genuine JWKS keys out (4
     expect(jwks.requests).toHaveLength(2);
   });
 
+  it('the refetch budget refills a minute after each fetch', async () => {
+    jest.useFakeTimers({
+      now: Date.parse('2026-11-25T12:00:00Z'),
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'queueMicrotask',
+      ],
+    });
+    try {
+      const keys = source(1);
+      expect(await keys.get('x1')).toMatchObject({
+        reason: 'signature',
+        detail: 'no key of the JWKS matches the token kid',
+      });
+      expect(await keys.get('x2')).toMatchObject({
+        reason: 'signature',
+        detail: 'unknown kid, and the JWKS refetch rate limit is reached',
+      });
+      jest.setSystemTime(Date.parse('2026-11-25T12:00:59.999Z'));
+      expect(await keys.get('x3')).toMatchObject({
+        detail: 'unknown kid, and the JWKS refetch rate limit is reached',
+      });
+      jest.setSystemTime(Date.parse('2026-11-25T12:01:00Z'));
+      expect(await keys.get('x4')).toMatchObject({
+        detail: 'no key of the JWKS matches the token kid',
+      });
+      expect(jwks.requests).toHaveLength(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('a JWK without kid answers only tokens without kid, and only when it is alone', async () => {
     const other = { ...publicKey('rsa-other').export({ format: 'jwk' }), kid: 'k2' };
     const anonymous: Record<string, unknown> = { ...genuine };
