@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
+import { hash, X509Certificate, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 import type * as PeculiarX509 from '@peculiar/x509';
 import { decodeName, formatName, type RelativeDistinguishedName } from './distinguished-name';
@@ -142,7 +142,7 @@ export class ClientCertificate {
       });
     }
     this.der = bytes;
-    this.thumbprint = createHash('sha256').update(bytes).digest('base64url');
+    this.thumbprint = hash('sha256', bytes, 'base64url');
     this.chain =
       init.chain === undefined || init.chain.length === 0
         ? EMPTY_CHAIN

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LruCache } from '../internal/lru-cache';
 import { checkTimeClaims, nowInSeconds, type TimePolicy } from './claims';
 import type { TokenAccepted, TokenVerification, TokenVerifier } from './token-verification';
@@ -23,7 +23,7 @@ export interface VerifiedTokenCacheOptions {
 
 /** The cache key of a token: its SHA-256, base64. */
 export function tokenCacheKey(token: string): string {
-  return createHash('sha256').update(token).digest('base64');
+  return hash('sha256', token, 'base64');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as digest } from 'node:crypto';
 import type { ClientCertificate } from '../../certificate';
 import { encodePem } from '../../internal/pem';
 import { ForwardedCertificateError } from '../decode-error';
@@ -50,7 +50,7 @@ function decodeXfcc(value: string, limits: DecodeLimits): Buffer[] | undefined {
     if (!SHA256_HEX.test(hash)) {
       throw new ForwardedCertificateError('xfcc_syntax', 'Hash is not a hex SHA-256');
     }
-    if (createHash('sha256').update(first).digest('hex') !== hash.toLowerCase()) {
+    if (digest('sha256', first, 'hex') !== hash.toLowerCase()) {
       throw new ForwardedCertificateError(
         'xfcc_hash_mismatch',
         'the x-forwarded-client-cert Hash does not match its certificate',
