@@ -15,6 +15,10 @@ export interface LoadResult {
   readonly p50: number;
   readonly p99: number;
   readonly requests: number;
+  /** The server process's CPU time per request served, in µs (when `stats` was given). */
+  readonly cpuPerRequest: number;
+  /** The load generator's (this process's) CPU time per request, in µs. */
+  readonly generatorCpuPerRequest: number;
 }
 
 /** How to load one server. */
@@ -24,6 +28,8 @@ export interface LoadOptions {
   readonly connections: number;
   /** Headers of the next request (called once per request for a cold case). */
   readonly headers: Record<string, string> | (() => Record<string, string>);
+  /** Reads the server's CPU time (µs) and request count, before and after the timed run. */
+  readonly stats?: () => Promise<{ readonly cpu: number; readonly requests: number }>;
 }
 
 /** Thrown when a server answered anything but 2xx, or failed, while being timed. */
@@ -34,6 +40,8 @@ export class LoadError extends Error {
 /** Loads `options.url` for `options.seconds` and measures it. */
 export async function load(options: LoadOptions): Promise<LoadResult> {
   const { headers } = options;
+  const before = await options.stats?.();
+  const generatorBefore = process.cpuUsage();
   const result = await autocannon({
     url: options.url,
     connections: options.connections,
@@ -58,7 +66,16 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
         `${result.timeouts} timeouts while timing (a benchmark of refusals measures nothing)`,
     );
   }
+  const generator = process.cpuUsage(generatorBefore);
+  const after = await options.stats?.();
+  const cpuPerRequest =
+    before === undefined || after === undefined || after.requests === before.requests
+      ? NaN
+      : (after.cpu - before.cpu) / (after.requests - before.requests);
+  const completed = result['2xx'] > 0 ? result['2xx'] : NaN;
   return {
+    cpuPerRequest,
+    generatorCpuPerRequest: (generator.user + generator.system) / completed,
     rps: result['2xx'] / (result.duration > 0 ? result.duration : options.seconds),
     p50: result.latency.p50,
     p99: result.latency.p99,

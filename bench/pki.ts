@@ -37,8 +37,8 @@ export interface BenchPki {
   readonly clientB: ClientCertificate;
   /** A client of an unrelated CA (the full stack must refuse it even with a bound token). */
   readonly stranger: ClientCertificate;
-  /** Makes `count` distinct leaves (from the intermediate), leaf `i` with serial number `i`. */
-  readonly pool: (count: number) => ClientCertificate[];
+  /** Makes `count` distinct leaves (from the intermediate), with serial numbers from `first`. */
+  readonly pool: (count: number, first?: number) => ClientCertificate[];
 }
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -183,10 +183,10 @@ export async function createBenchPki(): Promise<BenchPki> {
     clientA,
     clientB,
     stranger,
-    pool: (count) =>
+    pool: (count, first = 1) =>
       Array.from(
         { length: count },
-        (_, i) => new ClientCertificate(stampLeaf(template.der, i + 1, signingKey)),
+        (_, i) => new ClientCertificate(stampLeaf(template.der, first + i, signingKey)),
       ),
   };
 }

@@ -26,6 +26,8 @@ export interface CaseSummary {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
+  /** The server's CPU time per request (µs), median of the rounds. */
+  readonly cpu: number;
   /** req/s of every round, in round order. */
   readonly rounds: readonly number[];
   readonly vsBare: number;
@@ -58,6 +60,7 @@ export function summarize(
         rps,
         p50: median(list.map((r) => r.p50)),
         p99: median(list.map((r) => r.p99)),
+        cpu: median(list.map((r) => r.cpuPerRequest)),
         rounds: list.map((r) => r.rps),
         vsBare: rps / bare,
         vsPeer: rps / (benchCase.cold ? peerCold : peer),
@@ -186,7 +189,16 @@ export function renderMarkdown(report: {
       '## HTTP (req/s, median of rounds)',
       '',
       table(
-        ['case', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'vs peer', 'rounds (req/s)'],
+        [
+          'case',
+          'req/s',
+          'p50 ms',
+          'p99 ms',
+          'vs bare',
+          'vs peer',
+          'server CPU µs/req',
+          'rounds (req/s)',
+        ],
         rows.map((row) => [
           row.case.label,
           fixed(row.rps, 0),
@@ -194,6 +206,7 @@ export function renderMarkdown(report: {
           fixed(row.p99, 1),
           times(row.vsBare),
           times(row.vsPeer),
+          fixed(row.cpu, 0),
           row.rounds.map((r) => fixed(r, 0)).join(', '),
         ]),
       ),

@@ -172,15 +172,21 @@ export async function main(argv: readonly string[], print: Print = console.log):
     };
     for (let round = 0; args.http && round < args.rounds; round++) {
       for (const benchCase of roundOrder(selected, round)) {
-        const url = (servers.get(benchCase.id) as ServerProcess).url;
+        const server = servers.get(benchCase.id) as ServerProcess;
         const headers = headersOf(benchCase);
-        const common = { url, connections: args.connections, headers };
+        const common = { url: server.url, connections: args.connections, headers };
         await load({ ...common, seconds: args.warmupSeconds });
-        const result = await load({ ...common, seconds: args.seconds });
+        const result = await load({
+          ...common,
+          seconds: args.seconds,
+          stats: () => server.stats(),
+        });
         (results.get(benchCase.id) as LoadResult[]).push(result);
         print(
           `round ${round + 1}/${args.rounds} ${benchCase.id}: ${result.rps.toFixed(0)} req/s, ` +
-            `p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`,
+            `p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ` +
+            `server CPU ${result.cpuPerRequest.toFixed(0)} µs/request, ` +
+            `load generator CPU ${result.generatorCpuPerRequest.toFixed(0)} µs/request`,
         );
       }
     }

@@ -7,12 +7,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ReadyMessage, ServerConfig } from './servers/server-config';
+import type { ReadyMessage, ServerConfig, StatsMessage } from './servers/server-config';
 
 /** A running server process. */
 export interface ServerProcess {
   readonly url: string;
   readonly pid: number;
+  /** The server process's CPU time (user + system, µs) and requests served so far. */
+  stats(): Promise<StatsMessage['stats']>;
   /** Stops the process and waits for its exit. */
   stop(): Promise<void>;
 }
@@ -72,9 +74,20 @@ export function startServer(
       void stop();
       reject(new Error(`the ${config.kind} server did not start within ${timeoutMs} ms`));
     }, timeoutMs);
+    const stats = (): Promise<StatsMessage['stats']> =>
+      new Promise((answer) => {
+        const listener = (message: unknown): void => {
+          if (typeof message === 'object' && message !== null && 'stats' in message) {
+            child.off('message', listener);
+            answer((message as StatsMessage).stats);
+          }
+        };
+        child.on('message', listener);
+        child.send('stats');
+      });
     child.once('message', (message: ReadyMessage) => {
       clearTimeout(timer);
-      resolve({ url: `http://127.0.0.1:${message.port}/`, pid: child.pid as number, stop });
+      resolve({ url: `http://127.0.0.1:${message.port}/`, pid: child.pid as number, stats, stop });
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);

@@ -52,9 +52,18 @@ export function createApp(config: ServerConfig): Express {
 /* istanbul ignore next -- the process entry point, run by the orchestrator */
 if (require.main === module) {
   const config = JSON.parse(process.argv[2] as string) as ServerConfig;
+  let requests = 0;
   const server = createApp(config).listen(0, '127.0.0.1', () => {
     const address = server.address();
     process.send?.({ port: typeof address === 'object' && address !== null ? address.port : 0 });
+  });
+  server.on('request', () => {
+    requests++;
+  });
+  process.on('message', (message) => {
+    if (message !== 'stats') return;
+    const usage = process.cpuUsage();
+    process.send?.({ stats: { cpu: usage.user + usage.system, requests } });
   });
   process.on('disconnect', () => process.exit(0));
   process.on('SIGTERM', () => process.exit(0));

@@ -45,8 +45,17 @@ function createPeerApp(config) {
 module.exports = { peerMiddleware, createPeerApp };
 
 if (require.main === module) {
+  let requests = 0;
   const server = createPeerApp(JSON.parse(process.argv[2])).listen(0, '127.0.0.1', () => {
     process.send({ port: server.address().port });
+  });
+  server.on('request', () => {
+    requests++;
+  });
+  process.on('message', (message) => {
+    if (message !== 'stats') return;
+    const usage = process.cpuUsage();
+    process.send({ stats: { cpu: usage.user + usage.system, requests } });
   });
   process.on('disconnect', () => process.exit(0));
   process.on('SIGTERM', () => process.exit(0));

@@ -22,3 +22,8 @@ export interface ServerConfig {
 export interface ReadyMessage {
   readonly port: number;
 }
+
+/** A server's answer to the `'stats'` message: its CPU time (µs) and requests so far. */
+export interface StatsMessage {
+  readonly stats: { readonly cpu: number; readonly requests: number };
+}
