@@ -44,6 +44,11 @@ export const CASES: readonly BenchCase[] = [
   { id: 'full-cold', label: 'ours: full stack, cold', server: 'full', cold: true },
 ];
 
+/** The order of round `round`: as listed, then reversed, and so on (ABC, CBA, ABC…). */
+export function roundOrder<T>(items: readonly T[], round: number): readonly T[] {
+  return round % 2 === 0 ? items : [...items].reverse();
+}
+
 /** What a server must answer to one request of the pre-check. */
 export interface Expectation {
   readonly name: string;

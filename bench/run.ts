@@ -16,6 +16,7 @@ import {
   CASES,
   expectations,
   requestHeaders,
+  roundOrder,
   type BenchCase,
   type CheckMaterial,
   type RequestMaterial,
@@ -55,11 +56,6 @@ function material(
 function cycle(pool: readonly Record<string, string>[]): () => Record<string, string> {
   let cursor = 0;
   return () => pool[cursor++ % pool.length] as Record<string, string>;
-}
-
-/** The order of round `r`: as listed, then reversed, and so on (ABC, CBA, ABC…). */
-export function roundOrder<T>(items: readonly T[], round: number): readonly T[] {
-  return round % 2 === 0 ? items : [...items].reverse();
 }
 
 /** Runs the benchmark; resolves with the process exit code. */

@@ -1,0 +1,170 @@
+import { CASES } from '../../bench/cases';
+import type { LoadResult } from '../../bench/load';
+import {
+  cpuModel,
+  describeMachine,
+  median,
+  renderMarkdown,
+  summarize,
+  targets,
+  type MachineInfo,
+} from '../../bench/report';
+
+function result(rps: number, cpu = 100): LoadResult {
+  return {
+    rps,
+    p50: 1,
+    p99: 5,
+    requests: rps * 5,
+    cpuPerRequest: cpu,
+    generatorCpuPerRequest: 40,
+  };
+}
+
+/** Three rounds per case, medians: bare 9000, peer 5000, cert 8500, binding 7000, full 6600, peer-cold 4000, binding-cold 4400, full-cold 2800. */
+const RESULTS = new Map<string, LoadResult[]>([
+  ['bare', [result(9000), result(8000), result(9500)]],
+  ['peer', [result(5000), result(5100), result(4900)]],
+  ['cert', [result(8500), result(8400), result(8600)]],
+  ['binding', [result(7000), result(6900), result(7100)]],
+  ['full', [result(6600), result(6000), result(7000)]],
+  ['peer-cold', [result(4000), result(3900), result(4100)]],
+  ['binding-cold', [result(4400), result(4300), result(4500)]],
+  ['full-cold', [result(2800), result(2700), result(2900)]],
+]);
+
+const MACHINE: MachineInfo = {
+  cpu: 'Test CPU',
+  cores: 2,
+  node: 'v20.20.2',
+  os: 'linux 6',
+  loadStart: [0.5, 0.4, 0.3],
+  loadEnd: [1, 0.9, 0.8],
+  date: '2026-01-01T00:00:00.000Z',
+};
+
+describe('median', () => {
+  it('is the middle value, or the mean of the two middle ones', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([7])).toBe(7);
+  });
+
+  it('refuses an empty list', () => {
+    expect(() => median([])).toThrow(RangeError);
+  });
+});
+
+describe('summarize and targets', () => {
+  it('takes medians and compares warm rows with the warm peer, cold rows with the cold peer', () => {
+    const rows = summarize(CASES, RESULTS);
+    const full = rows.find((r) => r.case.id === 'full');
+    expect(full).toMatchObject({ rps: 6600, p50: 1, p99: 5, cpu: 100, rounds: [6600, 6000, 7000] });
+    expect(full?.vsBare).toBeCloseTo(6600 / 9000);
+    expect(full?.vsPeer).toBeCloseTo(6600 / 5000);
+    expect(rows.find((r) => r.case.id === 'full-cold')?.vsPeer).toBeCloseTo(2800 / 4000);
+  });
+
+  it('evaluates the four targets of issue 6', () => {
+    expect(
+      targets(summarize(CASES, RESULTS)).map((t) => [t.name, t.goal, t.required, t.met]),
+    ).toEqual([
+      ['warm full stack vs peer', 1.3, true, true],
+      ['warm full stack vs bare Express (aim)', 0.8, false, false],
+      ['cold binding-only vs peer cold', 1, true, true],
+      ['cold full stack vs peer cold', 0.6, true, true],
+    ]);
+  });
+
+  it('reports a missed target', () => {
+    const slow = new Map(RESULTS);
+    slow.set('full', [result(5000)]);
+    const warm = targets(summarize(CASES, slow))[0];
+    expect(warm).toMatchObject({ met: false, ratio: 1 });
+  });
+
+  it('keeps only the cases that ran; ratios to a reference that did not run are NaN', () => {
+    const some = new Map([['full-cold', [result(2800)]]]);
+    const rows = summarize(CASES, some);
+    expect(rows.map((r) => r.case.id)).toEqual(['full-cold']);
+    expect(rows[0]?.vsPeer).toBeNaN();
+    expect(targets(rows)).toEqual([]);
+  });
+});
+
+describe('renderMarkdown', () => {
+  const rows = summarize(CASES, RESULTS);
+  const markdown = renderMarkdown({
+    machine: MACHINE,
+    settings: { rounds: 3, seconds: 5, warmupSeconds: 1, connections: 16, poolSize: 20_000 },
+    rows,
+    targets: targets(rows),
+    micro: [
+      { group: 'jwt', name: 'jsonwebtoken.verify RS256, KeyObject', meanUs: 28.04, p99Us: 40 },
+    ],
+  });
+
+  it('describes the machine, its load and the method', () => {
+    expect(markdown).toContain('- Machine: Test CPU, 2 cores, linux 6');
+    expect(markdown).toContain(
+      'load average (1/5/15 min) 0.50 / 0.40 / 0.30 at the start, 1.00 / 0.90 / 0.80 at the end',
+    );
+    expect(markdown).toContain('3 round(s) in alternating order');
+    expect(markdown).toContain('the next of 20000 pre-generated leaves');
+  });
+
+  it('has a row per case, the targets and the micro-benchmarks', () => {
+    expect(markdown).toContain(
+      '| ours: full stack (+ requireClientCertificate chain) | 6600 | 1.0 | 5.0 | 0.73× | 1.32× | 100 | 6600, 6000, 7000 |',
+    );
+    expect(markdown).toContain(
+      '| warm full stack vs bare Express (aim) | 0.73× | ≥ 0.8× | no (aim) |',
+    );
+    expect(markdown).toContain('| jwt | jsonwebtoken.verify RS256, KeyObject | 28.0 | 40.0 |');
+  });
+
+  it('marks a missed required target and a ratio without reference', () => {
+    const some = summarize(
+      CASES,
+      new Map([
+        ['full-cold', [result(2800)]],
+        ['peer-cold', [result(5000)]],
+      ]),
+    );
+    const text = renderMarkdown({
+      machine: MACHINE,
+      settings: { rounds: 1, seconds: 1, warmupSeconds: 1, connections: 16, poolSize: 10 },
+      rows: some,
+      targets: targets(some),
+      micro: [],
+    });
+    expect(text).toContain('| cold full stack vs peer cold | 0.56× | ≥ 0.6× | **no** |');
+    expect(text).toContain('| — |');
+    expect(text).not.toContain('Per operation');
+  });
+
+  it('leaves out the HTTP sections when nothing was timed', () => {
+    const text = renderMarkdown({
+      machine: MACHINE,
+      settings: { rounds: 1, seconds: 1, warmupSeconds: 1, connections: 16, poolSize: 10 },
+      rows: [],
+      targets: [],
+      micro: [],
+    });
+    expect(text).not.toContain('## HTTP');
+    expect(text).not.toContain('## Targets');
+  });
+});
+
+describe('the machine', () => {
+  it('names the CPU and records the load at the start and the end', () => {
+    expect(cpuModel()).not.toBe('');
+    const machine = describeMachine();
+    machine.finish();
+    const info = machine.info();
+    expect(info.cores).toBeGreaterThan(0);
+    expect(info.node).toBe(process.version);
+    expect(info.loadStart).toHaveLength(3);
+    expect(info.loadEnd).toHaveLength(3);
+  });
+});
