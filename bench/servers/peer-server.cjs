@@ -6,7 +6,8 @@
  *
  * The peer has no proxy trust and no certificate parsing: `getCertificate` hands it the PEM that
  * nginx's `$ssl_client_escaped_cert` carries (percent-decoded), and it hashes the base64 body.
- * `mtls.required` makes it refuse unbound tokens, as ours does by default.
+ * `mtls.required` makes it refuse unbound tokens, as ours does by default; DPoP, which it enables
+ * by default and ours does not do, is turned off, so that it does only what ours does.
  */
 const express = require('express');
 const { auth } = require('express-oauth2-jwt-bearer');
@@ -19,6 +20,7 @@ function peerMiddleware(config) {
     jwksUri: config.jwksUri,
     tokenSigningAlg: 'RS256',
     mtls: { enabled: true, required: true },
+    dpop: { enabled: false },
     getCertificate: (req) => {
       const value = req.headers['x-ssl-cert'];
       return typeof value === 'string' ? decodeURIComponent(value) : undefined;
