@@ -7,7 +7,13 @@ import {
 } from 'node:crypto';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
-import { acceptQuickly, type FastPathPolicy } from '../../lib/binding/jwt-fast-path';
+import {
+  acceptQuickly,
+  acceptQuicklyOffThread,
+  type FastPathPolicy,
+} from '../../lib/binding/jwt-fast-path';
+import { createJwtVerifier } from '../../lib/binding/jwt-verifier';
+import { staticKeySource } from '../../lib/binding/key-source';
 import {
   AUDIENCE,
   claims,
@@ -28,7 +34,11 @@ const POLICY: FastPathPolicy = {
 };
 
 const P521 = generateKeyPairSync('ec', { namedCurve: 'P-521' });
-const RSA_PSS = generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
+const RSA_PSS = generateKeyPairSync('rsa-pss', {
+  modulusLength: 2048,
+  hashAlgorithm: 'sha256',
+  mgf1HashAlgorithm: 'sha256',
+});
 
 /** A JWS signed with node:crypto, claims as given (jsonwebtoken.sign refuses odd ones). */
 function signWith(alg: 'RS256' | 'PS384' | 'ES256', payload: Record<string, unknown>): string {
@@ -113,12 +123,21 @@ describe('acceptQuickly', () => {
     ['a standard-base64 character in the payload', (t: string) => t.replace('.', '.+')],
     ['an empty signature', (t: string) => t.replace(/\.[^.]+$/, '.')],
     ['an empty payload', (t: string) => t.replace(/\.[^.]+\./, '..')],
-    ['a tampered signature', tamper],
   ])('defers a token with %s', (_what, mutate) => {
     const token = signJwt(claims(), privateKey('rsa'), 'RS256');
     expect(quick(token, 'RS256', publicKey('rsa'))).toBeDefined();
     expect(quick(mutate(token), 'RS256', publicKey('rsa'))).toBeUndefined();
   });
+
+  it.each(['RS256', 'PS384', 'ES256'] as const)(
+    'refuses a %s token whose signature does not verify, as jsonwebtoken does',
+    (alg) => {
+      const name = alg === 'ES256' ? 'ec-p256' : 'rsa';
+      const token = tamper(signWith(alg, claims()));
+      expect(quick(token, alg, publicKey(name))).toBe(false);
+      expect(reference(token, alg, publicKey(name))).toBe('invalid signature');
+    },
+  );
 
   it('defers an ES256 signature of the wrong length, even one that would verify as DER', () => {
     const key = privateKey('ec-p256');
@@ -185,7 +204,7 @@ describe('acceptQuickly', () => {
     expect(quick(ageless, 'RS256', publicKey('rsa'), policy)).toBeUndefined();
   });
 
-  it('accepts exactly the tokens jsonwebtoken accepts, with the same payload', () => {
+  it('accepts exactly the tokens jsonwebtoken accepts (same payload), refuses bad signatures as it does', () => {
     const t = now();
     const claim = (...values: unknown[]): fc.Arbitrary<unknown> => fc.constantFrom(...values);
     fc.assert(
@@ -211,12 +230,94 @@ describe('acceptQuickly', () => {
           const token = tampered ? tamper(signed) : signed;
           const fast = quick(token, alg, publicKey(name), policy);
           const slow = reference(token, alg, publicKey(name), policy);
-          expect(fast === undefined ? typeof slow : fast).toEqual(
-            fast === undefined ? 'string' : slow,
-          );
+          if (fast === false) expect(slow).toBe('invalid signature');
+          else if (fast === undefined) expect(typeof slow).toBe('string');
+          else expect(fast).toEqual(slow);
+          expect(fast === undefined || fast === false).toBe(typeof slow === 'string');
         },
       ),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('acceptQuicklyOffThread', () => {
+  it('concludes as the on-thread path does, after verifying on the thread pool', async () => {
+    const good = signWith('RS256', claims());
+    const pending = acceptQuicklyOffThread(good.split('.'), 'RS256', publicKey('rsa'), POLICY);
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await pending).toEqual(quick(good, 'RS256', publicKey('rsa')));
+    const bad = tamper(good);
+    expect(await acceptQuicklyOffThread(bad.split('.'), 'RS256', publicKey('rsa'), POLICY)).toBe(
+      false,
+    );
+    const expired = signWith('ES256', claims({ exp: now() - 10 }));
+    expect(
+      await acceptQuicklyOffThread(expired.split('.'), 'ES256', publicKey('ec-p256'), POLICY),
+    ).toBeUndefined();
+  });
+
+  it('answers undefined at once, without a promise, for a token it does not handle', () => {
+    const token = signWith('RS256', claims());
+    expect(acceptQuicklyOffThread(token.split('.'), 'RS256', publicKey('ec-p256'), POLICY)).toBe(
+      undefined,
+    );
+  });
+});
+
+describe('createJwtVerifier(…, offThread = true)', () => {
+  const verifier = createJwtVerifier(
+    staticKeySource(publicKey('rsa'), new Set(['RS256', 'PS384'])),
+    {
+      ...POLICY,
+      algorithms: new Set(['RS256', 'PS384']),
+      typ: undefined,
+      requiredClaims: ['exp'],
+    },
+    true,
+  );
+
+  it('accepts a valid token through a promise', async () => {
+    const payload = claims({ cnf: { 'x5t#S256': 'x' } });
+    const result = verifier.verify(signWith('PS384', payload));
+    expect(result).toBeInstanceOf(Promise);
+    await expect(result).resolves.toEqual({ status: 'valid', payload });
+  });
+
+  it('refuses a bad signature (signature) and an expired token (expired, said by jsonwebtoken)', async () => {
+    await expect(verifier.verify(tamper(signWith('RS256', claims())))).resolves.toEqual({
+      status: 'invalid',
+      reason: 'signature',
+      detail: 'invalid signature',
+    });
+    await expect(
+      verifier.verify(signWith('RS256', claims({ exp: now() - 10 }))),
+    ).resolves.toMatchObject({ status: 'invalid', reason: 'expired' });
+  });
+
+  it('still accepts, through jsonwebtoken, tokens the fast path does not handle', () => {
+    const secret = createSecretKey(Buffer.alloc(32, 7));
+    const hmac = createJwtVerifier(
+      staticKeySource(secret, new Set(['HS256'])),
+      { ...POLICY, algorithms: new Set(['HS256']), typ: undefined, requiredClaims: ['exp'] },
+      true,
+    );
+    const payload = claims();
+    expect(hmac.verify(signJwt(payload, secret, 'HS256'))).toEqual({ status: 'valid', payload });
+    const pss = createJwtVerifier(
+      staticKeySource(RSA_PSS.publicKey, new Set(['PS256'])),
+      { ...POLICY, algorithms: new Set(['PS256']), typ: undefined, requiredClaims: ['exp'] },
+      true,
+    );
+    expect(pss.verify(signJwt(payload, RSA_PSS.privateKey, 'PS256'))).toEqual({
+      status: 'valid',
+      payload,
+    });
+  });
+
+  it('lets jsonwebtoken answer at once a token the fast path does not handle', () => {
+    const key = privateKey('rsa');
+    const token = signRaw({ alg: 'RS256' }, '[1]', (input) => cryptoSign('sha256', input, key));
+    expect(verifier.verify(token)).toMatchObject({ status: 'invalid', reason: 'audience' });
   });
 });

@@ -417,14 +417,19 @@ function resolveJwt(
     keys = staticKeySource(key, algorithms);
   }
   const typ = stringOption('typ', options.typ);
-  return createJwtVerifier(keys, {
-    issuers,
-    audiences,
-    algorithms,
-    typ: typ === undefined ? undefined : normalizeMediaType(typ),
-    requiredClaims: stringList('requiredClaims', options.requiredClaims, true) ?? ['exp'],
-    ...time,
-  });
+  // Signatures of new tokens are verified on libuv's thread pool: the event loop stays free.
+  return createJwtVerifier(
+    keys,
+    {
+      issuers,
+      audiences,
+      algorithms,
+      typ: typ === undefined ? undefined : normalizeMediaType(typ),
+      requiredClaims: stringList('requiredClaims', options.requiredClaims, true) ?? ['exp'],
+      ...time,
+    },
+    true,
+  );
 }
 
 /**

@@ -26,7 +26,7 @@ import {
   nowInSeconds,
   type TimePolicy,
 } from './claims';
-import { acceptQuickly } from './jwt-fast-path';
+import { acceptQuickly, acceptQuicklyOffThread, type QuickOutcome } from './jwt-fast-path';
 import type { KeyLookup, KeySource, VerificationKey } from './key-source';
 import {
   accepted,
@@ -138,10 +138,17 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
  * unknown `kid` is `signature`); the key's own algorithm family (`algorithm`); signature
  * (`signature`); `nbf`, `exp`, `aud`, `iss`, token age; required claims (`claims`).
  *
+ * @param offThread verify RS, PS and ES signatures on libuv's thread pool (the answer for a new
+ *   token is then a promise): the event loop serves other requests meanwhile. Default `false`.
+ *
  * @see {@link https://www.rfc-editor.org/rfc/rfc8725#section-3.1 | RFC 8725 §3.1}
  * @see {@link https://www.rfc-editor.org/rfc/rfc9068#section-4 | RFC 9068 §4}
  */
-export function createJwtVerifier(keys: KeySource, policy: JwtVerifierPolicy): TokenVerifier {
+export function createJwtVerifier(
+  keys: KeySource,
+  policy: JwtVerifierPolicy,
+  offThread = false,
+): TokenVerifier {
   const baseOptions: VerifyOptions = {
     clockTolerance: policy.clockTolerance,
     ...(policy.issuers === undefined ? {} : { issuer: policy.issuers as [string, ...string[]] }),
@@ -179,17 +186,34 @@ export function createJwtVerifier(keys: KeySource, policy: JwtVerifierPolicy): T
     parts: readonly string[],
     alg: string,
     lookup: KeyLookup,
-  ): TokenVerification {
+  ): TokenVerification | Promise<TokenVerification> {
     if (lookup.status !== 'key') return lookup;
     if (!lookup.algorithms.has(alg)) {
       return refused('algorithm', `alg ${alg} cannot be used with this key`);
     }
     if (alg === 'EdDSA') return verifyEdDsa(parts, lookup);
-    const quick = acceptQuickly(parts, alg, lookup.key, policy);
+    if (offThread) {
+      const pending = acceptQuicklyOffThread(parts, alg, lookup.key, policy);
+      if (pending !== undefined) {
+        return pending.then((quick) => settle(quick, token, alg, lookup.key));
+      }
+      return settle(undefined, token, alg, lookup.key);
+    }
+    return settle(acceptQuickly(parts, alg, lookup.key, policy), token, alg, lookup.key);
+  }
+
+  /** Concludes from the fast path, or asks `jsonwebtoken` when it could not decide. */
+  function settle(
+    quick: QuickOutcome,
+    token: string,
+    alg: string,
+    key: VerificationKey['key'],
+  ): TokenVerification {
+    if (quick === false) return refused('signature', 'invalid signature');
     if (quick !== undefined) return accept(quick);
     let payload: JwtPayload | string;
     try {
-      payload = jwtVerify(token, lookup.key, optionsByAlgorithm.get(alg));
+      payload = jwtVerify(token, key, optionsByAlgorithm.get(alg));
     } catch (error) {
       return mapJsonWebTokenError(error);
     }
