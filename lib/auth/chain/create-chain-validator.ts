@@ -6,6 +6,7 @@ import { booleanOption, checkOptions, integerOption } from '../../internal/optio
 import type { RevocationChecker, RevocationVerdict } from '../revocation/checker';
 import { verifySignature } from './algorithms';
 import { certificateInfo, type CertificateInfo } from './certificate-info';
+import { verifyFirstLink } from './first-link';
 import { buildPaths, type IssuerPool, type NameIndex, type SearchContext } from './path-builder';
 import { checkPath, type CheckSettings, type PathFailure } from './path-checks';
 import type {
@@ -326,6 +327,7 @@ export function createChainValidator(
     };
     let first: { failure: PathFailure; trace: CertificateCheck[] } | undefined;
     let attempts = 0;
+    await verifyFirstLink(leafInfo, context);
     for (const built of buildPaths(leafInfo, context)) {
       const { trace, failure: failed } = checkPath(
         built.path,

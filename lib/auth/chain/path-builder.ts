@@ -83,7 +83,12 @@ function record(context: SearchContext, deadEnd: DeadEnd): void {
   }
 }
 
-function candidates(info: CertificateInfo, context: SearchContext): CertificateInfo[] {
+/**
+ * The candidate issuers of `info`, most likely first: anchors, then configured intermediates,
+ * then presented certificates, each by exact name (canonical name when none matches exactly),
+ * key-identifier matches before name-only matches.
+ */
+export function candidates(info: CertificateInfo, context: SearchContext): CertificateInfo[] {
   const { pool } = context;
   const seen = new Set<string>();
   const matched: CertificateInfo[] = [];
@@ -109,6 +114,11 @@ function candidates(info: CertificateInfo, context: SearchContext): CertificateI
   return [...matched, ...unidentified];
 }
 
+/** The key of a verified link in the link cache. */
+export function linkKey(child: CertificateInfo, issuer: CertificateInfo): string {
+  return `${child.thumbprint}>${issuer.thumbprint}`;
+}
+
 function link(
   child: CertificateInfo,
   issuer: CertificateInfo,
@@ -132,7 +142,7 @@ function link(
       reason: 'bad_signature',
     };
   }
-  const key = `${child.thumbprint}>${issuer.thumbprint}`;
+  const key = linkKey(child, issuer);
   let valid = context.links.get(key);
   if (valid === undefined) {
     if (context.budget <= 0) {
