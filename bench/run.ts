@@ -9,6 +9,7 @@
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import type { ClientCertificate } from '../lib/certificate';
 import { encodeForwardedCertificate } from '../lib/forwarding/encode-forwarded-certificate';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args';
@@ -221,7 +222,9 @@ export async function main(argv: readonly string[], print: Print = console.log):
     print(markdown);
     if (!args.quick && args.http && args.cases === undefined) {
       const file = join(repositoryRoot(), 'bench', 'results', 'latest.md');
-      writeFileSync(`${file}.tmp`, markdown);
+      // formatted as the repository's Prettier check expects (aligned tables)
+      const formatted = await format(markdown, { ...(await resolveConfig(file)), filepath: file });
+      writeFileSync(`${file}.tmp`, formatted);
       renameSync(`${file}.tmp`, file);
       print(`written: bench/results/latest.md`);
     }
