@@ -7,6 +7,15 @@ import { startProxyProcess, withProxyLogs, type ProxyProcess } from './harness/p
 import { renderTemplate } from './harness/template';
 
 /** Whether a process with this pid is running (a zombie, killed but not reaped, is not). */
+async function becomesDead(pid: number, withinMs = 3000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (alive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
 function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -167,7 +176,8 @@ describe('e2e harness', () => {
         const childPid = Number(readFileSync(childPidFile, 'utf8'));
         expect(alive(childPid)).toBe(true);
         await proxy.stop();
-        expect(alive(childPid)).toBe(false);
+        // SIGKILL is delivered at once but the kernel tears the process down asynchronously.
+        expect(await becomesDead(childPid)).toBe(true);
       } finally {
         await proxy.stop();
       }
