@@ -27,6 +27,7 @@ import { booleanOption, checkOptions, enumOption, integerOption } from '../inter
 import { wasCertificateProcessed } from '../internal/request-state';
 import type { ClientCertificateAuthentication } from '../request-types';
 import { createChainValidator, type ChainValidator, type ChainValidatorOptions } from './chain';
+import { CHAIN_VALIDATOR_OPTION_NAMES } from './chain/create-chain-validator';
 import { validityCheck } from './chain/path-checks';
 import {
   compileThumbprints,
@@ -95,16 +96,7 @@ export interface RequireClientCertificateOptions extends Omit<
 }
 
 const KNOWN: readonly (keyof RequireClientCertificateOptions)[] = [
-  'trustAnchors',
-  'intermediates',
-  'clockTolerance',
-  'requireClientAuthEku',
-  'revocation',
-  'cacheSize',
-  'cacheTtl',
-  'maxPathDepth',
-  'minRsaKeyBits',
-  'clock',
+  ...CHAIN_VALIDATOR_OPTION_NAMES,
   'thumbprints',
   'checkValidity',
   'allowedTypes',

@@ -20,7 +20,8 @@ import type {
   ChainValidatorOptions,
 } from './index';
 
-const KNOWN: readonly (keyof ChainValidatorOptions)[] = [
+/** Every option of {@link createChainValidator}, for factories that accept them too. */
+export const CHAIN_VALIDATOR_OPTION_NAMES: readonly (keyof ChainValidatorOptions)[] = [
   'trustAnchors',
   'intermediates',
   'clockTolerance',
@@ -170,7 +171,7 @@ export function createChainValidator(
   factoryName = 'createChainValidator',
 ): ChainValidator {
   const f = factoryName;
-  const o = checkOptions(f, options, KNOWN);
+  const o = checkOptions(f, options, CHAIN_VALIDATOR_OPTION_NAMES);
   if (o.trustAnchors === undefined) {
     throw new TypeError(
       `${f}: "trustAnchors" is required (PEM strings or DER buffers of your CA certificates).`,
