@@ -13,6 +13,7 @@ import {
   MisconfiguredError,
   TokenMissingError,
   UnavailableError,
+  type TokenRejectionReason,
   type MtlsError,
 } from '../errors';
 import { wasCertificateProcessed } from '../internal/request-state';
@@ -111,6 +112,13 @@ export function requireCertificateBoundToken(
     next(error);
   }
 
+  function invalidToken(reason: TokenRejectionReason, detail: string): InvalidTokenError {
+    return new InvalidTokenError(reason, {
+      realm,
+      message: `invalid access token: ${reason} (${detail})`,
+    });
+  }
+
   function finish(
     req: Request,
     next: NextFunction,
@@ -128,71 +136,32 @@ export function requireCertificateBoundToken(
       return;
     }
     if (result.status === 'invalid') {
-      fail(
-        req,
-        next,
-        new InvalidTokenError(result.reason, {
-          realm,
-          message: `invalid access token: ${result.reason} (${result.detail})`,
-        }),
-        location,
-      );
+      fail(req, next, invalidToken(result.reason, result.detail), location);
       return;
     }
     const { payload } = result;
     const confirmation = readConfirmation(payload.cnf);
     let bound: string | undefined;
     if (confirmation.kind === 'refused') {
-      fail(
-        req,
-        next,
-        new InvalidTokenError(confirmation.reason, {
-          realm,
-          message: `invalid access token: ${confirmation.reason} (${confirmation.detail})`,
-        }),
-        location,
-      );
+      fail(req, next, invalidToken(confirmation.reason, confirmation.detail), location);
       return;
     }
     if (confirmation.kind === 'none') {
       if (!allowUnboundTokens) {
-        fail(
-          req,
-          next,
-          new InvalidTokenError('unbound', {
-            realm,
-            message:
-              'invalid access token: unbound (no cnf claim; certificate-bound tokens are required)',
-          }),
-          location,
-        );
+        const detail = 'no cnf claim; certificate-bound tokens are required';
+        fail(req, next, invalidToken('unbound', detail), location);
         return;
       }
     } else {
       const certificate = req.clientCert;
       if (certificate === undefined) {
-        fail(
-          req,
-          next,
-          new InvalidTokenError('certificate_missing', {
-            realm,
-            message:
-              'invalid access token: certificate_missing (the token is certificate-bound, no client certificate was presented)',
-          }),
-          location,
-        );
+        const detail = 'the token is certificate-bound, no client certificate was presented';
+        fail(req, next, invalidToken('certificate_missing', detail), location);
         return;
       }
       if (!thumbprintsEqual(confirmation.thumbprint, certificate.thumbprint)) {
-        fail(
-          req,
-          next,
-          new InvalidTokenError('binding_mismatch', {
-            realm,
-            message: `invalid access token: binding_mismatch (token bound to ${confirmation.thumbprint}, certificate ${certificate.thumbprint})`,
-          }),
-          location,
-        );
+        const detail = `token bound to ${confirmation.thumbprint}, certificate ${certificate.thumbprint}`;
+        fail(req, next, invalidToken('binding_mismatch', detail), location);
         return;
       }
       bound = confirmation.thumbprint;
