@@ -17,6 +17,7 @@ import { InvalidClientError, MisconfiguredError, MtlsError, UnavailableError } f
 import { LruCache } from '../internal/lru-cache';
 import { booleanOption, checkOptions, enumOption, integerOption } from '../internal/options';
 import { wasCertificateProcessed } from '../internal/request-state';
+import { withTimeout } from '../internal/with-timeout';
 import type { OAuthClientAuthentication } from '../request-types';
 import { createChainValidator, type ChainValidator, type RevocationOptions } from './chain';
 import {
@@ -299,27 +300,21 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
   const inlineJwks = new LruCache<string, RegisteredKeys>(1000);
 
   async function loadClient(clientId: string): Promise<OAuthClientMetadata | null | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        reject(
+    try {
+      return await withTimeout(
+        getClient(clientId),
+        getClientTimeout,
+        () =>
           new UnavailableError('client_registry_timeout', {
             message: `getClient did not answer within ${getClientTimeout} ms (client ${quote(clientId)})`,
           }),
-        );
-      }, getClientTimeout);
-      timer.unref();
-    });
-    try {
-      return await Promise.race([Promise.resolve(getClient(clientId)), timeout]);
+      );
     } catch (error) {
       if (error instanceof UnavailableError) throw error;
       throw new UnavailableError('client_registry_unavailable', {
         message: `getClient failed for client ${quote(clientId)}`,
         cause: error,
       });
-    } finally {
-      clearTimeout(timer);
     }
   }
 

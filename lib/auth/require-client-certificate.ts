@@ -25,6 +25,7 @@ import {
 } from '../errors';
 import { booleanOption, checkOptions, enumOption, integerOption } from '../internal/options';
 import { wasCertificateProcessed } from '../internal/request-state';
+import { withTimeout } from '../internal/with-timeout';
 import type { ClientCertificateAuthentication } from '../request-types';
 import { createChainValidator, type ChainValidator, type ChainValidatorOptions } from './chain';
 import { CHAIN_VALIDATOR_OPTION_NAMES } from './chain/create-chain-validator';
@@ -127,26 +128,17 @@ function reject(reason: CertificateRejectionReason, detail: string, transient?: 
   return { ok: false, reason, detail, transient };
 }
 
-/** Awaits a hook's answer within `ms`; a thrown error or a timeout becomes an UnavailableError. */
+/** Awaits a hook's answer within `ms`; a timeout becomes an UnavailableError. */
 async function bounded<T>(value: T | Promise<T>, ms: number, hook: string): Promise<T> {
   if (!(value instanceof Promise)) return value;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      value,
-      new Promise<never>((_, fail) => {
-        timer = setTimeout(() => {
-          fail(
-            new UnavailableError(`${hook}_timeout`, {
-              message: `${hook} did not answer within ${ms} ms`,
-            }),
-          );
-        }, ms);
+  return withTimeout(
+    value,
+    ms,
+    () =>
+      new UnavailableError(`${hook}_timeout`, {
+        message: `${hook} did not answer within ${ms} ms`,
       }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+  );
 }
 
 function call<T>(fn: () => T | Promise<T>, ms: number, hook: string): Promise<T> {

@@ -10,6 +10,7 @@ import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type * as JwksRsa from 'jwks-rsa';
 import { LruCache } from '../internal/lru-cache';
+import { withTimeout } from '../internal/with-timeout';
 import {
   allowedAlgorithms,
   type KeyLookup,
@@ -46,26 +47,6 @@ function jwksRsa(): typeof JwksRsa {
 
 class JwksTimeoutError extends Error {
   override readonly name = 'JwksTimeoutError';
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new JwksTimeoutError(`no answer within ${ms} ms`));
-    }, ms);
-    timer.unref();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        reject(error);
-      },
-    );
-  });
 }
 
 const MINUTE = 60_000;
@@ -114,7 +95,11 @@ export function jwksKeySource(options: JwksKeySourceOptions): KeySource {
   async function fetchSet(): Promise<FetchedSet> {
     let signingKeys: JwksRsa.SigningKey[];
     try {
-      signingKeys = await withTimeout(client.getSigningKeys(), options.timeout);
+      signingKeys = await withTimeout(
+        client.getSigningKeys(),
+        options.timeout,
+        () => new JwksTimeoutError(`no answer within ${options.timeout} ms`),
+      );
     } catch (error) {
       return unusable(error);
     }
