@@ -10,6 +10,7 @@
 
 /** A JSON Web Key Set, as registered in `jwks` (RFC 7517 §5). */
 export interface JsonWebKeySet {
+  /** The keys (RFC 7517 §5); each is checked when the set is compiled. */
   readonly keys: readonly unknown[];
 }
 

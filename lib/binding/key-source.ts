@@ -31,7 +31,9 @@ export interface KeySource {
  * @see {@link https://www.rfc-editor.org/rfc/rfc7517#section-4 | RFC 7517 §4}
  */
 export interface JsonWebKeyInput {
+  /** The key type (`RSA`, `EC`, `OKP`); `oct` (a symmetric key) is refused. */
   readonly kty?: string | undefined;
+  /** The algorithm the key is restricted to, enforced when present. */
   readonly alg?: string | undefined;
   readonly [member: string]: unknown;
 }

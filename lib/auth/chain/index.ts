@@ -65,6 +65,7 @@ export interface CertificateCheckItem {
    * `'key'`, `'critical-extensions'`, `'ca'`, `'path-length'`, `'purpose'`, `'revocation'`.
    */
   readonly name: string;
+  /** Whether the check passed. */
   readonly ok: boolean;
   /** A human explanation (no secrets). */
   readonly detail?: string | undefined;
@@ -74,23 +75,31 @@ export interface CertificateCheckItem {
 
 /** The checks applied to one certificate of the path. */
 export interface CertificateCheck {
+  /** The certificate these checks are about. */
   readonly certificate: ClientCertificate;
+  /** Its place in the path. */
   readonly role: 'leaf' | 'intermediate' | 'anchor';
+  /** The checks made on it, in order. */
   readonly checks: readonly CertificateCheckItem[];
 }
 
 /** A path was found and every check passed. */
 export interface ChainValidationSuccess {
+  /** Always `true`: the discriminant. */
   readonly ok: true;
   /** The validated path: leaf first, trust anchor last. */
   readonly path: readonly ClientCertificate[];
+  /** Every check made, certificate by certificate (what `express-mtls verify` prints). */
   readonly trace: readonly CertificateCheck[];
 }
 
 /** No acceptable path. `reason` is the contract's; `detail` is for logs (no secrets). */
 export interface ChainValidationFailure {
+  /** Always `false`: the discriminant. */
   readonly ok: false;
+  /** Why the certificate is not accepted (the `reason` of `ERR_MTLS_CERTIFICATE_UNTRUSTED`). */
   readonly reason: CertificateRejectionReason;
+  /** A human explanation for logs; never key material. */
   readonly detail: string;
   /** The certificate that failed, when one did. */
   readonly certificate?: ClientCertificate | undefined;
@@ -99,6 +108,7 @@ export interface ChainValidationFailure {
    * rather than a verdict on the certificate; adapters may answer 503 instead of 403.
    */
   readonly transient?: boolean | undefined;
+  /** Every check made, certificate by certificate, up to the failure. */
   readonly trace: readonly CertificateCheck[];
 }
 
