@@ -13,6 +13,7 @@
  *
  * @packageDocumentation
  */
+import { errorDocsUrl } from './errors-docs';
 
 /** Every `code` an {@link MtlsError} can carry. Consumers may switch on these strings. */
 export type MtlsErrorCode =
@@ -131,6 +132,14 @@ export class MtlsError extends Error {
     this.headers = Object.freeze({ ...options.headers });
     this.reason = reason;
     this.body = Object.freeze({ ...body });
+  }
+
+  /**
+   * Where this code (and this `reason`, when it has an entry) is explained, with what to do:
+   * `docs/errors.md#err_mtls_…` (see {@link errorDocsUrl}). For logs and operators.
+   */
+  get helpUrl(): string {
+    return errorDocsUrl(this.code, this.reason);
   }
 
   /** Alias of {@link MtlsError.status}, for handlers that read `statusCode`. */

@@ -45,6 +45,7 @@ export {
   type BearerChallenge,
   type BearerErrorOptions,
 } from './errors';
+export { errorDocsUrl, ERRORS_DOCS_URL, type MtlsWarningCode } from './errors-docs';
 export { mtlsErrorHandler } from './error-handler';
 export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannelName } from './diagnostics';
 export { clientCertificate } from './forwarding/client-certificate';
@@ -114,3 +115,11 @@ export type {
   OAuthClientAuthentication,
   CertificateBoundAuth,
 } from './request-types';
+export type { AccessTokenClaims, TokenConfirmation } from './access-token-claims';
+export {
+  withAuth,
+  withClientCertAuth,
+  type CertificateBoundRequest,
+  type ClientCertificateRequest,
+  type TypedHandler,
+} from './typed-handler';

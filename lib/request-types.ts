@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import type { JwtPayload } from 'jsonwebtoken';
+import type { AccessTokenClaims } from './access-token-claims';
 import type { OAuthClientMetadata } from './auth/client-metadata';
 import type { ClientCertificate } from './certificate';
 
@@ -35,7 +35,7 @@ export interface CertificateBoundAuth {
   /** The bearer token as received. */
   readonly token: string;
   /** The verified claims (JWT payload, or the introspection response). */
-  readonly payload: JwtPayload;
+  readonly payload: AccessTokenClaims;
   /**
    * The `x5t#S256` the token is bound to (equal to `req.clientCert.thumbprint`), or `undefined`
    * for a token without `cnf` admitted by `allowUnboundTokens: true`.
