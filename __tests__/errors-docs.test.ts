@@ -11,22 +11,9 @@ import {
   type MtlsErrorCode,
 } from '../lib';
 import { errorDocsAnchors } from '../lib/errors-docs';
+import { anchorsOf } from './docs/markdown-snippets';
 
 const ERRORS_MD = readFileSync(join(__dirname, '..', 'docs', 'errors.md'), 'utf8');
-
-/** The anchors of a Markdown page: explicit `<a id>` and GitHub's heading slugs. */
-function anchorsOf(markdown: string): Set<string> {
-  const ids = new Set<string>();
-  for (const match of markdown.matchAll(/<a id="([^"]+)"><\/a>/g)) ids.add(match[1] as string);
-  for (const match of markdown.matchAll(/^#{1,6} (.+)$/gm)) {
-    const slug = (match[1] as string)
-      .toLowerCase()
-      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
-      .replace(/ /g, '-');
-    ids.add(slug);
-  }
-  return ids;
-}
 
 describe('errorDocsUrl', () => {
   it('links a code to its entry', () => {

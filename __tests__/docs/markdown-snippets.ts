@@ -101,3 +101,31 @@ export function namedSnippet(name: string): Snippet {
     throw new Error(`expected one snippet named ${name}, found ${found.length}`);
   return found[0] as Snippet;
 }
+
+/** GitHub's heading anchor: lower case, punctuation dropped (but `_` and `-`), spaces → `-`. */
+export function headingSlug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/ /g, '-');
+}
+
+/** The text without its fenced code blocks. */
+export function withoutCode(markdown: string): string {
+  return markdown.replace(/^(`{3,}|~{3,})[^\n]*\n[\s\S]*?^\1[ \t]*$/gm, '');
+}
+
+/** The anchors of a Markdown page: `<a id>` and headings (repeats get `-1`, `-2`, …). */
+export function anchorsOf(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  for (const match of markdown.matchAll(/<a id="([^"]+)"><\/a>/g)) anchors.add(match[1] as string);
+  const seen = new Map<string, number>();
+  for (const match of withoutCode(markdown).matchAll(/^#{1,6} (.+)$/gm)) {
+    const slug = headingSlug(match[1] as string);
+    const count = seen.get(slug);
+    seen.set(slug, (count ?? -1) + 1);
+    anchors.add(count === undefined ? slug : `${slug}-${count + 1}`);
+  }
+  return anchors;
+}
