@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { allSnippets, extractSnippets, ROOT, type Snippet } from './markdown-snippets';
@@ -20,8 +21,10 @@ let dir = '';
 const diagnostics = new Map<string, string[]>();
 
 beforeAll(() => {
-  mkdirSync(join(ROOT, '.tmp'), { recursive: true });
-  dir = mkdtempSync(join(ROOT, '.tmp', 'docs-snippets-'));
+  // Outside the repository (so that no linter or formatter ever sees the files), with the
+  // repository's node_modules linked in for express, jsonwebtoken and the @types packages.
+  dir = mkdtempSync(join(tmpdir(), 'express-mtls-snippets-'));
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'commonjs', private: true }));
   const files = checked.map((snippet) => {
     const file = join(dir, fileName(snippet));
