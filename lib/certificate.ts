@@ -19,6 +19,7 @@ import {
 import { decodeOid } from './internal/oid';
 import { formatIp } from './internal/ip';
 import { decodeCertificatePem, encodePem, PemError } from './internal/pem';
+import { serialNumberText } from './internal/serial';
 import { peculiarX509 } from './internal/peculiar';
 
 /** Where a certificate came from, as recorded by `clientCertificate()`. */
@@ -254,21 +255,17 @@ export class ClientCertificate {
 
   /**
    * The serial number as upper-case hexadecimal without separators, as `openssl x509 -serial`
-   * prints it: whole octets, no leading zero octet, and a `-` before the magnitude of a negative
-   * serial (which RFC 5280 forbids but asks users to handle gracefully).
+   * prints it: whole octets, no leading zero octet (zero is `00`), and a `-` before the
+   * magnitude of a negative serial (which RFC 5280 forbids but asks users to handle gracefully),
+   * e.g. `-0123` for −0x123. Two serials are equal exactly when these strings are: the CRL and
+   * OCSP checks compare serials in this form.
    *
    * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.2 | RFC 5280 §4.1.2.2}
    */
   get serialNumber(): string {
-    const content = this.der.subarray(this.#layout.serial.valueStart, this.#layout.serial.end);
-    if (((content[0] as number) & 0x80) === 0) {
-      let start = 0;
-      while (start < content.length - 1 && content[start] === 0) start++;
-      return content.subarray(start).toString('hex').toUpperCase();
-    }
-    const magnitude = (1n << BigInt(content.length * 8)) - BigInt(`0x${content.toString('hex')}`);
-    const hex = magnitude.toString(16).toUpperCase();
-    return `-${hex.length % 2 === 0 ? hex : `0${hex}`}`;
+    return serialNumberText(
+      this.der.subarray(this.#layout.serial.valueStart, this.#layout.serial.end),
+    );
   }
 
   /** Start of the validity period. */

@@ -13,13 +13,17 @@
  * ```
  *
  * Exit status: 0 when every step behaved as expected, 1 when a step did not, 2 when the demo could
- * not be set up (or bad arguments), 130 when interrupted before the end.
+ * not be set up (or bad arguments, or an error nobody caught), 130 when interrupted (SIGINT,
+ * SIGTERM, SIGHUP) before the end, 141 (128 + SIGPIPE) when the reader of the transcript went away
+ * (`npm run demo | head -3`: the demo stops at once). In every case the servers are stopped and
+ * the temp dir with the private keys is removed before the process exits.
  *
  * @packageDocumentation
  */
 import { parseArgs } from 'node:util';
 import type { BuiltInFormat } from '../lib';
 import { runDemo, type DemoOptions } from './demo/run-demo';
+import { supervise } from './demo/supervise';
 import { shouldUseColor } from './demo/transcript';
 
 const FORMATS: readonly string[] = [
@@ -91,22 +95,15 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const controller = new AbortController();
-  // Stays installed until the end: a second Ctrl-C must not kill the demo before it cleans up.
-  const stop = (): void => {
-    controller.abort();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const supervision = supervise(process, process.stdout, (text) => process.stderr.write(text));
   const result = await runDemo({
     ...parsed.options,
-    out: process.stdout,
+    out: supervision.out,
     color: shouldUseColor(process.stdout, process.env),
-    signal: controller.signal,
+    signal: supervision.signal,
   });
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
-  process.exitCode = result.exitCode;
+  supervision.dispose();
+  process.exitCode = supervision.exitCode(result.exitCode);
 }
 
 if (require.main === module) {

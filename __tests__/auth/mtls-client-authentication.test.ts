@@ -14,6 +14,7 @@ import {
   mtlsErrorHandler,
 } from '../../lib';
 import { markCertificateProcessed } from '../../lib/internal/request-state';
+import { postWithoutBody } from '../helpers/bodyless-post';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { pem, X5T_S256 } from '../helpers/fixtures';
 import { CLIENT_AUTH_X5T, clientAuthPem, rfc8705AppendixAJwk } from './client-auth-fixtures';
@@ -562,6 +563,58 @@ describe.each(EXPRESS_VERSIONS)('mtlsClientAuthentication() on %s', (version, ma
       ['other parameters only', 'grant_type=client_credentials'],
     ])('client_id_missing with %s', async (_label, body) => {
       await expectInvalidClient(await token(app(), pem('client-a'), body), 'client_id_missing');
+    });
+
+    describe('a POST with no body at all (no Content-Length, RFC 9112 §6.3)', () => {
+      let emitWarning: jest.SpyInstance;
+      beforeEach(() => {
+        emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+      });
+      afterEach(() => {
+        emitWarning.mockRestore();
+      });
+      const headers = {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-SSL-CERT': encodeURIComponent(pem('client-a')),
+      };
+
+      it('is 401 client_id_missing, not a 500, behind a body parser (Express 5 leaves req.body undefined)', async () => {
+        const response = await postWithoutBody(app(), '/token', headers);
+        expect(response.status).toBe(401);
+        expect(response.body).toEqual({
+          error: 'invalid_client',
+          error_description: 'client authentication failed',
+        });
+        expect(response.headers['cache-control']).toBe('no-store');
+        expect(response.headers['www-authenticate']).toBeUndefined();
+        expect(lastError()).toMatchObject({
+          code: 'ERR_MTLS_INVALID_CLIENT',
+          reason: 'client_id_missing',
+        });
+        expect(emitWarning).not.toHaveBeenCalled();
+      });
+
+      it('is 401 client_id_missing without a body parser too, and the operator is warned once', async () => {
+        const a = app({}, { bodyParsers: false });
+        for (const response of [
+          await postWithoutBody(a, '/token', headers),
+          await token(a, pem('client-a'), undefined).type('form'),
+        ]) {
+          expect(response.status).toBe(401);
+          expect(response.body).toMatchObject({ error: 'invalid_client' });
+        }
+        expect(captured.errors).toMatchObject([
+          { code: 'ERR_MTLS_INVALID_CLIENT', reason: 'client_id_missing' },
+          { code: 'ERR_MTLS_INVALID_CLIENT', reason: 'client_id_missing' },
+        ]);
+        expect(emitWarning).toHaveBeenCalledTimes(1);
+        expect(emitWarning).toHaveBeenCalledWith(
+          expect.stringMatching(
+            /^mtlsClientAuthentication\(\): no body parser ran .* Mount express\.urlencoded/,
+          ),
+          { type: 'ExpressMtlsWarning', code: 'MTLS_NO_BODY_PARSER' },
+        );
+      });
     });
 
     it('client_id_missing with a body type no parser reads', async () => {

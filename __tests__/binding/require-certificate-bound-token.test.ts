@@ -6,6 +6,7 @@ import express5 from 'express';
 import request from 'supertest';
 import { DIAGNOSTICS_CHANNELS } from '../../lib/diagnostics';
 import type { MtlsError } from '../../lib/errors';
+import { postWithoutBody } from '../helpers/bodyless-post';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { X5T_S256 } from '../helpers/fixtures';
 import { CERT_HEADER, certHeader, certificateFront, resourceServer } from './helpers/app';
@@ -22,6 +23,9 @@ import {
   tamper,
 } from './helpers/keys';
 import { closedPortUrl, sendJson, startServer, type LoopbackServer } from './helpers/servers';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const express4 = require('express4') as typeof express5;
 
 const STATIC = { issuer: ISSUER, audience: AUDIENCE, publicKey: publicPem('rsa') };
 const BOUND_A = { cnf: { 'x5t#S256': X5T_S256['client-a'] } };
@@ -383,6 +387,74 @@ describe.each(EXPRESS_VERSIONS)('requireCertificateBoundToken() on %s', (_name, 
       expect(lastError(errors).reason).toBe('binding_mismatch');
       expect(lastError(errors).message).toBe(
         `invalid access token: binding_mismatch (token bound to ${X5T_S256['client-a']}, certificate ${X5T_S256['client-b']})`,
+      );
+    });
+  });
+
+  describe('allowBodyToken and a form POST with no body at all (RFC 9112 §6.3)', () => {
+    const parsers = _name === 'express 4' ? express4 : express5;
+    const FORM_HEADERS = {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      [CERT_HEADER]: certHeader('client-a'),
+    };
+    let emitWarning: jest.SpyInstance;
+    beforeEach(() => {
+      emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    });
+    afterEach(() => {
+      emitWarning.mockRestore();
+    });
+
+    it('is 401 ERR_MTLS_TOKEN_MISSING with the bare challenge behind express.urlencoded()', async () => {
+      const { app, errors } = resourceServer(
+        makeApp,
+        { ...STATIC, allowBodyToken: true },
+        [],
+        [certificateFront(), parsers.urlencoded({ extended: false })],
+      );
+      const res = await postWithoutBody(app, '/resource', FORM_HEADERS);
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
+      expect(errors).toHaveLength(1);
+      expect(lastError(errors).code).toBe('ERR_MTLS_TOKEN_MISSING');
+      expect(emitWarning).not.toHaveBeenCalled();
+    });
+
+    it('still reads the Authorization header of such a request', async () => {
+      const { app } = resourceServer(
+        makeApp,
+        { ...STATIC, allowBodyToken: true },
+        [],
+        [certificateFront(), parsers.urlencoded({ extended: false })],
+      );
+      const res = await postWithoutBody(app, '/resource', {
+        ...FORM_HEADERS,
+        Authorization: `Bearer ${token()}`,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ auth: { thumbprint: X5T_S256['client-a'] } });
+    });
+
+    it('is 401 without a body parser too (also with Content-Length: 0), and the operator is warned once', async () => {
+      const { app, errors } = resourceServer(makeApp, { ...STATIC, allowBodyToken: true });
+      const responses = [
+        await postWithoutBody(app, '/resource', FORM_HEADERS),
+        await request(app).post('/resource').set(CERT_HEADER, certHeader('client-a')).type('form'),
+      ];
+      for (const res of responses) {
+        expect(res.status).toBe(401);
+        expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
+      }
+      expect(errors.map((e) => (e as MtlsError).code)).toEqual([
+        'ERR_MTLS_TOKEN_MISSING',
+        'ERR_MTLS_TOKEN_MISSING',
+      ]);
+      expect(emitWarning).toHaveBeenCalledTimes(1);
+      expect(emitWarning).toHaveBeenCalledWith(
+        expect.stringMatching(
+          /^requireCertificateBoundToken\(\): allowBodyToken is on but no body parser ran .* Mount express\.urlencoded\(\)/,
+        ),
+        { type: 'ExpressMtlsWarning', code: 'MTLS_NO_BODY_PARSER' },
       );
     });
   });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDemoArgs } from '../../scripts/demo';
 import { requireProxyBinary } from '../e2e/harness/binaries';
@@ -20,11 +21,12 @@ function spawnDemo(
   command: string,
   args: readonly string[],
   onOutput?: (stdout: string, child: ReturnType<typeof spawn>) => void,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined },
+      env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -164,6 +166,68 @@ describe('npm run demo', () => {
     expect(kept.stdout).toContain('✓ All 8 steps behaved as expected.');
     expect(kept.stdout).toMatch(/Cleaned up: /);
     expectNothingLeft(kept.stdout);
+  });
+
+  describe('cleans up when stopped early, whatever stops it', () => {
+    let tmp: string;
+    beforeEach(() => {
+      tmp = mkdtempSync(join(tmpdir(), 'express-mtls-demo-test-'));
+    });
+    afterEach(() => {
+      rmSync(tmp, { recursive: true, force: true });
+    });
+
+    /** Runs the compiled demo with its temp dir under `tmp`; `stop` acts once `when` matches. */
+    async function stopped(when: RegExp, stop: (child: ReturnType<typeof spawn>) => void) {
+      let done = false;
+      const run = await spawnDemo(
+        'node',
+        [COMPILED],
+        (stdout, child) => {
+          if (!done && when.test(stdout)) {
+            done = true;
+            stop(child);
+          }
+        },
+        { TMPDIR: tmp },
+      );
+      expect(done).toBe(true);
+      expect(run.signal).toBeNull();
+      expect(readdirSync(tmp)).toEqual([]);
+      expect(processesUsing(tmp)).toEqual([]);
+      return run;
+    }
+
+    it.each([
+      ['after the first line', /\n/],
+      ['once the temp dir with the keys exists', / in \/\S*express-mtls-demo-\w+\n/],
+    ])(
+      'the reader goes away %s (npm run demo | head -3, EPIPE): exits 141, nothing left',
+      async (_when, when) => {
+        const run = await stopped(when, (child) => {
+          child.stdout?.destroy();
+        });
+        expect(run.code).toBe(141);
+        expect(run.stderr).toBe('');
+      },
+      30_000,
+    );
+
+    it.each([
+      ['SIGTERM', 130],
+      ['SIGHUP', 130],
+    ] as const)(
+      '%s during the steps: exits %i, nothing left',
+      async (signal, code) => {
+        const run = await stopped(/\[1\/8\]/, (child) => {
+          child.kill(signal);
+        });
+        expect(run.code).toBe(code);
+        expect(run.stdout).toContain('Interrupted.');
+        expect(run.stdout).toMatch(/Cleaned up: .*removed \/\S+express-mtls-demo-\w+\./);
+      },
+      30_000,
+    );
   });
 
   it('exits 2 with the usage on a bad argument', async () => {

@@ -14,8 +14,10 @@ import {
 } from '../certificate';
 import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
 import { InvalidClientError, MisconfiguredError, MtlsError, UnavailableError } from '../errors';
+import { warn } from '../forwarding/warn';
 import { LruCache } from '../internal/lru-cache';
 import { booleanOption, checkOptions, enumOption, integerOption } from '../internal/options';
+import { bodyParserRan, hasRequestBody } from '../internal/request-body';
 import { wasCertificateProcessed } from '../internal/request-state';
 import { withTimeout } from '../internal/with-timeout';
 import type { OAuthClientAuthentication } from '../request-types';
@@ -215,8 +217,10 @@ function quote(clientId: string): string {
  * `jwks_uri_unavailable`, `jwks_uri_invalid`; `UnavailableError` (503) when the client registry
  * fails or times out (`client_registry_unavailable`, `client_registry_timeout`) or revocation
  * status could not be fetched (`chain:revocation_unknown` with a transient cause);
- * `MisconfiguredError` (500) when `clientCertificate()` or the body parser is missing. Each
- * outcome is published on `DIAGNOSTICS_CHANNELS.oauthClient`.
+ * `MisconfiguredError` (500) when `clientCertificate()` is missing or a form or JSON body was
+ * not parsed (no body parser). A request without a body (Express 5 leaves `req.body`
+ * undefined) is `client_id_missing`; if no body parser ran for it at all, the warning
+ * `MTLS_NO_BODY_PARSER` tells the operator, once. Each outcome is published on `DIAGNOSTICS_CHANNELS.oauthClient`.
  *
  * @example
  * ```ts
@@ -259,6 +263,7 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
     opts.allowPublicKeyMatch,
     false,
   );
+  let warnedNoParser = false;
 
   let validator: ChainValidator | undefined;
   if (methods.includes('tls_client_auth')) {
@@ -417,7 +422,15 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
   ): Promise<Skip | OAuthClientAuthentication> {
     const body: unknown = req.body;
     const usableBody = body !== null && typeof body === 'object' && !Buffer.isBuffer(body);
-    if (!usableBody && typeof req.is(BODY_TYPES) === 'string') {
+    if (!usableBody && !hasRequestBody(req)) {
+      if (!warnedNoParser && !bodyParserRan(req)) {
+        warnedNoParser = true;
+        warn(
+          'MTLS_NO_BODY_PARSER',
+          `${FACTORY}(): no body parser ran for a request (it had no body, so it was answered as one without client_id). Mount express.urlencoded({ extended: false }) or express.json() before ${FACTORY}().`,
+        );
+      }
+    } else if (!usableBody && typeof req.is(BODY_TYPES) === 'string') {
       throw new MisconfiguredError(
         `${FACTORY}: the request has a form or JSON body but req.body was not parsed. Mount express.urlencoded({ extended: false }) or express.json() before ${FACTORY}().`,
       );

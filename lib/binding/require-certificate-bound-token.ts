@@ -16,6 +16,8 @@ import {
   type TokenRejectionReason,
   type MtlsError,
 } from '../errors';
+import { warn } from '../forwarding/warn';
+import { bodyParserRan, hasRequestBody } from '../internal/request-body';
 import { wasCertificateProcessed } from '../internal/request-state';
 import { extractBearerToken, type BearerTokenLocation } from './bearer-token';
 import { resolveBoundTokenOptions, type CertificateBoundTokenOptions } from './bound-token-options';
@@ -26,6 +28,8 @@ import type { TokenVerification } from './token-verification';
 const FACTORY = 'requireCertificateBoundToken()';
 const FORM = 'application/x-www-form-urlencoded';
 const NO_LINES: readonly string[] = Object.freeze([]);
+const NO_PARSER = `${FACTORY}: allowBodyToken is on but no body parser ran for a form request (it had no body, so it was answered as one without a body token). Mount express.urlencoded() before requireCertificateBoundToken().`;
+const NOT_PARSED = `${FACTORY}: allowBodyToken is on but the form body was not parsed. Mount express.urlencoded() before requireCertificateBoundToken().`;
 
 function authorizationLines(req: Request): readonly string[] {
   const value = req.headers.authorization;
@@ -68,7 +72,11 @@ function isFormRequest(req: Request): boolean {
  *   `not_yet_valid`, `issuer`, `audience`, `algorithm`, `type`, `claims`, `too_old`, `inactive`,
  *   `unbound`, `certificate_missing`, `binding_mismatch`);
  * - JWKS or introspection endpoint down, slow or answering garbage → 503 `ERR_MTLS_UNAVAILABLE`;
- * - `clientCertificate()` not mounted before it → 500 `ERR_MTLS_MISCONFIGURED`.
+ * - `clientCertificate()` not mounted before it, or (with `allowBodyToken`) a form body that no
+ *   parser read → 500 `ERR_MTLS_MISCONFIGURED`. A form request without a body (no
+ *   `Content-Length`, Express 5 leaves `req.body` undefined) carries no body token: it goes on
+ *   to the header and query, so it is a 401 when they have none either; if no body parser ran
+ *   for it at all, the warning `MTLS_NO_BODY_PARSER` tells the operator, once.
  *
  * Each outcome is published on the `express-mtls:token` diagnostics channel (thumbprints and
  * reason; never the token).
@@ -93,6 +101,7 @@ export function requireCertificateBoundToken(
 ): RequestHandler {
   const { verifier, mode, realm, allowUnboundTokens, allowBodyToken, allowQueryToken } =
     resolveBoundTokenOptions(options);
+  let warnedNoParser = false;
 
   function fail(
     req: Request,
@@ -199,18 +208,15 @@ export function requireCertificateBoundToken(
     let body: unknown;
     if (allowBodyToken && isFormRequest(req)) {
       const parsed: unknown = req.body;
-      if (parsed === undefined) {
-        fail(
-          req,
-          next,
-          new MisconfiguredError(
-            `${FACTORY}: allowBodyToken is on but the form body was not parsed. Mount express.urlencoded() before requireCertificateBoundToken().`,
-          ),
-          undefined,
-        );
+      if (parsed !== undefined) {
+        body = ownParameter(parsed, 'access_token');
+      } else if (hasRequestBody(req)) {
+        fail(req, next, new MisconfiguredError(NOT_PARSED), undefined);
         return;
+      } else if (!warnedNoParser && !bodyParserRan(req)) {
+        warnedNoParser = true;
+        warn('MTLS_NO_BODY_PARSER', NO_PARSER);
       }
-      body = ownParameter(parsed, 'access_token');
     }
     const extraction = extractBearerToken({
       authorization: authorizationLines(req),

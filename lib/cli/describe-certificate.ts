@@ -25,7 +25,10 @@ export interface CertificateDescription {
   readonly subject: string;
   /** RFC 4514 issuer. */
   readonly issuer: string;
-  /** Upper-case hex, as `openssl x509 -serial` prints it. */
+  /**
+   * Upper-case hex, as `openssl x509 -serial` prints it (`00` for zero, `-0123` for a negative
+   * serial): `ClientCertificate.serialNumber`.
+   */
   readonly serialNumber: string;
   /** ISO 8601. */
   readonly notBefore: string;

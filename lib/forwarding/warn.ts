@@ -1,11 +1,16 @@
 import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
 
-/** Codes of the configuration warnings `clientCertificate()` emits. */
+/**
+ * Codes of the configuration warnings: `clientCertificate()`'s, and `MTLS_NO_BODY_PARSER` from
+ * the middlewares that read `req.body` (`requireCertificateBoundToken()` with `allowBodyToken`,
+ * `mtlsClientAuthentication()`) when no body parser ran before them.
+ */
 export type ForwardingWarningCode =
   | 'MTLS_NO_TRUSTED_PROXY'
   | 'MTLS_PERMISSIVE_TRUST_PROXY'
   | 'MTLS_DANGEROUSLY_TRUST_ANY_PROXY'
-  | 'MTLS_NOT_TLS';
+  | 'MTLS_NOT_TLS'
+  | 'MTLS_NO_BODY_PARSER';
 
 /**
  * Emits a configuration warning twice over: as a Node process warning (type

@@ -52,26 +52,43 @@ export interface OcspResponder {
   stop(): Promise<void>;
 }
 
-export async function startOcspResponder(): Promise<OcspResponder> {
+/** Where `openssl ocsp` finds its database and signer; rev-int's by default. */
+export interface OcspResponderFiles {
+  readonly cwd: string;
+  readonly index: string;
+  readonly signer: string;
+  readonly signerKey: string;
+  readonly ca: string;
+}
+
+export async function startOcspResponder(
+  files: OcspResponderFiles = {
+    cwd: REVOCATION_DIR,
+    index: 'index.txt',
+    signer: 'ocsp-signer.pem',
+    signerKey: 'ocsp-signer.key',
+    ca: 'rev-int.pem',
+  },
+): Promise<OcspResponder> {
   const port = await freePort();
   const child = spawn(
     'openssl',
     [
       'ocsp',
       '-index',
-      'index.txt',
+      files.index,
       '-port',
       String(port),
       '-rsigner',
-      'ocsp-signer.pem',
+      files.signer,
       '-rkey',
-      'ocsp-signer.key',
+      files.signerKey,
       '-CA',
-      'rev-int.pem',
+      files.ca,
       '-nmin',
       '5',
     ],
-    { cwd: REVOCATION_DIR, stdio: ['ignore', 'ignore', 'pipe'] },
+    { cwd: files.cwd, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   await waitForReady(child);
   return {

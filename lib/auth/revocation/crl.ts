@@ -11,6 +11,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificateList, CRLReason } from '@peculiar/asn1-x509';
 import { decodeName } from '../../distinguished-name';
 import { DerError, readChildren, readTlv, type Tlv } from '../../internal/der';
+import { serialNumberText } from '../../internal/serial';
 import { signatureAlgorithm, verifySignature, type SignedData } from '../chain/algorithms';
 import { canonicalName, type CertificateInfo } from '../chain/certificate-info';
 import { KEY_USAGE } from '../chain/extensions';
@@ -26,16 +27,10 @@ export interface Crl extends SignedData {
   readonly issuerName: string;
   readonly thisUpdate: number;
   readonly nextUpdate: number | undefined;
-  /** Revoked serial numbers (upper-case hex, as `ClientCertificate.serialNumber`) → reason. */
+  /** Revoked serial numbers (in the form of `ClientCertificate.serialNumber`) → reason. */
   readonly revoked: ReadonlyMap<string, string>;
   /** Why the CRL cannot be relied on (unsupported critical extension), if so. */
   readonly unusable: string | undefined;
-}
-
-function serialHex(bytes: ArrayBuffer): string {
-  let view = Buffer.from(bytes);
-  while (view.length > 1 && view[0] === 0) view = view.subarray(1);
-  return view.toString('hex').toUpperCase();
 }
 
 /**
@@ -84,7 +79,7 @@ function decodeCrl(bytes: Buffer, tbs: Tlv, algorithm: Tlv, signature: Tlv): Crl
         reason = CRL_REASONS[code] ?? `reason ${code}`;
       }
     }
-    revoked.set(serialHex(entry.userCertificate), reason);
+    revoked.set(serialNumberText(new Uint8Array(entry.userCertificate)), reason);
   }
   return {
     issuerName: canonicalName(decodeName(Buffer.from(AsnConvert.serialize(body.issuer)))),

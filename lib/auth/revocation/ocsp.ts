@@ -24,6 +24,7 @@ import {
 import { ClientCertificate } from '../../certificate';
 import { decodeName } from '../../distinguished-name';
 import { readChildren, readTlv, type Tlv } from '../../internal/der';
+import { serialNumberContent, serialNumberText } from '../../internal/serial';
 import { signatureAlgorithm, verifySignature } from '../chain/algorithms';
 import { canonicalName, certificateInfo, type CertificateInfo } from '../chain/certificate-info';
 import { OCSP_SIGNING } from '../chain/extensions';
@@ -59,14 +60,11 @@ export function buildOcspRequest(
   issuer: CertificateInfo,
   withNonce: boolean,
 ): OcspQuery {
-  const serial = Buffer.from(subject.certificate.serialNumber, 'hex');
   const certId = new CertID({
     hashAlgorithm: new AlgorithmIdentifier({ algorithm: SHA1, parameters: null }),
     issuerNameHash: new OctetString(sha1(issuer.certificate.subjectDer)),
     issuerKeyHash: new OctetString(sha1(publicKeyBits(issuer.certificate.subjectPublicKeyInfo))),
-    serialNumber: new Uint8Array(
-      (serial[0] as number) & 0x80 ? Buffer.concat([Buffer.from([0]), serial]) : serial,
-    ).buffer,
+    serialNumber: new Uint8Array(serialNumberContent(subject.certificate.serialNumber)).buffer,
   });
   const nonce = withNonce ? randomBytes(32) : undefined;
   const request = new OCSPRequest({
@@ -204,11 +202,9 @@ function verdictOf(
   const keyHash = sha1(publicKeyBits(issuer.certificate.subjectPublicKeyInfo));
   const single = data.responses.find((r) => {
     const id = r.certID;
-    let s = Buffer.from(id.serialNumber);
-    while (s.length > 1 && s[0] === 0) s = s.subarray(1);
     return (
       id.hashAlgorithm.algorithm === SHA1 &&
-      s.toString('hex').toUpperCase() === serial &&
+      serialNumberText(new Uint8Array(id.serialNumber)) === serial &&
       Buffer.from(id.issuerNameHash.buffer).equals(nameHash) &&
       Buffer.from(id.issuerKeyHash.buffer).equals(keyHash)
     );
