@@ -149,6 +149,20 @@ describe.each(EXPRESS_VERSIONS)('XFCC SAN injection on %s', (_name, makeApp) => 
     expect(['xfcc_ambiguous', 'xfcc_missing_cert']).toContain(errors[0]?.reason);
   });
 
+  it.each(SHAPES)(
+    'with the shipped sample details (cert, chain), %s never reaches the header',
+    async (_shape, san) => {
+      const peer = attacker('uri', san);
+      const xfcc = sanitizeSet({ by: [EDGE], peer, details: { cert: true, chain: true } });
+      expect(xfcc).not.toContain('spiffe://x');
+      const who = await request(app).get('/who').set('x-forwarded-client-cert', xfcc);
+      expect(who.status).toBe(200);
+      expect(who.body).toEqual({
+        thumbprint: createHash('sha256').update(peer).digest('base64url'),
+      });
+    },
+  );
+
   it('still authenticates the victim itself through honest Envoy output (every detail on)', async () => {
     const xfcc = sanitizeSet({ by: [EDGE], peer: VICTIM, peerChain: [der('intermediate-ca')] });
     const response = await request(app).get('/auth').set('x-forwarded-client-cert', xfcc);
