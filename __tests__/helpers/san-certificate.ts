@@ -26,6 +26,8 @@ export interface SanCertificateInit {
   readonly uri?: readonly string[];
   /** DNS SANs, in order. */
   readonly dns?: readonly string[];
+  /** The DER tag of the CN value. Default: 0x0c (UTF8String). */
+  readonly cnTag?: number;
   /** Serial number (distinguishes otherwise equal certificates). Default: 1. */
   readonly serial?: number;
 }
@@ -34,7 +36,10 @@ export interface SanCertificateInit {
 export function sanCertificate(init: SanCertificateInit = {}): Buffer {
   const name = tlv(
     0x30,
-    tlv(0x31, tlv(0x30, CN_OID, tlv(0x0c, Buffer.from(init.cn ?? 'attacker', 'utf8')))),
+    tlv(
+      0x31,
+      tlv(0x30, CN_OID, tlv(init.cnTag ?? 0x0c, Buffer.from(init.cn ?? 'attacker', 'utf8'))),
+    ),
   );
   const names = [
     ...(init.uri ?? []).map((uri) => tlv(0x86, Buffer.from(uri, 'latin1'))),

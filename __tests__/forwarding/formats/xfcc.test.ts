@@ -1,6 +1,7 @@
 import { ClientCertificate } from '../../../lib';
 import { xfccFormat } from '../../../lib/forwarding/formats/xfcc';
 import { der, pem } from '../../helpers/fixtures';
+import { sanCertificate } from '../../helpers/san-certificate';
 import { DERIVED, forwardingFixture, reasonOf } from '../support/vectors';
 
 const LIMITS = { maxCertificates: 10, xfccHops: 1 };
@@ -74,6 +75,13 @@ describe('xfcc format (Envoy x-forwarded-client-cert)', () => {
       /^Hash="[0-9a-f]{64}";Cert="[^"]+";Subject="CN=client-b,[^"]*";URI="";DNS="client-b\.example\.test"$/,
     );
     expect(value).not.toContain('Chain=');
+  });
+
+  it('escapes " and \\ inside quotes, so separators in SANs read back as they were', () => {
+    const leaf = sanCertificate({ cn: 'x', uri: ['a"b\\c,Cert=;d'], dns: ['e;f'] });
+    const { value } = xfccFormat.encode(ClientCertificate.from(leaf));
+    expect(value).toContain(';URI="a\\"b\\\\c,Cert=;d";DNS="e;f"');
+    expect(xfccFormat.decode(value, LIMITS)).toEqual([leaf]);
   });
 
   it.each([
