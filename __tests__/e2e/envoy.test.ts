@@ -16,17 +16,16 @@ describe('samples/envoy/envoy.yaml', () => {
     expect(yaml).not.toMatch(/forward_client_cert_details: (FORWARD_ONLY|APPEND_FORWARD|ALWAYS)/);
   });
 
-  it('puts the certificate, its chain, subject, URI and DNS SANs in the element', () => {
+  it('puts only the certificate and its chain in the element (no raw URI/DNS, issue #10)', () => {
     const start = lines.findIndex((l) => l.trim() === 'set_current_client_cert_details:');
     expect(start).toBeGreaterThan(0);
     const indent = (lines[start] as string).search(/\S/);
-    const block = lines.slice(start + 1, start + 6).map((l) => [l.search(/\S/), l.trim()]);
-    expect(block).toEqual(
-      ['subject: true', 'cert: true', 'chain: true', 'dns: true', 'uri: true'].map((l) => [
-        indent + 2,
-        l,
-      ]),
-    );
+    const block = lines
+      .slice(start + 1)
+      .filter((_l, i, rest) => rest.slice(0, i + 1).every((l) => l.search(/\S/) > indent))
+      .map((l) => [l.search(/\S/), l.trim()]);
+    expect(block).toEqual(['cert: true', 'chain: true'].map((l) => [indent + 2, l]));
+    expect(yaml).not.toMatch(/^\s+(uri|dns|subject): true$/m);
   });
 
   it('requests a client certificate without requiring or verifying it', () => {

@@ -43,6 +43,7 @@ const REASONS: readonly DecodeFailureReason[] = [
   'xfcc_duplicate_key',
   'xfcc_missing_cert',
   'xfcc_hash_mismatch',
+  'xfcc_ambiguous',
   'chain_without_leaf',
   'trailing_bytes',
   'not_a_certificate',

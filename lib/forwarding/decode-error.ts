@@ -3,7 +3,15 @@
  * into `HeaderMalformedError` (400) or `ChainTooLongError` (400).
  */
 
-/** Machine-readable causes of a decoding failure (the `reason` of the resulting error). */
+/**
+ * Machine-readable causes of a decoding failure (the `reason` of the resulting error).
+ *
+ * `xfcc_ambiguous`: an `x-forwarded-client-cert` element (the one believed, or one left of it)
+ * does not render its own certificate: a `URI`/`DNS`/`Subject` value differs from the
+ * certificate's own, or `Hash` is missing. Envoy writes `URI` and `DNS` values unquoted, so a
+ * client certificate whose SAN holds `,` `;` or `"` can forge element boundaries; such a header
+ * is refused rather than guessed at.
+ */
 export type DecodeFailureReason =
   | 'percent_encoding'
   | 'pem'
@@ -13,6 +21,7 @@ export type DecodeFailureReason =
   | 'xfcc_duplicate_key'
   | 'xfcc_missing_cert'
   | 'xfcc_hash_mismatch'
+  | 'xfcc_ambiguous'
   | 'chain_without_leaf'
   | 'trailing_bytes'
   | 'not_a_certificate'

@@ -18,8 +18,10 @@ export interface EncodeForwardedCertificateOptions {
  *
  * Per format: `nginx` → URL-escaped PEM blocks; `pem` → PEM blocks with line breaks folded into
  * spaces (Apache); `der-base64` → base64 of the concatenated DER; `rfc9440` → `Client-Cert` and,
- * when there is a chain, `Client-Cert-Chain`; `xfcc` → one Envoy element (`Hash`, `Cert`,
- * `Chain` when there is a chain, `Subject`, `URI`, `DNS`); `aws-alb` → URL-escaped PEM with
+ * when there is a chain, `Client-Cert-Chain`; `xfcc` → one Envoy-style element (`Hash`,
+ * `Cert`, `Chain` when there is a chain, `Subject`, `URI`, `DNS`) with every value quoted and
+ * `"`/`\` escaped — unlike Envoy, which writes `URI` and `DNS` raw — so that SANs holding
+ * `,` `;` `"` read back unchanged; `aws-alb` → URL-escaped PEM with
  * `+ = /` literal; `traefik` → comma-joined base64 DER.
  *
  * @throws {TypeError} for an unknown format or an invalid header name.

@@ -39,7 +39,9 @@ function readQuoted(text: string, start: number): [string, number] {
 
 /**
  * Reads an unquoted value. Envoy does not quote `By`, `URI` and `DNS`, whose values may contain
- * `;` or `,`; so a separator ends the value only when a known key (or the end) follows it.
+ * `;` or `,`; so a separator ends the value only when a known key (or the end) follows it. This
+ * is a best effort: a client's SAN can still forge a boundary, which the xfcc codec detects by
+ * checking that each element renders its own certificate.
  */
 function readUnquoted(text: string, start: number): [string, number] {
   for (let i = start; i < text.length; i++) {

@@ -1,6 +1,7 @@
 import { ClientCertificate } from '../../../lib';
 import { xfccFormat } from '../../../lib/forwarding/formats/xfcc';
 import { der, pem } from '../../helpers/fixtures';
+import { sanCertificate } from '../../helpers/san-certificate';
 import { DERIVED, forwardingFixture, reasonOf } from '../support/vectors';
 
 const LIMITS = { maxCertificates: 10, xfccHops: 1 };
@@ -41,8 +42,8 @@ describe('xfcc format (Envoy x-forwarded-client-cert)', () => {
     ]);
   });
 
-  it('decodes an element with unquoted URI/By values holding ";" and ",", and \\" in Subject', () => {
-    expect(xfccFormat.decode(TRICKY.value, LIMITS)).toEqual([der('client-a')]);
+  it('refuses an element whose unquoted URI holds ";" and "," that its certificate lacks', () => {
+    expect(reasonOf(() => xfccFormat.decode(TRICKY.value, LIMITS))).toBe('xfcc_ambiguous');
   });
 
   it('takes the leaf from Chain when Cert is absent', () => {
@@ -55,17 +56,32 @@ describe('xfcc format (Envoy x-forwarded-client-cert)', () => {
     expect(xfccFormat.decode(value, LIMITS)).toEqual([der('client-a')]);
   });
 
-  it('encodes one Envoy element (Hash, Cert, Chain, Subject, URI, DNS)', () => {
-    const expected = A.value.replace('By=spiffe://example.test/edge;', '');
+  it('encodes one element (Hash, Cert, Chain, Subject, URI, DNS), every value quoted', () => {
+    const expected = A.value
+      .replace('By=spiffe://example.test/edge;', '')
+      .replace(`Hash=${HASH_A}`, `Hash="${HASH_A}"`)
+      .replace(
+        'URI=spiffe://example.test/client-a;DNS=client-a.example.test',
+        'URI="spiffe://example.test/client-a";DNS="client-a.example.test"',
+      );
     expect(xfccFormat.encode(ClientCertificate.from(pem('client-a-fullchain')))).toEqual({
       value: expected,
     });
   });
 
-  it('encodes "URI=" and no Chain for a leaf without URI SAN or chain', () => {
+  it('encodes an empty quoted URI and no Chain for a leaf without URI SAN or chain', () => {
     const { value } = xfccFormat.encode(ClientCertificate.from(pem('client-b')));
-    expect(value).toMatch(/^Hash=[0-9a-f]{64};Cert="[^"]+";Subject="CN=client-b,[^"]*";URI=;DNS=/);
+    expect(value).toMatch(
+      /^Hash="[0-9a-f]{64}";Cert="[^"]+";Subject="CN=client-b,[^"]*";URI="";DNS="client-b\.example\.test"$/,
+    );
     expect(value).not.toContain('Chain=');
+  });
+
+  it('escapes " and \\ inside quotes, so separators in SANs read back as they were', () => {
+    const leaf = sanCertificate({ cn: 'x', uri: ['a"b\\c,Cert=;d'], dns: ['e;f'] });
+    const { value } = xfccFormat.encode(ClientCertificate.from(leaf));
+    expect(value).toContain(';URI="a\\"b\\\\c,Cert=;d";DNS="e;f"');
+    expect(xfccFormat.decode(value, LIMITS)).toEqual([leaf]);
   });
 
   it.each([

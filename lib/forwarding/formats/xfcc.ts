@@ -4,10 +4,17 @@ import { encodePem } from '../../internal/pem';
 import { ForwardedCertificateError } from '../decode-error';
 import { decodeEscapedPemSequence } from '../escaped-pem-sequence';
 import { parseXfcc, type XfccElement } from '../xfcc-parser';
+import { carriesCertificateText, checkXfccRendering } from '../xfcc-rendering';
 import type { DecodeLimits, FormatCodec } from './codec';
 
 type SingleKey = 'cert' | 'chain' | 'hash';
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+/** What one element says: its certificates (leaf first) and whether it carried a `Hash`. */
+interface ReadElement {
+  readonly ders: Buffer[];
+  readonly hashed: boolean;
+}
 
 function singleValues(element: XfccElement): Partial<Record<SingleKey, string>> {
   const values: Partial<Record<SingleKey, string>> = {};
@@ -25,10 +32,7 @@ function singleValues(element: XfccElement): Partial<Record<SingleKey, string>> 
   return values;
 }
 
-function decodeXfcc(value: string, limits: DecodeLimits): Buffer[] | undefined {
-  const elements = parseXfcc(value);
-  const element = elements[elements.length - limits.xfccHops];
-  if (element === undefined) return undefined;
+function readElement(element: XfccElement, limits: DecodeLimits): ReadElement {
   const { cert, chain, hash } = singleValues(element);
   const leaf =
     cert === undefined ? [] : decodeEscapedPemSequence(cert, limits.maxCertificates, true);
@@ -57,9 +61,46 @@ function decodeXfcc(value: string, limits: DecodeLimits): Buffer[] | undefined {
       );
     }
   }
-  return ders;
+  return { ders, hashed: hash !== undefined };
 }
 
+/**
+ * When the element believed or one left of it carries text copied from a certificate (`URI`,
+ * `DNS`, `Subject`), a client may have forged element boundaries with its own SANs: each of those
+ * elements must then have a `Hash` and render exactly its own certificate.
+ */
+function checkBoundaries(
+  elements: readonly XfccElement[],
+  believed: number,
+  read: ReadElement,
+  limits: DecodeLimits,
+): void {
+  const trusted = elements.slice(0, believed + 1);
+  if (!trusted.some(carriesCertificateText)) return;
+  trusted.forEach((element, i) => {
+    const { ders, hashed } = i === believed ? read : readElement(element, limits);
+    if (!hashed) {
+      throw new ForwardedCertificateError(
+        'xfcc_ambiguous',
+        'an x-forwarded-client-cert element with URI, DNS or Subject has no Hash, so its ' +
+          'boundaries cannot be checked',
+      );
+    }
+    checkXfccRendering(element, ders[0] as Buffer);
+  });
+}
+
+function decodeXfcc(value: string, limits: DecodeLimits): Buffer[] | undefined {
+  const elements = parseXfcc(value);
+  const believed = elements.length - limits.xfccHops;
+  const element = elements[believed];
+  if (element === undefined) return undefined;
+  const read = readElement(element, limits);
+  checkBoundaries(elements, believed, read, limits);
+  return read.ders;
+}
+
+/** A quoted XFCC value: `"` and `\` escaped, so that no value can end its pair early. */
 function quote(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
@@ -68,7 +109,7 @@ function encodeXfcc(certificate: ClientCertificate): { value: string } {
   const escapedPem = (ders: readonly Buffer[]): string =>
     encodeURIComponent(ders.map((der) => encodePem(der)).join(''));
   const pairs = [
-    `Hash=${createHash('sha256').update(certificate.der).digest('hex')}`,
+    `Hash=${quote(createHash('sha256').update(certificate.der).digest('hex'))}`,
     `Cert=${quote(escapedPem([certificate.der]))}`,
   ];
   if (certificate.chain.length > 0) {
@@ -78,9 +119,9 @@ function encodeXfcc(certificate: ClientCertificate): { value: string } {
   }
   pairs.push(`Subject=${quote(certificate.subject)}`);
   const { uri, dns } = certificate.subjectAltNames;
-  if (uri.length === 0) pairs.push('URI=');
-  for (const name of uri) pairs.push(`URI=${name}`);
-  for (const name of dns) pairs.push(`DNS=${name}`);
+  if (uri.length === 0) pairs.push('URI=""');
+  for (const name of uri) pairs.push(`URI=${quote(name)}`);
+  for (const name of dns) pairs.push(`DNS=${quote(name)}`);
   return { value: pairs.join(';') };
 }
 
@@ -93,6 +134,14 @@ function encodeXfcc(certificate: ClientCertificate): { value: string } {
  * leaf first) the presented chain, and `Hash` (hex SHA-256 of the leaf), when present, must
  * match. A `Cert` key is required (Envoy `set_current_client_cert_details.cert: true`), or a
  * `Chain`.
+ *
+ * Envoy writes `URI` and `DNS` values unquoted, straight from the client's certificate, so a
+ * client can forge element boundaries with a SAN such as `spiffe://x,Cert="<someone's PEM>"`.
+ * When the element believed, or one left of it, has `URI`, `DNS` or `Subject` pairs, each of
+ * those elements must carry a `Hash` and render exactly its own certificate
+ * ({@link checkXfccRendering}); otherwise the header is refused (`xfcc_ambiguous`). Safe Envoy
+ * settings forward only `Hash`, `Cert` and `Chain`. The encoder quotes every value, so its output
+ * reads back whatever the certificate's SANs and subject hold.
  *
  * @see {@link https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/headers#x-forwarded-client-cert | Envoy: x-forwarded-client-cert}
  */
