@@ -13,6 +13,7 @@ import {
   type ClientCertificateOptions,
 } from '../../lib';
 import { wasCertificateProcessed } from '../../lib/internal/request-state';
+import { forgetWarnings } from '../../lib/warnings';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { der, key, pem, X5T_S256 } from '../helpers/fixtures';
 import { collect } from './support/events';
@@ -76,7 +77,8 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
 
   beforeEach(() => {
     certificates.length = 0;
-    emitWarning = jest.spyOn(process, 'emitWarning');
+    forgetWarnings();
+    emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
   });
 
   afterEach(() => {
@@ -731,7 +733,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
     it.each<[string, Parameters<Express['set']>[1]]>([
       ['"loopback"', 'loopback'],
       ['an address list', '10.0.0.1, 127.0.0.1'],
-      ['a hop count of 1', 1],
+      ['a CIDR list', ['10.0.0.0/8', '127.0.0.0/8']],
       ['a function', (address: string) => address === '127.0.0.1'],
     ])("uses the app's trust proxy setting by default: %s", async (_what, setting) => {
       const app = appWith({ format: 'nginx' }, (a) => a.set('trust proxy', setting));
@@ -747,13 +749,90 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       expect(warnings()).toEqual(['MTLS_NO_TRUSTED_PROXY']);
     });
 
-    it('warns once when the app trusts every peer (trust proxy: true)', async () => {
-      const app = appWith({ format: 'nginx' }, (a) => a.set('trust proxy', true));
-      for (let i = 0; i < 2; i++) {
-        const res = await request(app).get('/').set('x-ssl-cert', NGINX_A);
-        expect(res.body).toMatchObject({ thumbprint: X5T_S256['client-a'] });
+    it.each<[string, Parameters<Express['set']>[1]]>([
+      ['true', true],
+      ['a hop count of 1', 1],
+      ['a hop count of 2', 2],
+      ['a fractional hop count', 0.5],
+      ['all IPv4-mapped addresses', '::ffff:0.0.0.0/96'],
+      ['both halves of IPv4', '0.0.0.0/1, 128.0.0.0/1'],
+    ])(
+      'an inherited trust proxy that trusts every peer (%s) is no trust: header ignored, one warning',
+      async (_what, setting) => {
+        const events = collect(DIAGNOSTICS_CHANNELS.certificateIgnored);
+        const app = appWith({ format: 'nginx' }, (a) => a.set('trust proxy', setting));
+        const server = await listen(app);
+        try {
+          for (const localAddress of ['127.0.0.1', '127.0.0.2']) {
+            const res = await get({ port: server.port, localAddress }, [['x-ssl-cert', NGINX_A]]);
+            expect(res.status).toBe(200);
+            expect(JSON.parse(res.body)).toMatchObject({ processed: true, thumbprint: null });
+          }
+        } finally {
+          events.stop();
+          await server.close();
+        }
+        expect(certificates).toEqual([undefined, undefined]);
+        expect(warnings()).toEqual(['MTLS_TRUST_PROXY_TOO_BROAD']);
+        expect(emitWarning.mock.calls[0]?.[0]).toMatch(
+          /'trust proxy' setting .* trusts every peer.*x-ssl-cert header is ignored.*Set the trustProxy option to your proxy's address.*dangerouslyTrustAnyProxy: true\. See https:\/\/\S+\/docs\/errors\.md#mtls_trust_proxy_too_broad$/,
+        );
+        expect(events.messages.map((m) => m.reason)).toEqual([
+          'trust_proxy_too_broad',
+          'trust_proxy_too_broad',
+        ]);
+      },
+    );
+
+    it('an inherited hop count is no trust over a Unix socket either', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'express-mtls-'));
+      const socketPath = join(dir, 'hop.sock');
+      try {
+        const app = appWith({ format: 'nginx' }, (a) => a.set('trust proxy', 1));
+        const server = await listen(app, { path: socketPath });
+        try {
+          const res = await get({ socketPath }, [['x-ssl-cert', NGINX_A]]);
+          expect(JSON.parse(res.body)).toMatchObject({ thumbprint: null });
+        } finally {
+          await server.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      expect(warnings()).toEqual(['MTLS_PERMISSIVE_TRUST_PROXY']);
+      expect(warnings()).toEqual(['MTLS_TRUST_PROXY_TOO_BROAD']);
+    });
+
+    it('with source "auto", a too-broad trust proxy falls back to the TLS socket (none here)', async () => {
+      const app = appWith({ format: 'nginx', source: 'auto' }, (a) => a.set('trust proxy', true));
+      const res = await request(app).get('/').set('x-ssl-cert', NGINX_A);
+      expect(res.body).toMatchObject({ thumbprint: null });
+      expect(warnings()).toEqual(['MTLS_TRUST_PROXY_TOO_BROAD']);
+    });
+
+    it('the too-broad warning is emitted once per process, across middlewares', async () => {
+      for (let i = 0; i < 2; i++) {
+        const app = appWith({ format: 'nginx' }, (a) => a.set('trust proxy', true));
+        await request(app).get('/').set('x-ssl-cert', NGINX_A);
+        await request(app).get('/');
+      }
+      expect(warnings()).toEqual(['MTLS_TRUST_PROXY_TOO_BROAD']);
+    });
+
+    it.each<[string, ClientCertificateOptions]>([
+      ['an explicit trustProxy', { trustProxy: '127.0.0.1' }],
+      ['dangerouslyTrustAnyProxy', { dangerouslyTrustAnyProxy: true }],
+    ])('%s overrides a too-broad app setting', async (_what, options) => {
+      const app = appWith({ format: 'nginx', ...options }, (a) => a.set('trust proxy', 1));
+      const res = await request(app).get('/').set('x-ssl-cert', NGINX_A);
+      expect(res.body).toMatchObject({ thumbprint: X5T_S256['client-a'] });
+      expect(warnings()).not.toContain('MTLS_TRUST_PROXY_TOO_BROAD');
+    });
+
+    it('an app trust proxy function that accepts every peer is honoured (it names its peers)', async () => {
+      const app = appWith({ format: 'nginx' }, (a) => a.set('trust proxy', () => true));
+      const res = await request(app).get('/').set('x-ssl-cert', NGINX_A);
+      expect(res.body).toMatchObject({ thumbprint: X5T_S256['client-a'] });
+      expect(warnings()).toEqual([]);
     });
 
     it('an app trust proxy setting that trusts other addresses does not trust this peer', async () => {

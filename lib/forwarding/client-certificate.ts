@@ -21,8 +21,13 @@ import {
 import { ForwardedCertificateError } from './decode-error';
 import { headerLines } from './header-lines';
 import { createTlsCertificateReader, isTlsSocket } from './tls-certificate';
-import { normalizePeerAddress, type TrustProxyFunction } from './trust-proxy';
-import { warn } from './warn';
+import {
+  normalizePeerAddress,
+  resolveTrust,
+  type TrustProxyFunction,
+  type UntrustedPeerReason,
+} from './trust-proxy';
+import { warnOnce } from '../warnings';
 
 /**
  * A parsed certificate, keyed by the leaf header's raw value; the chain header's raw value must
@@ -33,13 +38,6 @@ interface CacheEntry {
   readonly certificate: ClientCertificate;
 }
 
-/** Whether the trust decision came from an explicit configuration or the app's setting. */
-interface PeerTrust {
-  readonly trusted: boolean;
-  /** Nothing at all is trusted (no option, and the app's `trust proxy` is off). */
-  readonly nothingTrusted: boolean;
-}
-
 const CAUGHT_AS_INVALID = new Set<string>([
   'ERR_MTLS_HEADER_MALFORMED',
   'ERR_MTLS_HEADER_DUPLICATE',
@@ -48,10 +46,10 @@ const CAUGHT_AS_INVALID = new Set<string>([
 ]);
 
 /** The Express app's `trust proxy` setting and its compiled function (none without an app). */
-function appTrust(req: Request): { fn: unknown; setting: unknown } {
+function appTrust(req: Request): { fn: unknown; setting: unknown } | undefined {
   const app = req.app as Request['app'] | undefined;
   return app === undefined
-    ? { fn: undefined, setting: undefined }
+    ? undefined
     : { fn: app.get('trust proxy fn'), setting: app.get('trust proxy') };
 }
 
@@ -63,8 +61,10 @@ function appTrust(req: Request): { fn: unknown; setting: unknown } {
  *
  * Trust: the header is honoured only when the immediate TCP peer (`req.socket.remoteAddress`,
  * never `X-Forwarded-For`) is a trusted proxy (`trustProxy`, default: the app's `trust proxy`
- * setting); from anyone else it is ignored without being parsed. With nothing trusted, no
- * header is ever read and one warning (`MTLS_NO_TRUSTED_PROXY`) is emitted at the first request.
+ * setting, unless that trusts every peer: `true` or a hop count); from anyone else it is ignored
+ * without being parsed. With nothing trusted, no header is ever read and one warning
+ * (`MTLS_NO_TRUSTED_PROXY`) is emitted at the first request; with an app setting that trusts
+ * every peer, likewise (`MTLS_TRUST_PROXY_TOO_BROAD`).
  *
  * Failures go to `next(err)`: `400 ERR_MTLS_HEADER_MALFORMED` (with a precise `reason`),
  * `400 ERR_MTLS_HEADER_DUPLICATE`, `431 ERR_MTLS_HEADER_TOO_LARGE`, `400 ERR_MTLS_CHAIN_TOO_LONG`
@@ -85,12 +85,9 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
   const headerLabel =
     config.header === undefined ? 'forwarded certificate' : `${config.header} header`;
   const trustBySocket = new WeakMap<object, { fn: unknown; trusted: boolean }>();
-  let warnedNothingTrusted = false;
-  let warnedPermissive = false;
-  let warnedNotTls = false;
 
   if (config.trustAnyProxy) {
-    warn(
+    warnOnce(
       'MTLS_DANGEROUSLY_TRUST_ANY_PROXY',
       `clientCertificate(): dangerouslyTrustAnyProxy is on: the ${headerLabel} is believed ` +
         `from every peer. Anyone who can reach this app directly can claim any certificate. ` +
@@ -108,35 +105,32 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     return trusted;
   }
 
-  function peerTrust(req: Request, peer: string | undefined): PeerTrust {
-    if (config.trustAnyProxy) return { trusted: true, nothingTrusted: false };
-    if (config.trust !== undefined) {
-      return { trusted: trustedSocket(req, config.trust, peer), nothingTrusted: false };
+  /** Whether the peer may set the header, or why not (warning once about a misconfiguration). */
+  function peerTrust(req: Request, peer: string | undefined): UntrustedPeerReason | undefined {
+    const trust = resolveTrust(config, appTrust(req));
+    if (trust.kind === 'any') return undefined;
+    if (trust.kind === 'function') {
+      return trustedSocket(req, trust.fn, peer) ? undefined : 'untrusted_peer';
     }
-    const { fn, setting } = appTrust(req);
-    if (setting === true && !warnedPermissive) {
-      warnedPermissive = true;
-      warn(
-        'MTLS_PERMISSIVE_TRUST_PROXY',
-        `clientCertificate(): the app's 'trust proxy' setting is true, so the ${headerLabel} ` +
-          `is believed from every peer. Set 'trust proxy' (or the trustProxy option) to ` +
-          `your proxy's address.`,
+    if (trust.reason === 'trust_proxy_too_broad') {
+      warnOnce(
+        'MTLS_TRUST_PROXY_TOO_BROAD',
+        `clientCertificate(): the app's 'trust proxy' setting (${String(appTrust(req)?.setting)}) ` +
+          `trusts every peer, which is no reason to believe a certificate header: the ` +
+          `${headerLabel} is ignored and req.clientCert stays undefined. Set the trustProxy ` +
+          `option to your proxy's address (for example 'loopback' or '10.0.0.2'); to trust ` +
+          `every peer on purpose, use dangerouslyTrustAnyProxy: true.`,
+      );
+    } else {
+      warnOnce(
+        'MTLS_NO_TRUSTED_PROXY',
+        `clientCertificate(): no trusted proxy is configured (neither the trustProxy option ` +
+          `nor the app's 'trust proxy' setting), so the ${headerLabel} is never read ` +
+          `and req.clientCert stays undefined. Set trustProxy to your proxy's address (for ` +
+          `example 'loopback' or '10.0.0.0/8').`,
       );
     }
-    if (typeof fn !== 'function' || setting === false || setting === 0) {
-      if (!warnedNothingTrusted) {
-        warnedNothingTrusted = true;
-        warn(
-          'MTLS_NO_TRUSTED_PROXY',
-          `clientCertificate(): no trusted proxy is configured (neither the trustProxy option ` +
-            `nor the app's 'trust proxy' setting), so the ${headerLabel} is never read ` +
-            `and req.clientCert stays undefined. Set trustProxy to your proxy's address (for ` +
-            `example 'loopback' or '10.0.0.0/8').`,
-        );
-      }
-      return { trusted: false, nothingTrusted: true };
-    }
-    return { trusted: trustedSocket(req, fn, peer), nothingTrusted: false };
+    return trust.reason;
   }
 
   function fromTls(req: Request): ClientCertificate | undefined {
@@ -147,9 +141,8 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
         throw toMtlsError(error, 'TLS peer certificate');
       }
     }
-    if (config.source === 'tls' && !warnedNotTls) {
-      warnedNotTls = true;
-      warn(
+    if (config.source === 'tls') {
+      warnOnce(
         'MTLS_NOT_TLS',
         `clientCertificate(): source is 'tls' but a request arrived without TLS, so there is no ` +
           `client certificate. Behind a TLS-terminating proxy, set "format" (and "trustProxy").`,
@@ -266,11 +259,11 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
   function resolve(req: Request, res: Response): ClientCertificate | undefined {
     if (config.source === 'tls') return fromTls(req);
     const peer = normalizePeerAddress(req.socket.remoteAddress);
-    const { trusted, nothingTrusted } = peerTrust(req, peer);
-    if (!trusted) {
+    const untrusted = peerTrust(req, peer);
+    if (untrusted !== undefined) {
       if (config.header !== undefined && req.headers[config.header] !== undefined) {
         publish(DIAGNOSTICS_CHANNELS.certificateIgnored, () => ({
-          reason: nothingTrusted ? 'no_trusted_proxy' : 'untrusted_peer',
+          reason: untrusted,
           peer,
           header: config.header,
           format: config.formatName,
