@@ -712,7 +712,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
         .set('x-client-cert' as 'Cookie', ['not base64 at all', 'twice']);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ processed: true, thumbprint: null });
-      expect(warnings()).toEqual([]);
+      expect(warnings()).toEqual(['MTLS_UNTRUSTED_PEER']);
     });
 
     it('publishes untrusted_peer for a header from a peer outside trustProxy', async () => {
@@ -840,7 +840,49 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       const res = await request(app).get('/').set('x-ssl-cert', 'malformed');
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ thumbprint: null });
-      expect(warnings()).toEqual([]);
+      expect(warnings()).toEqual(['MTLS_UNTRUSTED_PEER']);
+      expect(emitWarning.mock.calls[0]?.[0]).toMatch(
+        /a x-ssl-cert header arrived from 127\.0\.0\.1, which is not a trusted proxy.*add its address to the app's 'trust proxy' setting \(or trustProxy\)/,
+      );
+    });
+
+    it('warns once (MTLS_UNTRUSTED_PEER) when trustProxy names another address than the peer', async () => {
+      const server = await listen(appWith({ format: 'nginx', trustProxy: '10.0.0.1' }));
+      try {
+        for (const localAddress of ['127.0.0.2', '127.0.0.3', '127.0.0.2']) {
+          const res = await get({ port: server.port, localAddress }, [['x-ssl-cert', NGINX_A]]);
+          expect(JSON.parse(res.body)).toMatchObject({ thumbprint: null });
+        }
+        await get({ port: server.port }, []);
+      } finally {
+        await server.close();
+      }
+      expect(warnings()).toEqual(['MTLS_UNTRUSTED_PEER']);
+      expect(emitWarning.mock.calls[0]?.[0]).toBe(
+        'clientCertificate(): a x-ssl-cert header arrived from 127.0.0.2, which is not a trusted ' +
+          'proxy, so it was ignored and req.clientCert stays undefined. If that peer is your ' +
+          'proxy, add its address to trustProxy; if it is not, someone is sending certificate ' +
+          'headers straight to the app. See ' +
+          'https://github.com/express-mtls/express-mtls/blob/main/docs/errors.md#mtls_untrusted_peer',
+      );
+    });
+
+    it('names a Unix-socket peer as such in the untrusted-peer warning', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'express-mtls-'));
+      const socketPath = join(dir, 'u.sock');
+      try {
+        const server = await listen(appWith({ format: 'nginx', trustProxy: 'loopback' }), {
+          path: socketPath,
+        });
+        try {
+          await get({ socketPath }, [['x-ssl-cert', NGINX_A]]);
+        } finally {
+          await server.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect(emitWarning.mock.calls[0]?.[0]).toMatch(/arrived from a Unix socket, which is not/);
     });
 
     it.each<[string, ClientCertificateOptions['trustProxy']]>([
@@ -1002,6 +1044,119 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
         server.close();
       }
       expect(warnings()).toEqual(['MTLS_NO_TRUSTED_PROXY']);
+    });
+  });
+
+  describe('misconfigurations explain themselves', () => {
+    it('the configured header never arrives but another does: MTLS_WRONG_CERTIFICATE_HEADER names the fix', async () => {
+      const events = collect(DIAGNOSTICS_CHANNELS.certificateAbsent);
+      const app = appWith(trusted({ format: 'der-base64' }));
+      try {
+        for (let i = 0; i < 2; i++) {
+          const res = await request(app).get('/').set('x-ssl-cert', NGINX_A);
+          expect(res.body).toMatchObject({ processed: true, thumbprint: null });
+        }
+      } finally {
+        events.stop();
+      }
+      expect(warnings()).toEqual(['MTLS_WRONG_CERTIFICATE_HEADER']);
+      expect(emitWarning.mock.calls[0]?.[0]).toBe(
+        "clientCertificate(): the proxy never sends the x-client-cert header (format 'der-base64'), " +
+          "but a x-ssl-cert header arrives that looks like format 'nginx': use format: 'nginx'. " +
+          'See https://github.com/express-mtls/express-mtls/blob/main/docs/errors.md#mtls_wrong_certificate_header',
+      );
+      expect(events.messages).toEqual([
+        {
+          reason: 'no_header',
+          peer: '127.0.0.1',
+          header: 'x-client-cert',
+          format: 'der-base64',
+          otherHeader: 'x-ssl-cert',
+          suggestion: "format: 'nginx'",
+        },
+        expect.objectContaining({ otherHeader: 'x-ssl-cert' }),
+      ]);
+    });
+
+    it.each<[string, string, string, string]>([
+      ['x-arr-clientcert', 'MIIB', 'nginx', "format: 'der-base64', header: 'x-arr-clientcert'"],
+      ['client-cert', 'not a known shape @@', 'nginx', "header: 'client-cert'"],
+    ])('another header %s: suggests %#', async (other, value, format, fix) => {
+      const res = await request(appWith(trusted({ format: format as 'nginx' })))
+        .get('/')
+        .set(other, value);
+      expect(res.body).toMatchObject({ thumbprint: null });
+      expect(warnings()).toEqual(['MTLS_WRONG_CERTIFICATE_HEADER']);
+      expect(emitWarning.mock.calls[0]?.[0]).toContain(`: use ${fix}.`);
+    });
+
+    it('no certificate header at all: a debug event, no warning', async () => {
+      const events = collect(DIAGNOSTICS_CHANNELS.certificateAbsent);
+      try {
+        await request(appWith(trusted({ format: 'nginx' }))).get('/');
+        await request(appWith(trusted({ format: 'pem' })))
+          .get('/')
+          .set('x-ssl-cert', '(null)');
+        await request(appWith({ format: 'nginx', trustProxy: '10.0.0.1' })).get('/');
+        await request(appWith(trusted({ format: () => undefined }))).get('/');
+        await request(appWith(trusted({ format: () => [] }))).get('/');
+      } finally {
+        events.stop();
+      }
+      expect(warnings()).toEqual([]);
+      expect(events.messages.map((m) => [m.reason, m.trusted])).toEqual([
+        ['no_header', undefined],
+        ['no_certificate', undefined],
+        ['no_header', false],
+        ['no_certificate', undefined],
+        ['no_certificate', undefined],
+      ]);
+    });
+
+    it('a wrong format on the right header: 400 whose message names the format, one MTLS_FORMAT_MISMATCH', async () => {
+      const app = appWith(trusted({ format: 'pem' }));
+      for (let i = 0; i < 2; i++) {
+        const res = await request(app).get('/').set('x-ssl-cert', NGINX_A);
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({
+          code: 'ERR_MTLS_HEADER_MALFORMED',
+          reason: 'pem',
+          message: expect.stringMatching(
+            /^x-ssl-cert header: .*; the value decodes as format 'nginx': use format: 'nginx'$/,
+          ),
+        });
+      }
+      expect(warnings()).toEqual(['MTLS_FORMAT_MISMATCH']);
+      expect(emitWarning.mock.calls[0]?.[0]).toBe(
+        "clientCertificate(): the x-ssl-cert header does not decode as format 'pem' (pem), but " +
+          "the value decodes as format 'nginx': use format: 'nginx'. " +
+          'See https://github.com/express-mtls/express-mtls/blob/main/docs/errors.md#mtls_format_mismatch',
+      );
+    });
+
+    it.each<[string, ClientCertificateOptions, string]>([
+      ['base64 DER read as rfc9440', { format: 'rfc9440', header: 'x-cert' }, HAPROXY_A],
+      [
+        'an RFC 9440 value read as der-base64',
+        { format: 'der-base64', header: 'x-cert' },
+        `:${HAPROXY_A}:`,
+      ],
+    ])('%s: the hint names the other format', async (_what, options, value) => {
+      const res = await request(appWith(trusted(options)))
+        .get('/')
+        .set('x-cert', value);
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(/the value decodes as format '(der-base64|rfc9440)'/);
+      expect(warnings()).toEqual(['MTLS_FORMAT_MISMATCH']);
+    });
+
+    it('a malformed value that no other format reads gets no hint and no warning', async () => {
+      const res = await request(appWith(trusted({ format: 'pem' })))
+        .get('/')
+        .set('x-ssl-cert', '-----BEGIN%20CERTIFICATE-----%0Aabc');
+      expect(res.status).toBe(400);
+      expect(res.body.message).not.toMatch(/decodes as format/);
+      expect(warnings()).toEqual([]);
     });
   });
 
@@ -1194,6 +1349,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
         {
           code: 'ERR_MTLS_HEADER_MALFORMED',
           reason: 'base64',
+          message: 'x-client-cert header: not standard base64 with padding',
           peer: '127.0.0.1',
           header: 'x-client-cert',
           format: 'der-base64',
@@ -1387,7 +1543,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       expect((await request(untrustedApp).get('/').set('x-ssl-cert', NGINX_A)).body).toMatchObject({
         thumbprint: null,
       });
-      expect(warnings()).toEqual([]);
+      expect(warnings()).toEqual(['MTLS_UNTRUSTED_PEER']);
     });
   });
 

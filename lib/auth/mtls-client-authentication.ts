@@ -6,6 +6,7 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-2 | RFC 8705 §2}
  * @packageDocumentation
  */
+import { startDebugOutput } from '../debug';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
   CertificateParseError,
@@ -231,6 +232,7 @@ function quote(clientId: string): string {
  * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-5.2 | RFC 6749 §5.2}
  */
 export function mtlsClientAuthentication(options: MtlsClientAuthenticationOptions): RequestHandler {
+  startDebugOutput();
   const opts = checkOptions(FACTORY, options, OPTION_NAMES);
   if (typeof opts.getClient !== 'function') {
     throw new TypeError(

@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { startDebugOutput } from '../debug';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
 import {
@@ -91,6 +92,7 @@ function isFormRequest(req: Request): boolean {
 export function requireCertificateBoundToken(
   options?: CertificateBoundTokenOptions,
 ): RequestHandler {
+  startDebugOutput();
   const { verifier, mode, realm, allowUnboundTokens, allowBodyToken, allowQueryToken } =
     resolveBoundTokenOptions(options);
 

@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { startDebugOutput } from '../debug';
 import type { ClientCertificate } from '../certificate';
 import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
 import {
@@ -19,6 +20,9 @@ import {
   type CompiledOptions,
 } from './client-certificate-options';
 import { ForwardedCertificateError } from './decode-error';
+import { detectFormat, otherFormatOf } from './detect-format';
+import { FORMATS, type BuiltInFormat } from './formats';
+import type { FormatCodec } from './formats/codec';
 import { headerLines } from './header-lines';
 import { createTlsCertificateReader, isTlsSocket } from './tls-certificate';
 import {
@@ -36,6 +40,26 @@ import { warnOnce } from '../warnings';
 interface CacheEntry {
   readonly chainValue: string;
   readonly certificate: ClientCertificate;
+}
+
+/** Why a request has no certificate (the `certificateAbsent` event's `reason`). */
+type AbsentReason = 'no_header' | 'no_certificate' | 'no_tls_certificate' | 'not_tls';
+
+/** Certificate headers that proxies send, to recognise one that arrives instead of ours. */
+const OTHER_HEADERS: readonly string[] = [
+  ...new Set([...Object.values(FORMATS).map((codec) => codec.header), 'x-arr-clientcert']),
+];
+
+/**
+ * Escapes everything but printable ASCII as `\uXXXX` and clips to 80 characters, so that no
+ * request data can forge or flood a log line. (Local stand-in for the shared sanitiser.)
+ */
+function escapeForLog(text: string): string {
+  const clipped = text.length > 80 ? `${text.slice(0, 80)}...` : text;
+  return clipped.replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 const CAUGHT_AS_INVALID = new Set<string>([
@@ -79,12 +103,15 @@ function appTrust(req: Request): { fn: unknown; setting: unknown } | undefined {
  * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-6.5 | RFC 8705 §6.5}
  */
 export function clientCertificate(options?: ClientCertificateOptions): RequestHandler {
+  startDebugOutput();
   const config = compileClientCertificateOptions(options);
   const cache = new LruCache<string, CacheEntry>(config.cacheSize);
   const readTls = createTlsCertificateReader(config.maxChainLength);
   const headerLabel =
     config.header === undefined ? 'forwarded certificate' : `${config.header} header`;
   const trustBySocket = new WeakMap<object, { fn: unknown; trusted: boolean }>();
+  const trustSettingName =
+    config.trust === undefined ? "the app's 'trust proxy' setting (or trustProxy)" : 'trustProxy';
 
   if (config.trustAnyProxy) {
     warnOnce(
@@ -133,13 +160,30 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     return trust.reason;
   }
 
+  function absent(
+    req: Request,
+    reason: AbsentReason,
+    extra?: Record<string, unknown>,
+  ): ClientCertificate | undefined {
+    publish(DIAGNOSTICS_CHANNELS.certificateAbsent, () => ({
+      reason,
+      peer: normalizePeerAddress(req.socket.remoteAddress),
+      header: config.header,
+      format: config.formatName,
+      ...extra,
+    }));
+    return undefined;
+  }
+
   function fromTls(req: Request): ClientCertificate | undefined {
     if (isTlsSocket(req.socket)) {
+      let certificate: ClientCertificate | undefined;
       try {
-        return readTls(req.socket);
+        certificate = readTls(req.socket);
       } catch (error) {
         throw toMtlsError(error, 'TLS peer certificate');
       }
+      return certificate ?? absent(req, 'no_tls_certificate');
     }
     if (config.source === 'tls') {
       warnOnce(
@@ -148,7 +192,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
           `client certificate. Behind a TLS-terminating proxy, set "format" (and "trustProxy").`,
       );
     }
-    return undefined;
+    return absent(req, 'not_tls');
   }
 
   function singleLine(req: Request, name: string): string | undefined {
@@ -193,7 +237,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
         cause: error,
       });
     }
-    if (result === undefined) return undefined;
+    if (result === undefined) return absent(req, 'no_certificate');
     if (!Array.isArray(result) || !result.every((item) => item instanceof Uint8Array)) {
       throw new MisconfiguredError(
         'clientCertificate(): the custom format function must return an array of DER Buffers ' +
@@ -201,7 +245,8 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
       );
     }
     const ders = result;
-    if (ders.length === 0 || !verified(req, peer)) return undefined;
+    if (ders.length === 0) return absent(req, 'no_certificate');
+    if (!verified(req, peer)) return undefined;
     if (ders.length > config.limits.maxCertificates) {
       throw new ForwardedCertificateError('chain_too_long', 'too many certificates');
     }
@@ -232,7 +277,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
           `${config.chainHeader as string} is present without ${header}`,
         );
       }
-      return undefined;
+      return req.headers[header] === undefined ? missingHeader(req) : absent(req, 'no_certificate');
     }
     const size = value.length + chainValue.length;
     if (size > config.maxHeaderBytes) {
@@ -246,8 +291,8 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     if (!verified(req, peer)) return undefined;
     const cached = cache.get(value);
     if (cached?.chainValue === chainValue) return cached.certificate;
-    const ders = codec.decode(value, config.limits);
-    if (ders === undefined) return undefined;
+    const ders = decodeOrExplain(codec, value);
+    if (ders === undefined) return absent(req, 'no_certificate');
     if (chainValue !== '' && codec.decodeChain !== undefined) {
       ders.push(...codec.decodeChain(chainValue, config.limits));
     }
@@ -256,12 +301,69 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     return certificate;
   }
 
+  /**
+   * The configured header is absent: no certificate. When another known certificate header did
+   * arrive, says which format and header would read it (once per process; on every debug line).
+   */
+  function missingHeader(req: Request): ClientCertificate | undefined {
+    const other = OTHER_HEADERS.find(
+      (name) =>
+        name !== config.header && name !== config.chainHeader && req.headers[name] !== undefined,
+    );
+    if (other === undefined) return absent(req, 'no_header');
+    const value = req.headers[other];
+    const looksLike = typeof value === 'string' ? detectFormat(value) : undefined;
+    const fix =
+      looksLike === undefined
+        ? `header: '${other}'`
+        : FORMATS[looksLike].header === other
+          ? `format: '${looksLike}'`
+          : `format: '${looksLike}', header: '${other}'`;
+    warnOnce(
+      'MTLS_WRONG_CERTIFICATE_HEADER',
+      `clientCertificate(): the proxy never sends the ${headerLabel} (format ` +
+        `'${String(config.formatName)}'), but a ${other} header arrives` +
+        `${looksLike === undefined ? '' : ` that looks like format '${looksLike}'`}: use ${fix}.`,
+    );
+    return absent(req, 'no_header', { otherHeader: other, suggestion: fix });
+  }
+
+  /** Decodes the leaf header; a failure says which other format would read the value. */
+  function decodeOrExplain(codec: FormatCodec, value: string): Buffer[] | undefined {
+    try {
+      return codec.decode(value, config.limits);
+    } catch (error) {
+      if (!(error instanceof ForwardedCertificateError)) throw error;
+      const other = otherFormatOf(value, config.formatName as BuiltInFormat, config.limits);
+      if (other === undefined) throw error;
+      const fix = `the value decodes as format '${other}': use format: '${other}'`;
+      warnOnce(
+        'MTLS_FORMAT_MISMATCH',
+        `clientCertificate(): the ${headerLabel} does not decode as format ` +
+          `'${String(config.formatName)}' (${error.reason}), but ${fix}.`,
+      );
+      throw new ForwardedCertificateError(error.reason, `${error.message}; ${fix}`, {
+        cause: error,
+      });
+    }
+  }
+
   function resolve(req: Request, res: Response): ClientCertificate | undefined {
     if (config.source === 'tls') return fromTls(req);
     const peer = normalizePeerAddress(req.socket.remoteAddress);
     const untrusted = peerTrust(req, peer);
     if (untrusted !== undefined) {
       if (config.header !== undefined && req.headers[config.header] !== undefined) {
+        if (untrusted === 'untrusted_peer') {
+          warnOnce(
+            'MTLS_UNTRUSTED_PEER',
+            `clientCertificate(): a ${headerLabel} arrived from ${escapeForLog(peer ?? 'a Unix socket')}, which ` +
+              `is not a trusted proxy, so it was ignored and req.clientCert stays undefined. If ` +
+              `that peer is your proxy, add its address to ${trustSettingName}; if it is not, ` +
+              `someone is sending certificate headers straight to the app.`,
+            headerLabel,
+          );
+        }
         publish(DIAGNOSTICS_CHANNELS.certificateIgnored, () => ({
           reason: untrusted,
           peer,
@@ -269,7 +371,10 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
           format: config.formatName,
         }));
       }
-      return config.source === 'auto' ? fromTls(req) : undefined;
+      if (config.source === 'auto') return fromTls(req);
+      return req.headers[config.header ?? ''] === undefined
+        ? absent(req, 'no_header', { trusted: false })
+        : undefined;
     }
     if (config.vary !== undefined) addVary(res, config.vary);
     return fromHeader(req, peer);
@@ -303,6 +408,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
       publish(DIAGNOSTICS_CHANNELS.certificateRejected, () => ({
         code: error.code,
         reason: error.reason,
+        message: error.message,
         peer: normalizePeerAddress(req.socket.remoteAddress),
         header: config.header,
         format: config.formatName,
