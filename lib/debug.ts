@@ -47,17 +47,19 @@ export function debugMatcher(spec: string | undefined): (namespace: string) => b
     include.some((re) => re.test(namespace)) && !exclude.some((re) => re.test(namespace));
 }
 
+function plain(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
 function formatValue(value: unknown): string {
   const text =
     value instanceof Date
       ? value.toISOString()
       : Array.isArray(value)
-        ? value
-            .map((item) => (typeof item === 'object' ? JSON.stringify(item) : String(item)))
-            .join(',')
-        : String(value);
-  const safe = escapeForDebugLine(text);
-  return safe === '' || /[\s="]/.test(safe) ? `"${safe.replace(/["\\]/g, '\\$&')}"` : safe;
+        ? value.map(plain).join(',')
+        : plain(value);
+  const safe = escapeForDebugLine(text.replace(/["\\]/g, '\\$&'));
+  return safe === '' || /[\s="]/.test(safe) ? `"${safe}"` : safe;
 }
 
 function fields(prefix: string, message: object, out: string[], depth: number): void {
