@@ -33,6 +33,9 @@ describe('otherFormatOf', () => {
     expect(otherFormatOf('@@@', 'nginx', limits)).toBeUndefined();
     expect(otherFormatOf('-----BEGIN%20CERTIFICATE-----%0Aabc', 'pem', limits)).toBeUndefined();
     expect(otherFormatOf('Hash=abc', 'nginx', limits)).toBeUndefined();
+    expect(
+      otherFormatOf(FORMATS.xfcc.encode(A).value, 'nginx', { maxCertificates: 10, xfccHops: 2 }),
+    ).toBeUndefined();
   });
 
   it('rethrows anything but a decoding failure', () => {

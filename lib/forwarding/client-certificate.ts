@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { startDebugOutput } from '../debug';
+import { escapeForDebugLine, startDebugOutput } from '../debug';
 import type { ClientCertificate } from '../certificate';
 import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
 import {
@@ -49,18 +49,6 @@ type AbsentReason = 'no_header' | 'no_certificate' | 'no_tls_certificate' | 'not
 const OTHER_HEADERS: readonly string[] = [
   ...new Set([...Object.values(FORMATS).map((codec) => codec.header), 'x-arr-clientcert']),
 ];
-
-/**
- * Escapes everything but printable ASCII as `\uXXXX` and clips to 80 characters, so that no
- * request data can forge or flood a log line. (Local stand-in for the shared sanitiser.)
- */
-function escapeForLog(text: string): string {
-  const clipped = text.length > 80 ? `${text.slice(0, 80)}...` : text;
-  return clipped.replace(
-    /[^\x20-\x7e]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
 
 const CAUGHT_AS_INVALID = new Set<string>([
   'ERR_MTLS_HEADER_MALFORMED',
@@ -357,7 +345,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
         if (untrusted === 'untrusted_peer') {
           warnOnce(
             'MTLS_UNTRUSTED_PEER',
-            `clientCertificate(): a ${headerLabel} arrived from ${escapeForLog(peer ?? 'a Unix socket')}, which ` +
+            `clientCertificate(): a ${headerLabel} arrived from ${escapeForDebugLine(peer ?? 'a Unix socket')}, which ` +
               `is not a trusted proxy, so it was ignored and req.clientCert stays undefined. If ` +
               `that peer is your proxy, add its address to ${trustSettingName}; if it is not, ` +
               `someone is sending certificate headers straight to the app.`,

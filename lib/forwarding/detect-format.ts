@@ -53,7 +53,7 @@ export function otherFormatOf(
       detected === 'rfc9440'
         ? (codec.decodeChain as NonNullable<typeof codec.decodeChain>)(value, limits)
         : codec.decode(value, limits);
-    return ders === undefined || ders.length === 0 ? undefined : detected;
+    return ders === undefined ? undefined : detected;
   } catch (error) {
     if (error instanceof ForwardedCertificateError) return undefined;
     throw error;
