@@ -842,7 +842,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       expect(res.body).toMatchObject({ thumbprint: null });
       expect(warnings()).toEqual(['MTLS_UNTRUSTED_PEER']);
       expect(emitWarning.mock.calls[0]?.[0]).toMatch(
-        /a x-ssl-cert header arrived from 127\.0\.0\.1, which is not a trusted proxy.*add its address to the app's 'trust proxy' setting \(or trustProxy\)/,
+        /the x-ssl-cert header arrived from 127\.0\.0\.1, which is not a trusted proxy.*add its address to the app's 'trust proxy' setting \(or trustProxy\)/,
       );
     });
 
@@ -859,7 +859,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       }
       expect(warnings()).toEqual(['MTLS_UNTRUSTED_PEER']);
       expect(emitWarning.mock.calls[0]?.[0]).toBe(
-        'clientCertificate(): a x-ssl-cert header arrived from 127.0.0.2, which is not a trusted ' +
+        'clientCertificate(): the x-ssl-cert header arrived from 127.0.0.2, which is not a trusted ' +
           'proxy, so it was ignored and req.clientCert stays undefined. If that peer is your ' +
           'proxy, add its address to trustProxy; if it is not, someone is sending certificate ' +
           'headers straight to the app. See ' +
@@ -1062,7 +1062,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       expect(warnings()).toEqual(['MTLS_WRONG_CERTIFICATE_HEADER']);
       expect(emitWarning.mock.calls[0]?.[0]).toBe(
         "clientCertificate(): the proxy never sends the x-client-cert header (format 'der-base64'), " +
-          "but a x-ssl-cert header arrives that looks like format 'nginx': use format: 'nginx'. " +
+          "but the x-ssl-cert header arrives that looks like format 'nginx': use format: 'nginx'. " +
           'See https://github.com/express-mtls/express-mtls/blob/main/docs/errors.md#mtls_wrong_certificate_header',
       );
       expect(events.messages).toEqual([

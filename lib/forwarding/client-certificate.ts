@@ -310,7 +310,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     warnOnce(
       'MTLS_WRONG_CERTIFICATE_HEADER',
       `clientCertificate(): the proxy never sends the ${headerLabel} (format ` +
-        `'${String(config.formatName)}'), but a ${other} header arrives` +
+        `'${String(config.formatName)}'), but the ${other} header arrives` +
         `${looksLike === undefined ? '' : ` that looks like format '${looksLike}'`}: use ${fix}.`,
     );
     return absent(req, 'no_header', { otherHeader: other, suggestion: fix });
@@ -345,7 +345,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
         if (untrusted === 'untrusted_peer') {
           warnOnce(
             'MTLS_UNTRUSTED_PEER',
-            `clientCertificate(): a ${headerLabel} arrived from ${escapeForDebugLine(peer ?? 'a Unix socket')}, which ` +
+            `clientCertificate(): the ${headerLabel} arrived from ${escapeForDebugLine(peer ?? 'a Unix socket')}, which ` +
               `is not a trusted proxy, so it was ignored and req.clientCert stays undefined. If ` +
               `that peer is your proxy, add its address to ${trustSettingName}; if it is not, ` +
               `someone is sending certificate headers straight to the app.`,
