@@ -773,6 +773,43 @@ describe('thumbprint()', () => {
   });
 });
 
+describe('PEM given as bytes (readFileSync(path) without an encoding)', () => {
+  const bundle = Buffer.from(`${pem('client-a')}${pem('intermediate-ca')}`, 'utf8');
+
+  it('ClientCertificate.from() reads PEM bytes like PEM text: leaf, then chain', () => {
+    const certificate = ClientCertificate.from(bundle);
+    expect(certificate.thumbprint).toBe(X5T_S256['client-a']);
+    expect(certificate.chain.map((c) => c.thumbprint)).toEqual([X5T_S256['intermediate-ca']]);
+  });
+
+  it('accepts PEM bytes with a byte-order mark and text around the block, as a Uint8Array too', () => {
+    const text = `\uFEFFsubject=CN=client-a\n${pem('client-a')}`;
+    expect(ClientCertificate.from(Buffer.from(text, 'utf8')).thumbprint).toBe(X5T_S256['client-a']);
+    expect(ClientCertificate.from(new Uint8Array(Buffer.from(text))).thumbprint).toBe(
+      X5T_S256['client-a'],
+    );
+  });
+
+  it('thumbprint(), the chain option and DER bytes keep working', () => {
+    expect(thumbprint(bundle)).toBe(X5T_S256['client-a']);
+    const withChain = ClientCertificate.from(der('client-a'), { chain: [bundle] });
+    expect(withChain.chain.map((c) => c.thumbprint)).toEqual([
+      X5T_S256['client-a'],
+      X5T_S256['intermediate-ca'],
+    ]);
+    expect(ClientCertificate.from(der('client-a')).thumbprint).toBe(X5T_S256['client-a']);
+  });
+
+  it('PEM bytes without a CERTIFICATE block, or with a broken one: CertificateParseError', () => {
+    const key = Buffer.from('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
+    expect(() => ClientCertificate.from(key)).toThrow(
+      new CertificateParseError('no PEM CERTIFICATE block found'),
+    );
+    const broken = Buffer.from('-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n');
+    expect(() => thumbprint(broken)).toThrow(CertificateParseError);
+  });
+});
+
 describe('confirmationClaim() (RFC 8705 §3.1, RFC 7800 §3.1)', () => {
   it('returns the cnf claim with the x5t#S256 member', () => {
     expect(confirmationClaim(pem('client-a'))).toEqual({ 'x5t#S256': X5T_S256['client-a'] });

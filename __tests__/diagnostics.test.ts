@@ -6,6 +6,7 @@ describe('DIAGNOSTICS_CHANNELS', () => {
     const names = Object.values(DIAGNOSTICS_CHANNELS);
     expect(names).toEqual([
       'express-mtls:certificate:accepted',
+      'express-mtls:certificate:absent',
       'express-mtls:certificate:ignored',
       'express-mtls:certificate:rejected',
       'express-mtls:client:authenticated',

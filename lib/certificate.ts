@@ -18,7 +18,7 @@ import {
 } from './internal/der';
 import { decodeOid } from './internal/oid';
 import { formatIp } from './internal/ip';
-import { decodeCertificatePem, encodePem, PemError } from './internal/pem';
+import { decodeCertificatePem, encodePem, pemTextOf, PemError } from './internal/pem';
 import { serialNumberText } from './internal/serial';
 import { peculiarX509 } from './internal/peculiar';
 
@@ -63,7 +63,10 @@ export interface CertificateExtension {
   readonly value: Buffer;
 }
 
-/** Anything that names one certificate: PEM text, DER bytes, or a parsed certificate. */
+/**
+ * Anything that names one certificate: PEM text, DER bytes, PEM bytes (a file read without an
+ * encoding), or a parsed certificate.
+ */
 export type CertificateInput = string | Uint8Array | ClientCertificate | X509Certificate;
 
 /** Options of {@link ClientCertificate.from} and the constructor. */
@@ -152,8 +155,9 @@ export class ClientCertificate {
   }
 
   /**
-   * Creates a certificate from PEM text (the first CERTIFICATE block is the leaf, later blocks
-   * become its `chain` unless `init.chain` is given), DER bytes, a node:crypto `X509Certificate`
+   * Creates a certificate from PEM text or PEM bytes (a file read without an encoding; the first
+   * CERTIFICATE block is the leaf, later blocks become its `chain` unless `init.chain` is given),
+   * DER bytes, a node:crypto `X509Certificate`
    * or another `ClientCertificate`. Unlike the constructor, it parses eagerly, so that a broken
    * certificate in configuration fails at startup.
    *
@@ -165,8 +169,8 @@ export class ClientCertificate {
     }
     let der: Uint8Array;
     let chain = init.chain;
-    if (typeof input === 'string') {
-      const blocks = decodePemOrThrow(input);
+    const blocks = pemBlocks(input);
+    if (blocks !== undefined) {
       der = blocks[0] as Buffer;
       chain ??= blocks.slice(1);
     } else if (input instanceof ClientCertificate) {
@@ -175,7 +179,7 @@ export class ClientCertificate {
     } else if (input instanceof X509Certificate) {
       der = input.raw;
     } else {
-      der = input;
+      der = input as Uint8Array;
     }
     const certificate = new ClientCertificate(der, { chain, source: init.source });
     for (const member of [certificate, ...certificate.chain]) {
@@ -436,21 +440,59 @@ function decodePemOrThrow(text: string): Buffer[] {
   return blocks;
 }
 
+/**
+ * The DER of every CERTIFICATE block when `input` is PEM — text, or bytes holding PEM text (a
+ * file read without an encoding) — else `undefined` (DER bytes, a certificate object).
+ *
+ * @throws {CertificateParseError} for PEM without a CERTIFICATE block, or a broken block.
+ */
+function pemBlocks(input: unknown): Buffer[] | undefined {
+  if (typeof input === 'string') return decodePemOrThrow(input);
+  if (!(input instanceof Uint8Array)) return undefined;
+  const text = pemTextOf(input);
+  return text === undefined ? undefined : decodePemOrThrow(text);
+}
+
 function toCertificate(input: CertificateInput): ClientCertificate {
   if (input instanceof ClientCertificate) {
     return input.chain.length === 0 ? input : new ClientCertificate(input.der);
   }
-  if (typeof input === 'string') return new ClientCertificate(decodePemOrThrow(input)[0] as Buffer);
-  return new ClientCertificate(input instanceof X509Certificate ? input.raw : input);
+  const blocks = pemBlocks(input);
+  if (blocks !== undefined) return new ClientCertificate(blocks[0] as Buffer);
+  return new ClientCertificate(
+    input instanceof X509Certificate ? input.raw : (input as Uint8Array),
+  );
 }
 
-/** Chain members: a PEM string contributes every CERTIFICATE block it holds, in order. */
+/** Chain members: PEM (text or bytes) contributes every CERTIFICATE block it holds, in order. */
 function toChain(inputs: readonly CertificateInput[]): ClientCertificate[] {
-  return inputs.flatMap((input) =>
-    typeof input === 'string'
-      ? decodePemOrThrow(input).map((der) => new ClientCertificate(der))
-      : [toCertificate(input)],
-  );
+  return inputs.flatMap((input) => {
+    const blocks = pemBlocks(input);
+    return blocks === undefined
+      ? [toCertificate(input)]
+      : blocks.map((der) => new ClientCertificate(der));
+  });
+}
+
+/**
+ * Every certificate a configuration entry names, each on its own (no chain) and parsed eagerly:
+ * PEM text or PEM bytes (each CERTIFICATE block: a bundle file works), DER bytes (one
+ * certificate), a node:crypto `X509Certificate` or a {@link ClientCertificate}. The one
+ * normaliser behind `trustAnchors`, `intermediates` and {@link ClientCertificate.from}.
+ *
+ * @throws {CertificateParseError} when the input is not a certificate.
+ */
+export function certificatesFrom(input: unknown): ClientCertificate[] {
+  const blocks = pemBlocks(input);
+  if (blocks !== undefined) return blocks.map((der) => ClientCertificate.from(der));
+  if (
+    input instanceof ClientCertificate ||
+    input instanceof X509Certificate ||
+    input instanceof Uint8Array
+  ) {
+    return [ClientCertificate.from(input, { chain: [] })];
+  }
+  throw new CertificateParseError('expected PEM text, DER bytes or a certificate object');
 }
 
 /**

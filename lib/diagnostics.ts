@@ -13,6 +13,12 @@ import { channel } from 'node:diagnostics_channel';
 export const DIAGNOSTICS_CHANNELS = Object.freeze({
   /** A forwarded or TLS certificate was read into `req.clientCert`. */
   certificateAccepted: 'express-mtls:certificate:accepted',
+  /**
+   * A request has no certificate: no header from the trusted proxy (with `otherHeader` and
+   * `suggestion` when another known certificate header arrived instead), a value meaning "none",
+   * or no TLS certificate.
+   */
+  certificateAbsent: 'express-mtls:certificate:absent',
   /** A certificate header was present but ignored (untrusted peer, proxy did not verify). */
   certificateIgnored: 'express-mtls:certificate:ignored',
   /** A certificate header was rejected as malformed, duplicated, too large or too long. */

@@ -13,6 +13,7 @@ import {
   type ClientCertificateOptions,
 } from '../../lib';
 import { wasCertificateProcessed } from '../../lib/internal/request-state';
+import { forgetWarnings } from '../../lib/warnings';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { der, key, pem, X5T_S256 } from '../helpers/fixtures';
 import { collect } from './support/events';
@@ -76,7 +77,8 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
 
   beforeEach(() => {
     certificates.length = 0;
-    emitWarning = jest.spyOn(process, 'emitWarning');
+    forgetWarnings();
+    emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
   });
 
   afterEach(() => {
@@ -710,7 +712,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
         .set('x-client-cert' as 'Cookie', ['not base64 at all', 'twice']);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ processed: true, thumbprint: null });
-      expect(warnings()).toEqual([]);
+      expect(warnings()).toEqual(['MTLS_UNTRUSTED_PEER']);
     });
 
     it('publishes untrusted_peer for a header from a peer outside trustProxy', async () => {
@@ -731,7 +733,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
     it.each<[string, Parameters<Express['set']>[1]]>([
       ['"loopback"', 'loopback'],
       ['an address list', '10.0.0.1, 127.0.0.1'],
-      ['a hop count of 1', 1],
+      ['a CIDR list', ['10.0.0.0/8', '127.0.0.0/8']],
       ['a function', (address: string) => address === '127.0.0.1'],
     ])("uses the app's trust proxy setting by default: %s", async (_what, setting) => {
       const app = appWith({ format: 'nginx' }, (a) => a.set('trust proxy', setting));
@@ -747,13 +749,90 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       expect(warnings()).toEqual(['MTLS_NO_TRUSTED_PROXY']);
     });
 
-    it('warns once when the app trusts every peer (trust proxy: true)', async () => {
-      const app = appWith({ format: 'nginx' }, (a) => a.set('trust proxy', true));
-      for (let i = 0; i < 2; i++) {
-        const res = await request(app).get('/').set('x-ssl-cert', NGINX_A);
-        expect(res.body).toMatchObject({ thumbprint: X5T_S256['client-a'] });
+    it.each<[string, Parameters<Express['set']>[1]]>([
+      ['true', true],
+      ['a hop count of 1', 1],
+      ['a hop count of 2', 2],
+      ['a fractional hop count', 0.5],
+      ['all IPv4-mapped addresses', '::ffff:0.0.0.0/96'],
+      ['both halves of IPv4', '0.0.0.0/1, 128.0.0.0/1'],
+    ])(
+      'an inherited trust proxy that trusts every peer (%s) is no trust: header ignored, one warning',
+      async (_what, setting) => {
+        const events = collect(DIAGNOSTICS_CHANNELS.certificateIgnored);
+        const app = appWith({ format: 'nginx' }, (a) => a.set('trust proxy', setting));
+        const server = await listen(app);
+        try {
+          for (const localAddress of ['127.0.0.1', '127.0.0.2']) {
+            const res = await get({ port: server.port, localAddress }, [['x-ssl-cert', NGINX_A]]);
+            expect(res.status).toBe(200);
+            expect(JSON.parse(res.body)).toMatchObject({ processed: true, thumbprint: null });
+          }
+        } finally {
+          events.stop();
+          await server.close();
+        }
+        expect(certificates).toEqual([undefined, undefined]);
+        expect(warnings()).toEqual(['MTLS_TRUST_PROXY_TOO_BROAD']);
+        expect(emitWarning.mock.calls[0]?.[0]).toMatch(
+          /'trust proxy' setting .* trusts every peer.*x-ssl-cert header is ignored.*Set the trustProxy option to your proxy's address.*dangerouslyTrustAnyProxy: true\. See https:\/\/\S+\/docs\/errors\.md#mtls_trust_proxy_too_broad$/,
+        );
+        expect(events.messages.map((m) => m.reason)).toEqual([
+          'trust_proxy_too_broad',
+          'trust_proxy_too_broad',
+        ]);
+      },
+    );
+
+    it('an inherited hop count is no trust over a Unix socket either', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'express-mtls-'));
+      const socketPath = join(dir, 'hop.sock');
+      try {
+        const app = appWith({ format: 'nginx' }, (a) => a.set('trust proxy', 1));
+        const server = await listen(app, { path: socketPath });
+        try {
+          const res = await get({ socketPath }, [['x-ssl-cert', NGINX_A]]);
+          expect(JSON.parse(res.body)).toMatchObject({ thumbprint: null });
+        } finally {
+          await server.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      expect(warnings()).toEqual(['MTLS_PERMISSIVE_TRUST_PROXY']);
+      expect(warnings()).toEqual(['MTLS_TRUST_PROXY_TOO_BROAD']);
+    });
+
+    it('with source "auto", a too-broad trust proxy falls back to the TLS socket (none here)', async () => {
+      const app = appWith({ format: 'nginx', source: 'auto' }, (a) => a.set('trust proxy', true));
+      const res = await request(app).get('/').set('x-ssl-cert', NGINX_A);
+      expect(res.body).toMatchObject({ thumbprint: null });
+      expect(warnings()).toEqual(['MTLS_TRUST_PROXY_TOO_BROAD']);
+    });
+
+    it('the too-broad warning is emitted once per process, across middlewares', async () => {
+      for (let i = 0; i < 2; i++) {
+        const app = appWith({ format: 'nginx' }, (a) => a.set('trust proxy', true));
+        await request(app).get('/').set('x-ssl-cert', NGINX_A);
+        await request(app).get('/');
+      }
+      expect(warnings()).toEqual(['MTLS_TRUST_PROXY_TOO_BROAD']);
+    });
+
+    it.each<[string, ClientCertificateOptions]>([
+      ['an explicit trustProxy', { trustProxy: '127.0.0.1' }],
+      ['dangerouslyTrustAnyProxy', { dangerouslyTrustAnyProxy: true }],
+    ])('%s overrides a too-broad app setting', async (_what, options) => {
+      const app = appWith({ format: 'nginx', ...options }, (a) => a.set('trust proxy', 1));
+      const res = await request(app).get('/').set('x-ssl-cert', NGINX_A);
+      expect(res.body).toMatchObject({ thumbprint: X5T_S256['client-a'] });
+      expect(warnings()).not.toContain('MTLS_TRUST_PROXY_TOO_BROAD');
+    });
+
+    it('an app trust proxy function that accepts every peer is honoured (it names its peers)', async () => {
+      const app = appWith({ format: 'nginx' }, (a) => a.set('trust proxy', () => true));
+      const res = await request(app).get('/').set('x-ssl-cert', NGINX_A);
+      expect(res.body).toMatchObject({ thumbprint: X5T_S256['client-a'] });
+      expect(warnings()).toEqual([]);
     });
 
     it('an app trust proxy setting that trusts other addresses does not trust this peer', async () => {
@@ -761,7 +840,49 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       const res = await request(app).get('/').set('x-ssl-cert', 'malformed');
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ thumbprint: null });
-      expect(warnings()).toEqual([]);
+      expect(warnings()).toEqual(['MTLS_UNTRUSTED_PEER']);
+      expect(emitWarning.mock.calls[0]?.[0]).toMatch(
+        /the x-ssl-cert header arrived from 127\.0\.0\.1, which is not a trusted proxy.*add its address to the app's 'trust proxy' setting \(or trustProxy\)/,
+      );
+    });
+
+    it('warns once (MTLS_UNTRUSTED_PEER) when trustProxy names another address than the peer', async () => {
+      const server = await listen(appWith({ format: 'nginx', trustProxy: '10.0.0.1' }));
+      try {
+        for (const localAddress of ['127.0.0.2', '127.0.0.3', '127.0.0.2']) {
+          const res = await get({ port: server.port, localAddress }, [['x-ssl-cert', NGINX_A]]);
+          expect(JSON.parse(res.body)).toMatchObject({ thumbprint: null });
+        }
+        await get({ port: server.port }, []);
+      } finally {
+        await server.close();
+      }
+      expect(warnings()).toEqual(['MTLS_UNTRUSTED_PEER']);
+      expect(emitWarning.mock.calls[0]?.[0]).toBe(
+        'clientCertificate(): the x-ssl-cert header arrived from 127.0.0.2, which is not a trusted ' +
+          'proxy, so it was ignored and req.clientCert stays undefined. If that peer is your ' +
+          'proxy, add its address to trustProxy; if it is not, someone is sending certificate ' +
+          'headers straight to the app. See ' +
+          'https://github.com/express-mtls/express-mtls/blob/main/docs/errors.md#mtls_untrusted_peer',
+      );
+    });
+
+    it('names a Unix-socket peer as such in the untrusted-peer warning', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'express-mtls-'));
+      const socketPath = join(dir, 'u.sock');
+      try {
+        const server = await listen(appWith({ format: 'nginx', trustProxy: 'loopback' }), {
+          path: socketPath,
+        });
+        try {
+          await get({ socketPath }, [['x-ssl-cert', NGINX_A]]);
+        } finally {
+          await server.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect(emitWarning.mock.calls[0]?.[0]).toMatch(/arrived from a Unix socket, which is not/);
     });
 
     it.each<[string, ClientCertificateOptions['trustProxy']]>([
@@ -923,6 +1044,119 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
         server.close();
       }
       expect(warnings()).toEqual(['MTLS_NO_TRUSTED_PROXY']);
+    });
+  });
+
+  describe('misconfigurations explain themselves', () => {
+    it('the configured header never arrives but another does: MTLS_WRONG_CERTIFICATE_HEADER names the fix', async () => {
+      const events = collect(DIAGNOSTICS_CHANNELS.certificateAbsent);
+      const app = appWith(trusted({ format: 'der-base64' }));
+      try {
+        for (let i = 0; i < 2; i++) {
+          const res = await request(app).get('/').set('x-ssl-cert', NGINX_A);
+          expect(res.body).toMatchObject({ processed: true, thumbprint: null });
+        }
+      } finally {
+        events.stop();
+      }
+      expect(warnings()).toEqual(['MTLS_WRONG_CERTIFICATE_HEADER']);
+      expect(emitWarning.mock.calls[0]?.[0]).toBe(
+        "clientCertificate(): the proxy never sends the x-client-cert header (format 'der-base64'), " +
+          "but the x-ssl-cert header arrives that looks like format 'nginx': use format: 'nginx'. " +
+          'See https://github.com/express-mtls/express-mtls/blob/main/docs/errors.md#mtls_wrong_certificate_header',
+      );
+      expect(events.messages).toEqual([
+        {
+          reason: 'no_header',
+          peer: '127.0.0.1',
+          header: 'x-client-cert',
+          format: 'der-base64',
+          otherHeader: 'x-ssl-cert',
+          suggestion: "format: 'nginx'",
+        },
+        expect.objectContaining({ otherHeader: 'x-ssl-cert' }),
+      ]);
+    });
+
+    it.each<[string, string, string, string]>([
+      ['x-arr-clientcert', 'MIIB', 'nginx', "format: 'der-base64', header: 'x-arr-clientcert'"],
+      ['client-cert', 'not a known shape @@', 'nginx', "header: 'client-cert'"],
+    ])('another header %s: suggests %#', async (other, value, format, fix) => {
+      const res = await request(appWith(trusted({ format: format as 'nginx' })))
+        .get('/')
+        .set(other, value);
+      expect(res.body).toMatchObject({ thumbprint: null });
+      expect(warnings()).toEqual(['MTLS_WRONG_CERTIFICATE_HEADER']);
+      expect(emitWarning.mock.calls[0]?.[0]).toContain(`: use ${fix}.`);
+    });
+
+    it('no certificate header at all: a debug event, no warning', async () => {
+      const events = collect(DIAGNOSTICS_CHANNELS.certificateAbsent);
+      try {
+        await request(appWith(trusted({ format: 'nginx' }))).get('/');
+        await request(appWith(trusted({ format: 'pem' })))
+          .get('/')
+          .set('x-ssl-cert', '(null)');
+        await request(appWith({ format: 'nginx', trustProxy: '10.0.0.1' })).get('/');
+        await request(appWith(trusted({ format: () => undefined }))).get('/');
+        await request(appWith(trusted({ format: () => [] }))).get('/');
+      } finally {
+        events.stop();
+      }
+      expect(warnings()).toEqual([]);
+      expect(events.messages.map((m) => [m.reason, m.trusted])).toEqual([
+        ['no_header', undefined],
+        ['no_certificate', undefined],
+        ['no_header', false],
+        ['no_certificate', undefined],
+        ['no_certificate', undefined],
+      ]);
+    });
+
+    it('a wrong format on the right header: 400 whose message names the format, one MTLS_FORMAT_MISMATCH', async () => {
+      const app = appWith(trusted({ format: 'pem' }));
+      for (let i = 0; i < 2; i++) {
+        const res = await request(app).get('/').set('x-ssl-cert', NGINX_A);
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({
+          code: 'ERR_MTLS_HEADER_MALFORMED',
+          reason: 'pem',
+          message: expect.stringMatching(
+            /^x-ssl-cert header: .*; the value decodes as format 'nginx': use format: 'nginx'$/,
+          ),
+        });
+      }
+      expect(warnings()).toEqual(['MTLS_FORMAT_MISMATCH']);
+      expect(emitWarning.mock.calls[0]?.[0]).toBe(
+        "clientCertificate(): the x-ssl-cert header does not decode as format 'pem' (pem), but " +
+          "the value decodes as format 'nginx': use format: 'nginx'. " +
+          'See https://github.com/express-mtls/express-mtls/blob/main/docs/errors.md#mtls_format_mismatch',
+      );
+    });
+
+    it.each<[string, ClientCertificateOptions, string]>([
+      ['base64 DER read as rfc9440', { format: 'rfc9440', header: 'x-cert' }, HAPROXY_A],
+      [
+        'an RFC 9440 value read as der-base64',
+        { format: 'der-base64', header: 'x-cert' },
+        `:${HAPROXY_A}:`,
+      ],
+    ])('%s: the hint names the other format', async (_what, options, value) => {
+      const res = await request(appWith(trusted(options)))
+        .get('/')
+        .set('x-cert', value);
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(/the value decodes as format '(der-base64|rfc9440)'/);
+      expect(warnings()).toEqual(['MTLS_FORMAT_MISMATCH']);
+    });
+
+    it('a malformed value that no other format reads gets no hint and no warning', async () => {
+      const res = await request(appWith(trusted({ format: 'pem' })))
+        .get('/')
+        .set('x-ssl-cert', '-----BEGIN%20CERTIFICATE-----%0Aabc');
+      expect(res.status).toBe(400);
+      expect(res.body.message).not.toMatch(/decodes as format/);
+      expect(warnings()).toEqual([]);
     });
   });
 
@@ -1115,6 +1349,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
         {
           code: 'ERR_MTLS_HEADER_MALFORMED',
           reason: 'base64',
+          message: 'x-client-cert header: not standard base64 with padding',
           peer: '127.0.0.1',
           header: 'x-client-cert',
           format: 'der-base64',
@@ -1308,7 +1543,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       expect((await request(untrustedApp).get('/').set('x-ssl-cert', NGINX_A)).body).toMatchObject({
         thumbprint: null,
       });
-      expect(warnings()).toEqual([]);
+      expect(warnings()).toEqual(['MTLS_UNTRUSTED_PEER']);
     });
   });
 

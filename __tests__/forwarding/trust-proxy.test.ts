@@ -1,4 +1,11 @@
-import { compileTrustProxy, normalizePeerAddress } from '../../lib/forwarding/trust-proxy';
+import express4 from 'express4';
+import express5 from 'express';
+import {
+  appTrustScope,
+  compileTrustProxy,
+  normalizePeerAddress,
+  resolveTrust,
+} from '../../lib/forwarding/trust-proxy';
 
 describe('normalizePeerAddress', () => {
   it.each([
@@ -75,8 +82,82 @@ describe('compileTrustProxy', () => {
     ['an invalid address', '10.0.0.256', /invalid IP address.*CIDR/],
     ['an invalid range', '10.0.0.0/33', /"trustProxy".*CIDR/],
     ['an unknown name', 'localhost', /invalid IP address: localhost/],
+    ['every IPv4-mapped address', '::ffff:0.0.0.0/96', /covers every IPv4 or IPv6 address/],
+    ['both halves of IPv4', '0.0.0.0/1, 128.0.0.0/1', /dangerouslyTrustAnyProxy: true/],
+    ['both halves of IPv6', ['::/1', '8000::/1'], /covers every IPv4 or IPv6 address/],
   ])('refuses %s with a TypeError', (_what, value, message) => {
     expect(() => compileTrustProxy('f()', value)).toThrow(TypeError);
     expect(() => compileTrustProxy('f()', value)).toThrow(message);
+  });
+});
+
+describe.each([
+  ['express 5', express5],
+  ['express 4', express4 as unknown as typeof express5],
+])("appTrustScope (the app's compiled trust proxy on %s)", (_name, express) => {
+  function scope(setting: unknown): string {
+    const app = express();
+    app.set('trust proxy', setting);
+    return appTrustScope(app.get('trust proxy'), app.get('trust proxy fn'));
+  }
+
+  it.each<[string, unknown, string]>([
+    ['the default', undefined, 'nobody'],
+    ['false', false, 'nobody'],
+    ['a hop count of 0', 0, 'nobody'],
+    ['a negative hop count', -1, 'nobody'],
+    ['true', true, 'everyone'],
+    ['a hop count of 1', 1, 'everyone'],
+    ['a hop count of 3', 3, 'everyone'],
+    ['a fractional hop count', 0.5, 'everyone'],
+    ['"loopback"', 'loopback', 'some'],
+    ['a comma list', '10.0.0.1, 127.0.0.1', 'some'],
+    ['a CIDR list', ['10.0.0.0/8', 'fd00::/8'], 'some'],
+    ['every IPv4-mapped address', '::ffff:0.0.0.0/96', 'everyone'],
+    ['both halves of IPv4', '0.0.0.0/1,128.0.0.0/1', 'everyone'],
+    ['a function (it names its peers, even when it says yes to all)', () => true, 'some'],
+  ])('%s → %s', (_what, setting, expected) => {
+    expect(scope(setting)).toBe(expected);
+    expect(scope(setting)).toBe(expected);
+  });
+
+  it('is nobody without a compiled function', () => {
+    expect(appTrustScope('loopback', undefined)).toBe('nobody');
+    expect(appTrustScope(null, () => true)).toBe('nobody');
+  });
+});
+
+describe('resolveTrust', () => {
+  const option = compileTrustProxy('f()', 'loopback');
+  const listed = { setting: '10.0.0.1', fn: compileTrustProxy('f()', '10.0.0.1') };
+
+  it('dangerouslyTrustAnyProxy trusts any peer, whatever the app says', () => {
+    expect(resolveTrust({ trust: undefined, trustAnyProxy: true }, undefined)).toEqual({
+      kind: 'any',
+    });
+  });
+
+  it('an explicit trustProxy wins over the app setting', () => {
+    expect(
+      resolveTrust({ trust: option, trustAnyProxy: false }, { setting: true, fn: () => true }),
+    ).toEqual({ kind: 'function', fn: option });
+  });
+
+  it('without an option: the app setting, unless it trusts nobody or everybody', () => {
+    const config = { trust: undefined, trustAnyProxy: false };
+    expect(resolveTrust(config, undefined)).toEqual({ kind: 'none', reason: 'no_trusted_proxy' });
+    expect(resolveTrust(config, { setting: false, fn: () => false })).toEqual({
+      kind: 'none',
+      reason: 'no_trusted_proxy',
+    });
+    expect(resolveTrust(config, { setting: 1, fn: () => true })).toEqual({
+      kind: 'none',
+      reason: 'trust_proxy_too_broad',
+    });
+    expect(resolveTrust(config, { setting: true, fn: () => true })).toEqual({
+      kind: 'none',
+      reason: 'trust_proxy_too_broad',
+    });
+    expect(resolveTrust(config, listed)).toEqual({ kind: 'function', fn: listed.fn });
   });
 });

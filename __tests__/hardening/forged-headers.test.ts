@@ -24,6 +24,7 @@ import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { der, key, pem, X5T_S256, type PkiName } from '../helpers/fixtures';
 import { send, serve, type Listening, type Reply } from './helpers/http';
 import { TEST_ENCODERS } from './helpers/hostile';
+import { forgetWarnings } from '../../lib/warnings';
 
 const ROGUE_DIR = join(__dirname, '..', 'fixtures', 'corpus', 'rogue');
 
@@ -62,6 +63,39 @@ function stackApp(makeApp: () => Express, errors: MtlsError[]): Express {
       res.json({ thumbprint: req.auth?.thumbprint });
     });
   }
+  const record: ErrorRequestHandler = (err: MtlsError, _req, _res, next) => {
+    errors.push(err);
+    next(err);
+  };
+  app.use(record, mtlsErrorHandler());
+  return app;
+}
+
+/**
+ * `clientCertificate()` with no trustProxy option under an app whose `trust proxy` is `true` (at
+ * `/true`) or `1` (at `/1`), and with `dangerouslyTrustAnyProxy` (at `/dangerous`).
+ */
+function inheritedTrustApp(makeApp: () => Express, errors: MtlsError[]): Express {
+  const app = makeApp();
+  const authenticate = requireClientCertificate({ trustAnchors: [pem('root-ca')] });
+  for (const [path, setting] of [
+    ['/true', true],
+    ['/1', 1],
+  ] as const) {
+    const sub = makeApp();
+    sub.set('trust proxy', setting);
+    sub.get('/', clientCertificate({ format: 'der-base64' }), authenticate, (req, res) => {
+      res.json({ thumbprint: req.clientCertAuth?.certificate.thumbprint });
+    });
+    app.use(path, sub);
+  }
+  app.get(
+    '/dangerous',
+    clientCertificate({ format: 'der-base64', dangerouslyTrustAnyProxy: true }),
+    (req, res) => {
+      res.json({ thumbprint: req.clientCert?.thumbprint });
+    },
+  );
   const record: ErrorRequestHandler = (err: MtlsError, _req, _res, next) => {
     errors.push(err);
     next(err);
@@ -135,6 +169,66 @@ describe.each(EXPRESS_VERSIONS)('forged headers on %s', (_name, makeApp) => {
         'Bearer realm="api", error="invalid_token", error_description="a client certificate is required for this access token"',
       );
       expect(refusal()).toEqual(['ERR_MTLS_INVALID_TOKEN', 'certificate_missing']);
+    });
+  });
+
+  describe("with the app's trust proxy trusting every peer (true, a hop count): not trust", () => {
+    let broad: Listening;
+    let emitWarning: jest.SpyInstance;
+
+    beforeAll(async () => {
+      const quiet = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+      try {
+        broad = await serve(inheritedTrustApp(makeApp, errors));
+        expect(quiet.mock.calls.map((call: unknown[]) => call[1])).toEqual([
+          { type: 'ExpressMtlsWarning', code: 'MTLS_DANGEROUSLY_TRUST_ANY_PROXY' },
+        ]);
+      } finally {
+        quiet.mockRestore();
+      }
+    });
+
+    afterAll(async () => {
+      await broad.close();
+    });
+
+    beforeEach(() => {
+      forgetWarnings();
+      emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    });
+
+    afterEach(() => {
+      emitWarning.mockRestore();
+    });
+
+    it.each(['true', '1'])(
+      'trust proxy %s: a forged header straight from any peer is ignored (401), one warning',
+      async (setting) => {
+        for (const localAddress of ['127.0.0.2', '127.0.0.3']) {
+          errors.length = 0;
+          const res = await send(broad.port, {
+            path: `/${setting}`,
+            headers: { 'x-client-cert': B64(A) },
+            localAddress,
+          });
+          expect(res.status).toBe(401);
+          expect(refusal()).toEqual(['ERR_MTLS_CERTIFICATE_REQUIRED', undefined]);
+        }
+        expect(emitWarning.mock.calls.map((call: unknown[]) => call[1])).toEqual([
+          { type: 'ExpressMtlsWarning', code: 'MTLS_TRUST_PROXY_TOO_BROAD' },
+        ]);
+      },
+    );
+
+    it('dangerouslyTrustAnyProxy restores believing every peer, explicitly', async () => {
+      errors.length = 0;
+      const res = await send(broad.port, {
+        path: '/dangerous',
+        headers: { 'x-client-cert': B64(A) },
+        localAddress: '127.0.0.2',
+      });
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ thumbprint: X5T_S256['client-a'] });
     });
   });
 

@@ -1,4 +1,10 @@
-import { decodeCertificatePem, decodePem, encodePem, PemError } from '../../lib/internal/pem';
+import {
+  decodeCertificatePem,
+  decodePem,
+  encodePem,
+  PemError,
+  pemTextOf,
+} from '../../lib/internal/pem';
 import { der, pem } from '../helpers/fixtures';
 
 const clientA = pem('client-a');
@@ -122,5 +128,17 @@ describe('encodePem', () => {
   it('round-trips through decodePem', () => {
     const bytes = Buffer.alloc(200, 7);
     expect(decodePem(encodePem(bytes))[0]?.der.equals(bytes)).toBe(true);
+  });
+});
+
+describe('pemTextOf', () => {
+  it('returns the text of bytes that hold PEM, and nothing for DER or other bytes', () => {
+    const text = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+    expect(pemTextOf(Buffer.from(text))).toBe(text);
+    expect(pemTextOf(Buffer.from(`\uFEFF${text}`))).toContain('-----BEGIN CERTIFICATE-----');
+    expect(pemTextOf(new Uint8Array(Buffer.from(`junk ${text}`)).subarray(5))).toBe(text);
+    expect(pemTextOf(Buffer.from([0x30, 0x03, 0x2d, 0x2d, 0x2d]))).toBeUndefined();
+    expect(pemTextOf(Buffer.from('hello'))).toBeUndefined();
+    expect(pemTextOf(new Uint8Array(0))).toBeUndefined();
   });
 });

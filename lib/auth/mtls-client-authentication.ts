@@ -6,6 +6,7 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-2 | RFC 8705 §2}
  * @packageDocumentation
  */
+import { startDebugOutput } from '../debug';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
   CertificateParseError,
@@ -14,7 +15,7 @@ import {
 } from '../certificate';
 import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
 import { InvalidClientError, MisconfiguredError, MtlsError, UnavailableError } from '../errors';
-import { warn } from '../forwarding/warn';
+import { warnOnce } from '../warnings';
 import { LruCache } from '../internal/lru-cache';
 import { booleanOption, checkOptions, enumOption, integerOption } from '../internal/options';
 import { bodyParserRan, hasRequestBody } from '../internal/request-body';
@@ -235,6 +236,7 @@ function quote(clientId: string): string {
  * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-5.2 | RFC 6749 §5.2}
  */
 export function mtlsClientAuthentication(options: MtlsClientAuthenticationOptions): RequestHandler {
+  startDebugOutput();
   const opts = checkOptions(FACTORY, options, OPTION_NAMES);
   if (typeof opts.getClient !== 'function') {
     throw new TypeError(
@@ -425,7 +427,7 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
     if (!usableBody && !hasRequestBody(req)) {
       if (!warnedNoParser && !bodyParserRan(req)) {
         warnedNoParser = true;
-        warn(
+        warnOnce(
           'MTLS_NO_BODY_PARSER',
           `${FACTORY}(): no body parser ran for a request (it had no body, so it was answered as one without client_id). Mount express.urlencoded({ extended: false }) or express.json() before ${FACTORY}().`,
         );

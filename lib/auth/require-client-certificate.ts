@@ -7,6 +7,7 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6 | RFC 5280 §6}
  * @packageDocumentation
  */
+import { startDebugOutput } from '../debug';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
   CertificateParseError,
@@ -183,6 +184,7 @@ function call<T>(fn: () => T | Promise<T>, ms: number, hook: string): Promise<T>
 export function requireClientCertificate(
   options?: RequireClientCertificateOptions,
 ): RequestHandler {
+  startDebugOutput();
   const o = checkOptions(FACTORY, options, KNOWN);
   if (o.trustAnchors === undefined && o.thumbprints === undefined) {
     throw new TypeError(

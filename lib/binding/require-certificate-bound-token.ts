@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { startDebugOutput } from '../debug';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
 import {
@@ -16,7 +17,7 @@ import {
   type TokenRejectionReason,
   type MtlsError,
 } from '../errors';
-import { warn } from '../forwarding/warn';
+import { warnOnce } from '../warnings';
 import { bodyParserRan, hasRequestBody } from '../internal/request-body';
 import { wasCertificateProcessed } from '../internal/request-state';
 import { extractBearerToken, type BearerTokenLocation } from './bearer-token';
@@ -99,6 +100,7 @@ function isFormRequest(req: Request): boolean {
 export function requireCertificateBoundToken(
   options?: CertificateBoundTokenOptions,
 ): RequestHandler {
+  startDebugOutput();
   const { verifier, mode, realm, allowUnboundTokens, allowBodyToken, allowQueryToken } =
     resolveBoundTokenOptions(options);
   let warnedNoParser = false;
@@ -215,7 +217,7 @@ export function requireCertificateBoundToken(
         return;
       } else if (!warnedNoParser && !bodyParserRan(req)) {
         warnedNoParser = true;
-        warn('MTLS_NO_BODY_PARSER', NO_PARSER);
+        warnOnce('MTLS_NO_BODY_PARSER', NO_PARSER);
       }
     }
     const extraction = extractBearerToken({

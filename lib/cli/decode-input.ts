@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { ForwardedCertificateError } from '../forwarding/decode-error';
+import { detectFormat } from '../forwarding/detect-format';
 import { splitDerSequence } from '../forwarding/der-sequence';
 import { FORMAT_NAMES, FORMATS, type BuiltInFormat } from '../forwarding/formats';
 import { decodeCertificatePem, PemError } from '../internal/pem';
@@ -54,33 +55,9 @@ export interface DecodedInput {
 }
 
 const HEADER_PREFIX = /^([A-Za-z0-9-]+):[ \t]*(?=\S)/;
-const XFCC_KEY = /(?:^|[;,])[ \t]*(?:by|hash|cert|chain|subject|uri|dns)=/i;
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-const ESCAPED_BASE64 = /%(?:2B|2F|3D)/i;
-const ESCAPED_PEM = /-----BEGIN%20CERTIFICATE-----/i;
-const ALB_LITERALS = /[+/=]/;
-const PEM_BEGIN = '-----BEGIN CERTIFICATE-----';
 const PEM_LABEL = /-----BEGIN ([A-Z0-9 ]{1,40})-----/g;
 
-/**
- * The format a header value is written in, judged from its shape, or `undefined`:
- *
- * - a `-----BEGIN CERTIFICATE-----` line → `pem`;
- * - an XFCC key (`Hash=`, `Cert=`, `By=`, …) → `xfcc`;
- * - a URL-escaped BEGIN line → `aws-alb` when `+`, `/` or `=` appear literally, else `nginx`;
- * - `:…:` → `rfc9440`;
- * - base64 members joined by `,` (or one percent-escaped member) → `traefik`;
- * - plain base64 → `der-base64`.
- */
-export function detectFormat(text: string): BuiltInFormat | undefined {
-  if (text.includes(PEM_BEGIN)) return 'pem';
-  if (XFCC_KEY.test(text)) return 'xfcc';
-  if (ESCAPED_PEM.test(text)) return ALB_LITERALS.test(text) ? 'aws-alb' : 'nginx';
-  if (text.startsWith(':')) return 'rfc9440';
-  if (text.includes(',') || ESCAPED_BASE64.test(text)) return 'traefik';
-  if (BASE64.test(text)) return 'der-base64';
-  return undefined;
-}
+export { detectFormat };
 
 function tryDer(bytes: Buffer, maxCertificates: number): Buffer[] | undefined {
   try {

@@ -74,13 +74,18 @@ export interface ClientCertificateOptions {
   readonly chainHeader?: string | undefined;
   /**
    * Which immediate peers are trusted proxies (see {@link TrustProxyOption}); the header is
-   * honoured only from them and never parsed from anyone else. Default: the Express app's
-   * `trust proxy` setting (which trusts nobody unless set).
+   * honoured only from them and never parsed from anyone else. `true`, or a list covering every
+   * IPv4 or IPv6 address, is refused (`TypeError`): use `dangerouslyTrustAnyProxy`. Default: the
+   * Express app's `trust proxy` setting (which trusts nobody unless set) — but a setting that
+   * trusts every peer (`true`, a hop count) is not trust for a certificate header: the header is
+   * then ignored, with one `MTLS_TRUST_PROXY_TOO_BROAD` warning.
    */
   readonly trustProxy?: TrustProxyOption | undefined;
   /**
    * Believe the header from every peer. Only safe when the network guarantees that nothing but
-   * the proxy can reach the app. Default: `false`. Emits a warning when enabled.
+   * the proxy can reach the app. This, not the app's `trust proxy: true` or a hop count, is how
+   * to trust any peer. Default: `false`. Emits a warning (`MTLS_DANGEROUSLY_TRUST_ANY_PROXY`)
+   * when enabled.
    */
   readonly dangerouslyTrustAnyProxy?: boolean | undefined;
   /** Require the proxy's own verification result. Default: not required. */

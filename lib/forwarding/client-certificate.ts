@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { escapeForDebugLine, startDebugOutput } from '../debug';
 import type { ClientCertificate } from '../certificate';
 import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
 import {
@@ -19,10 +20,18 @@ import {
   type CompiledOptions,
 } from './client-certificate-options';
 import { ForwardedCertificateError } from './decode-error';
+import { detectFormat, otherFormatOf } from './detect-format';
+import { FORMATS, type BuiltInFormat } from './formats';
+import type { FormatCodec } from './formats/codec';
 import { headerLines } from './header-lines';
 import { createTlsCertificateReader, isTlsSocket } from './tls-certificate';
-import { normalizePeerAddress, type TrustProxyFunction } from './trust-proxy';
-import { warn } from './warn';
+import {
+  normalizePeerAddress,
+  resolveTrust,
+  type TrustProxyFunction,
+  type UntrustedPeerReason,
+} from './trust-proxy';
+import { warnOnce } from '../warnings';
 
 /**
  * A parsed certificate, keyed by the leaf header's raw value; the chain header's raw value must
@@ -33,12 +42,13 @@ interface CacheEntry {
   readonly certificate: ClientCertificate;
 }
 
-/** Whether the trust decision came from an explicit configuration or the app's setting. */
-interface PeerTrust {
-  readonly trusted: boolean;
-  /** Nothing at all is trusted (no option, and the app's `trust proxy` is off). */
-  readonly nothingTrusted: boolean;
-}
+/** Why a request has no certificate (the `certificateAbsent` event's `reason`). */
+type AbsentReason = 'no_header' | 'no_certificate' | 'no_tls_certificate' | 'not_tls';
+
+/** Certificate headers that proxies send, to recognise one that arrives instead of ours. */
+const OTHER_HEADERS: readonly string[] = [
+  ...new Set([...Object.values(FORMATS).map((codec) => codec.header), 'x-arr-clientcert']),
+];
 
 const CAUGHT_AS_INVALID = new Set<string>([
   'ERR_MTLS_HEADER_MALFORMED',
@@ -48,10 +58,10 @@ const CAUGHT_AS_INVALID = new Set<string>([
 ]);
 
 /** The Express app's `trust proxy` setting and its compiled function (none without an app). */
-function appTrust(req: Request): { fn: unknown; setting: unknown } {
+function appTrust(req: Request): { fn: unknown; setting: unknown } | undefined {
   const app = req.app as Request['app'] | undefined;
   return app === undefined
-    ? { fn: undefined, setting: undefined }
+    ? undefined
     : { fn: app.get('trust proxy fn'), setting: app.get('trust proxy') };
 }
 
@@ -63,8 +73,10 @@ function appTrust(req: Request): { fn: unknown; setting: unknown } {
  *
  * Trust: the header is honoured only when the immediate TCP peer (`req.socket.remoteAddress`,
  * never `X-Forwarded-For`) is a trusted proxy (`trustProxy`, default: the app's `trust proxy`
- * setting); from anyone else it is ignored without being parsed. With nothing trusted, no
- * header is ever read and one warning (`MTLS_NO_TRUSTED_PROXY`) is emitted at the first request.
+ * setting, unless that trusts every peer: `true` or a hop count); from anyone else it is ignored
+ * without being parsed. With nothing trusted, no header is ever read and one warning
+ * (`MTLS_NO_TRUSTED_PROXY`) is emitted at the first request; with an app setting that trusts
+ * every peer, likewise (`MTLS_TRUST_PROXY_TOO_BROAD`).
  *
  * Failures go to `next(err)`: `400 ERR_MTLS_HEADER_MALFORMED` (with a precise `reason`),
  * `400 ERR_MTLS_HEADER_DUPLICATE`, `431 ERR_MTLS_HEADER_TOO_LARGE`, `400 ERR_MTLS_CHAIN_TOO_LONG`
@@ -79,18 +91,18 @@ function appTrust(req: Request): { fn: unknown; setting: unknown } {
  * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-6.5 | RFC 8705 §6.5}
  */
 export function clientCertificate(options?: ClientCertificateOptions): RequestHandler {
+  startDebugOutput();
   const config = compileClientCertificateOptions(options);
   const cache = new LruCache<string, CacheEntry>(config.cacheSize);
   const readTls = createTlsCertificateReader(config.maxChainLength);
   const headerLabel =
     config.header === undefined ? 'forwarded certificate' : `${config.header} header`;
   const trustBySocket = new WeakMap<object, { fn: unknown; trusted: boolean }>();
-  let warnedNothingTrusted = false;
-  let warnedPermissive = false;
-  let warnedNotTls = false;
+  const trustSettingName =
+    config.trust === undefined ? "the app's 'trust proxy' setting (or trustProxy)" : 'trustProxy';
 
   if (config.trustAnyProxy) {
-    warn(
+    warnOnce(
       'MTLS_DANGEROUSLY_TRUST_ANY_PROXY',
       `clientCertificate(): dangerouslyTrustAnyProxy is on: the ${headerLabel} is believed ` +
         `from every peer. Anyone who can reach this app directly can claim any certificate. ` +
@@ -108,54 +120,67 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     return trusted;
   }
 
-  function peerTrust(req: Request, peer: string | undefined): PeerTrust {
-    if (config.trustAnyProxy) return { trusted: true, nothingTrusted: false };
-    if (config.trust !== undefined) {
-      return { trusted: trustedSocket(req, config.trust, peer), nothingTrusted: false };
+  /** Whether the peer may set the header, or why not (warning once about a misconfiguration). */
+  function peerTrust(req: Request, peer: string | undefined): UntrustedPeerReason | undefined {
+    const trust = resolveTrust(config, appTrust(req));
+    if (trust.kind === 'any') return undefined;
+    if (trust.kind === 'function') {
+      return trustedSocket(req, trust.fn, peer) ? undefined : 'untrusted_peer';
     }
-    const { fn, setting } = appTrust(req);
-    if (setting === true && !warnedPermissive) {
-      warnedPermissive = true;
-      warn(
-        'MTLS_PERMISSIVE_TRUST_PROXY',
-        `clientCertificate(): the app's 'trust proxy' setting is true, so the ${headerLabel} ` +
-          `is believed from every peer. Set 'trust proxy' (or the trustProxy option) to ` +
-          `your proxy's address.`,
+    if (trust.reason === 'trust_proxy_too_broad') {
+      warnOnce(
+        'MTLS_TRUST_PROXY_TOO_BROAD',
+        `clientCertificate(): the app's 'trust proxy' setting (${String(appTrust(req)?.setting)}) ` +
+          `trusts every peer, which is no reason to believe a certificate header: the ` +
+          `${headerLabel} is ignored and req.clientCert stays undefined. Set the trustProxy ` +
+          `option to your proxy's address (for example 'loopback' or '10.0.0.2'); to trust ` +
+          `every peer on purpose, use dangerouslyTrustAnyProxy: true.`,
+      );
+    } else {
+      warnOnce(
+        'MTLS_NO_TRUSTED_PROXY',
+        `clientCertificate(): no trusted proxy is configured (neither the trustProxy option ` +
+          `nor the app's 'trust proxy' setting), so the ${headerLabel} is never read ` +
+          `and req.clientCert stays undefined. Set trustProxy to your proxy's address (for ` +
+          `example 'loopback' or '10.0.0.0/8').`,
       );
     }
-    if (typeof fn !== 'function' || setting === false || setting === 0) {
-      if (!warnedNothingTrusted) {
-        warnedNothingTrusted = true;
-        warn(
-          'MTLS_NO_TRUSTED_PROXY',
-          `clientCertificate(): no trusted proxy is configured (neither the trustProxy option ` +
-            `nor the app's 'trust proxy' setting), so the ${headerLabel} is never read ` +
-            `and req.clientCert stays undefined. Set trustProxy to your proxy's address (for ` +
-            `example 'loopback' or '10.0.0.0/8').`,
-        );
-      }
-      return { trusted: false, nothingTrusted: true };
-    }
-    return { trusted: trustedSocket(req, fn, peer), nothingTrusted: false };
+    return trust.reason;
+  }
+
+  function absent(
+    req: Request,
+    reason: AbsentReason,
+    extra?: Record<string, unknown>,
+  ): ClientCertificate | undefined {
+    publish(DIAGNOSTICS_CHANNELS.certificateAbsent, () => ({
+      reason,
+      peer: normalizePeerAddress(req.socket.remoteAddress),
+      header: config.header,
+      format: config.formatName,
+      ...extra,
+    }));
+    return undefined;
   }
 
   function fromTls(req: Request): ClientCertificate | undefined {
     if (isTlsSocket(req.socket)) {
+      let certificate: ClientCertificate | undefined;
       try {
-        return readTls(req.socket);
+        certificate = readTls(req.socket);
       } catch (error) {
         throw toMtlsError(error, 'TLS peer certificate');
       }
+      return certificate ?? absent(req, 'no_tls_certificate');
     }
-    if (config.source === 'tls' && !warnedNotTls) {
-      warnedNotTls = true;
-      warn(
+    if (config.source === 'tls') {
+      warnOnce(
         'MTLS_NOT_TLS',
         `clientCertificate(): source is 'tls' but a request arrived without TLS, so there is no ` +
           `client certificate. Behind a TLS-terminating proxy, set "format" (and "trustProxy").`,
       );
     }
-    return undefined;
+    return absent(req, 'not_tls');
   }
 
   function singleLine(req: Request, name: string): string | undefined {
@@ -200,7 +225,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
         cause: error,
       });
     }
-    if (result === undefined) return undefined;
+    if (result === undefined) return absent(req, 'no_certificate');
     if (!Array.isArray(result) || !result.every((item) => item instanceof Uint8Array)) {
       throw new MisconfiguredError(
         'clientCertificate(): the custom format function must return an array of DER Buffers ' +
@@ -208,7 +233,8 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
       );
     }
     const ders = result;
-    if (ders.length === 0 || !verified(req, peer)) return undefined;
+    if (ders.length === 0) return absent(req, 'no_certificate');
+    if (!verified(req, peer)) return undefined;
     if (ders.length > config.limits.maxCertificates) {
       throw new ForwardedCertificateError('chain_too_long', 'too many certificates');
     }
@@ -239,7 +265,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
           `${config.chainHeader as string} is present without ${header}`,
         );
       }
-      return undefined;
+      return req.headers[header] === undefined ? missingHeader(req) : absent(req, 'no_certificate');
     }
     const size = value.length + chainValue.length;
     if (size > config.maxHeaderBytes) {
@@ -253,8 +279,8 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     if (!verified(req, peer)) return undefined;
     const cached = cache.get(value);
     if (cached?.chainValue === chainValue) return cached.certificate;
-    const ders = codec.decode(value, config.limits);
-    if (ders === undefined) return undefined;
+    const ders = decodeOrExplain(codec, value);
+    if (ders === undefined) return absent(req, 'no_certificate');
     if (chainValue !== '' && codec.decodeChain !== undefined) {
       ders.push(...codec.decodeChain(chainValue, config.limits));
     }
@@ -263,20 +289,80 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     return certificate;
   }
 
+  /**
+   * The configured header is absent: no certificate. When another known certificate header did
+   * arrive, says which format and header would read it (once per process; on every debug line).
+   */
+  function missingHeader(req: Request): ClientCertificate | undefined {
+    const other = OTHER_HEADERS.find(
+      (name) =>
+        name !== config.header && name !== config.chainHeader && req.headers[name] !== undefined,
+    );
+    if (other === undefined) return absent(req, 'no_header');
+    const value = req.headers[other];
+    const looksLike = typeof value === 'string' ? detectFormat(value) : undefined;
+    const fix =
+      looksLike === undefined
+        ? `header: '${other}'`
+        : FORMATS[looksLike].header === other
+          ? `format: '${looksLike}'`
+          : `format: '${looksLike}', header: '${other}'`;
+    warnOnce(
+      'MTLS_WRONG_CERTIFICATE_HEADER',
+      `clientCertificate(): the proxy never sends the ${headerLabel} (format ` +
+        `'${String(config.formatName)}'), but the ${other} header arrives` +
+        `${looksLike === undefined ? '' : ` that looks like format '${looksLike}'`}: use ${fix}.`,
+    );
+    return absent(req, 'no_header', { otherHeader: other, suggestion: fix });
+  }
+
+  /** Decodes the leaf header; a failure says which other format would read the value. */
+  function decodeOrExplain(codec: FormatCodec, value: string): Buffer[] | undefined {
+    try {
+      return codec.decode(value, config.limits);
+    } catch (error) {
+      if (!(error instanceof ForwardedCertificateError)) throw error;
+      const other = otherFormatOf(value, config.formatName as BuiltInFormat, config.limits);
+      if (other === undefined) throw error;
+      const fix = `the value decodes as format '${other}': use format: '${other}'`;
+      warnOnce(
+        'MTLS_FORMAT_MISMATCH',
+        `clientCertificate(): the ${headerLabel} does not decode as format ` +
+          `'${String(config.formatName)}' (${error.reason}), but ${fix}.`,
+      );
+      throw new ForwardedCertificateError(error.reason, `${error.message}; ${fix}`, {
+        cause: error,
+      });
+    }
+  }
+
   function resolve(req: Request, res: Response): ClientCertificate | undefined {
     if (config.source === 'tls') return fromTls(req);
     const peer = normalizePeerAddress(req.socket.remoteAddress);
-    const { trusted, nothingTrusted } = peerTrust(req, peer);
-    if (!trusted) {
+    const untrusted = peerTrust(req, peer);
+    if (untrusted !== undefined) {
       if (config.header !== undefined && req.headers[config.header] !== undefined) {
+        if (untrusted === 'untrusted_peer') {
+          warnOnce(
+            'MTLS_UNTRUSTED_PEER',
+            `clientCertificate(): the ${headerLabel} arrived from ${escapeForDebugLine(peer ?? 'a Unix socket')}, which ` +
+              `is not a trusted proxy, so it was ignored and req.clientCert stays undefined. If ` +
+              `that peer is your proxy, add its address to ${trustSettingName}; if it is not, ` +
+              `someone is sending certificate headers straight to the app.`,
+            headerLabel,
+          );
+        }
         publish(DIAGNOSTICS_CHANNELS.certificateIgnored, () => ({
-          reason: nothingTrusted ? 'no_trusted_proxy' : 'untrusted_peer',
+          reason: untrusted,
           peer,
           header: config.header,
           format: config.formatName,
         }));
       }
-      return config.source === 'auto' ? fromTls(req) : undefined;
+      if (config.source === 'auto') return fromTls(req);
+      return req.headers[config.header ?? ''] === undefined
+        ? absent(req, 'no_header', { trusted: false })
+        : undefined;
     }
     if (config.vary !== undefined) addVary(res, config.vary);
     return fromHeader(req, peer);
@@ -310,6 +396,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
       publish(DIAGNOSTICS_CHANNELS.certificateRejected, () => ({
         code: error.code,
         reason: error.reason,
+        message: error.message,
         peer: normalizePeerAddress(req.socket.remoteAddress),
         header: config.header,
         format: config.formatName,

@@ -58,3 +58,15 @@ export function encodePem(der: Uint8Array, label = 'CERTIFICATE'): string {
   for (let i = 0; i < body.length; i += 64) lines.push(body.slice(i, i + 64));
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
+
+const PEM_MARKER = '-----BEGIN ';
+
+/**
+ * The text of `bytes` when they hold PEM (a file read without an encoding: `readFileSync(path)`),
+ * or `undefined` for binary DER, which starts with a SEQUENCE tag and holds no BEGIN line.
+ */
+export function pemTextOf(bytes: Uint8Array): string | undefined {
+  if (bytes[0] === 0x30) return undefined;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return text.includes(PEM_MARKER) ? text : undefined;
+}

@@ -18,6 +18,30 @@ function der(pem: string): Buffer {
   return Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
 }
 
+describe('certificates given as PEM bytes (readFileSync(path) without an encoding)', () => {
+  it('trustAnchors and intermediates read PEM bytes, each block of a bundle', async () => {
+    const validator = createChainValidator({
+      trustAnchors: [Buffer.from(`${EC_ROOT}\n${EC_INT}`)],
+    });
+    expect((await validator.validate(leaf('ec-leaf', []))).ok).toBe(true);
+    const withIntermediates = createChainValidator({
+      trustAnchors: [Buffer.from(EC_ROOT)],
+      intermediates: [Buffer.from(EC_INT)],
+    });
+    const result = await withIntermediates.validate(leaf('ec-leaf', []));
+    expect(result.ok).toBe(true);
+  });
+
+  it('PEM bytes without a certificate: TypeError naming the entry', () => {
+    expect(() =>
+      createChainValidator(
+        { trustAnchors: [Buffer.from('-----BEGIN X509 CRL-----\nAA==\n-----END X509 CRL-----\n')] },
+        'f()',
+      ),
+    ).toThrow(/^f\(\): trustAnchors\[0\] is not a certificate: no PEM CERTIFICATE block found$/);
+  });
+});
+
 describe('createChainValidator() options', () => {
   test.each([
     ['no trustAnchors', {}, /"trustAnchors" is required/],

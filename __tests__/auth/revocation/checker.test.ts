@@ -152,6 +152,22 @@ describe('CRLs (RFC 5280 §6.3)', () => {
     expect(log).toHaveLength(0);
   });
 
+  test('configured CRLs as PEM bytes (readFileSync(path) without an encoding) are read', async () => {
+    const options = crlOnly({
+      crls: [Buffer.from(revocationFile('int.crl')), Buffer.from(revocationFile('root.crl'))],
+      fetchCrls: false,
+      fetcher: loopbackFetcher({}, []),
+    });
+    expect((await validator(options).validate(leaf('rev-good'))).ok).toBe(true);
+    expect(failure(await validator(options).validate(leaf('rev-revoked'))).reason).toBe('revoked');
+  });
+
+  test('PEM bytes without a CRL block: TypeError', () => {
+    expect(() => validator(crlOnly({ crls: [Buffer.from(ROOT)] }))).toThrow(
+      /revocation\.crls\[0\] is not a CRL: no PEM "X509 CRL" block found/,
+    );
+  });
+
   test('a stale CRL gives no answer: revocation_unknown', async () => {
     const result = failure(
       await validator(
@@ -280,7 +296,7 @@ describe('revocation options', () => {
     [
       'a number',
       { crls: [42] },
-      /revocation\.crls\[0\] is not a CRL: expected PEM text or DER bytes/,
+      /revocation\.crls\[0\] is not a CRL: expected PEM text, PEM bytes or DER bytes/,
     ],
     [
       'bytes that are not a CRL',
@@ -346,7 +362,8 @@ describe('CRL downloads: formats and failures', () => {
         fetcher: loopbackFetcher({ crl: `${server.origin}/certificate` }),
       }).validate(leaf('rev-good')),
     );
-    expect(result.detail).toMatch(/CRL: not a CRL/);
+    expect(result.reason).toBe('revocation_unknown');
+    expect(result.detail).toMatch(/CRL: no PEM "X509 CRL" block found$/);
   });
 
   test('fetchCrls: false and no configured CRL: unknown', async () => {

@@ -1,6 +1,4 @@
-import { X509Certificate } from 'node:crypto';
-import { CertificateParseError, ClientCertificate, type CertificateInput } from '../../certificate';
-import { decodeCertificatePem, PemError } from '../../internal/pem';
+import { certificatesFrom, type ClientCertificate, type CertificateInput } from '../../certificate';
 import { LruCache } from '../../internal/lru-cache';
 import { booleanOption, checkOptions, integerOption } from '../../internal/options';
 import type { RevocationChecker, RevocationVerdict } from '../revocation/checker';
@@ -55,37 +53,20 @@ function expand(
   index: number,
 ): ClientCertificate[] {
   try {
-    if (typeof input === 'string') {
-      let blocks: Buffer[];
-      try {
-        blocks = decodeCertificatePem(input);
-      } catch (error) {
-        throw new CertificateParseError((error as PemError).message);
-      }
-      if (blocks.length === 0) throw new CertificateParseError('no PEM CERTIFICATE block found');
-      return blocks.map((der) => ClientCertificate.from(der));
-    }
-    if (
-      input instanceof ClientCertificate ||
-      input instanceof X509Certificate ||
-      input instanceof Uint8Array
-    ) {
-      return [ClientCertificate.from(input, { chain: [] })];
-    }
-    throw new CertificateParseError('expected PEM text, DER bytes or a certificate object');
+    return certificatesFrom(input);
   } catch (error) {
     throw new TypeError(
       `${factory}: ${name}[${index}] is not a certificate: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
 }
 
 function certificates(factory: string, name: string, value: unknown): ClientCertificate[] {
   if (!Array.isArray(value)) {
-    throw new TypeError(`${factory}: "${name}" must be an array of PEM strings or DER buffers.`);
+    throw new TypeError(
+      `${factory}: "${name}" must be an array of PEM strings, PEM or DER buffers, or certificates.`,
+    );
   }
   return (value as CertificateInput[]).flatMap((input, index) =>
     expand(factory, name, input, index),

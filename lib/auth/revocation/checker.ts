@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 import { LruCache } from '../../internal/lru-cache';
-import { decodePem } from '../../internal/pem';
+import { decodePem, pemTextOf } from '../../internal/pem';
 import { booleanOption, checkOptions, enumOption, integerOption } from '../../internal/options';
 import type { CertificateInfo } from '../chain/certificate-info';
 import {
@@ -53,36 +53,33 @@ const KNOWN: readonly (keyof RevocationOptions)[] = [
   'cacheTtl',
 ];
 
+/**
+ * The DER of a CRL given as PEM text, PEM bytes (a file read without an encoding, or a server
+ * that sends PEM) or DER bytes: the one normaliser for configured and downloaded CRLs.
+ *
+ * @throws {Error} for PEM without an `X509 CRL` block, or anything but text and bytes.
+ */
+function crlDer(input: unknown): Uint8Array {
+  const text =
+    typeof input === 'string' ? input : input instanceof Uint8Array ? pemTextOf(input) : undefined;
+  if (text !== undefined) {
+    const block = decodePem(text).find((b) => b.label === 'X509 CRL');
+    if (!block) throw new Error('no PEM "X509 CRL" block found');
+    return block.der;
+  }
+  if (input instanceof Uint8Array) return input;
+  throw new Error('expected PEM text, PEM bytes or DER bytes');
+}
+
 function parseConfiguredCrl(factory: string, input: CrlInput, index: number): Crl {
   try {
-    let der: Uint8Array;
-    if (typeof input === 'string') {
-      const block = decodePem(input).find((b) => b.label === 'X509 CRL');
-      if (!block) throw new Error('no PEM "X509 CRL" block found');
-      der = block.der;
-    } else if (input instanceof Uint8Array) {
-      der = input;
-    } else {
-      throw new Error('expected PEM text or DER bytes');
-    }
-    return parseCrl(der);
+    return parseCrl(crlDer(input));
   } catch (error) {
     throw new TypeError(
       `${factory}: revocation.crls[${index}] is not a CRL: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
-}
-
-/** A downloaded CRL is DER (RFC 5280 §4.2.1.13); a PEM body is accepted too. */
-function crlDer(body: Uint8Array): Uint8Array {
-  const text = Buffer.from(body.subarray(0, 32)).toString('latin1');
-  if (!text.startsWith('-----BEGIN')) return body;
-  return (
-    decodePem(Buffer.from(body).toString('latin1')).find((b) => b.label === 'X509 CRL')?.der ?? body
-  );
 }
 
 /**

@@ -1,0 +1,73 @@
+/**
+ * Configuration warnings: every misconfiguration express-mtls can see at run time is reported
+ * once per process, with a stable code and a link to its entry in `docs/errors.md`, as a Node
+ * process warning (type `ExpressMtlsWarning`) and on the `warning` diagnostics channel.
+ *
+ * @packageDocumentation
+ */
+import { DIAGNOSTICS_CHANNELS, publish } from './diagnostics';
+
+/** Where each warning code is explained: `${DOCS_BASE}#${code.toLowerCase()}`. */
+export const DOCS_BASE = 'https://github.com/express-mtls/express-mtls/blob/main/docs/errors.md';
+
+/**
+ * The configuration warnings:
+ *
+ * - `MTLS_NO_TRUSTED_PROXY`: nothing is trusted, so no certificate header is ever read.
+ * - `MTLS_TRUST_PROXY_TOO_BROAD`: the app's `trust proxy` trusts every peer (`true`, a hop
+ *   count); that is not trust for a certificate header, which is ignored.
+ * - `MTLS_DANGEROUSLY_TRUST_ANY_PROXY`: `dangerouslyTrustAnyProxy` is on.
+ * - `MTLS_UNTRUSTED_PEER`: a certificate header arrived from a peer that is not a trusted proxy.
+ * - `MTLS_WRONG_CERTIFICATE_HEADER`: the configured header never arrives from the proxy, but
+ *   another known certificate header does.
+ * - `MTLS_FORMAT_MISMATCH`: a header failed to decode in the configured format but decodes in
+ *   another one.
+ * - `MTLS_NOT_TLS`: `source: 'tls'` on a connection without TLS.
+ * - `MTLS_NO_BODY_PARSER`: a middleware that reads `req.body` (`requireCertificateBoundToken()`
+ *   with `allowBodyToken`, `mtlsClientAuthentication()`) ran before any body parser.
+ */
+export type WarningCode =
+  | 'MTLS_NO_TRUSTED_PROXY'
+  | 'MTLS_TRUST_PROXY_TOO_BROAD'
+  | 'MTLS_DANGEROUSLY_TRUST_ANY_PROXY'
+  | 'MTLS_UNTRUSTED_PEER'
+  | 'MTLS_WRONG_CERTIFICATE_HEADER'
+  | 'MTLS_FORMAT_MISMATCH'
+  | 'MTLS_NOT_TLS'
+  | 'MTLS_NO_BODY_PARSER';
+
+/** The documentation link of a warning code. */
+export function warningUrl(code: WarningCode): string {
+  return `${DOCS_BASE}#${code.toLowerCase()}`;
+}
+
+const emitted = new Set<string>();
+
+/**
+ * Emits a configuration warning once per process for each `key` (by default the message, which
+ * is built from configuration only): as a Node process warning (type `ExpressMtlsWarning`, with
+ * `code`, the link appended to the message) and on the `warning` diagnostics channel as
+ * `{ code, message, url }`. Pass a `key` when the message holds request data (a peer address), so
+ * that requests cannot multiply the warning.
+ *
+ * @returns whether the warning was emitted now (false: already emitted).
+ */
+export function warnOnce(code: WarningCode, message: string, key: string = message): boolean {
+  const id = `${code}\u0000${key}`;
+  if (emitted.has(id)) return false;
+  emitted.add(id);
+  const url = warningUrl(code);
+  process.emitWarning(`${message} See ${url}`, { type: 'ExpressMtlsWarning', code });
+  publish(DIAGNOSTICS_CHANNELS.warning, () => ({ code, message, url }));
+  return true;
+}
+
+/** Whether a warning with this code and key was already emitted in this process. */
+export function warned(code: WarningCode, key: string): boolean {
+  return emitted.has(`${code}\u0000${key}`);
+}
+
+/** Forgets every warning emitted so far (tests only: each test starts a fresh "process"). */
+export function forgetWarnings(): void {
+  emitted.clear();
+}
