@@ -1,4 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { forgetWarnings } from '../../lib/warnings';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { X509Certificate } from 'node:crypto';
@@ -568,6 +569,7 @@ describe.each(EXPRESS_VERSIONS)('mtlsClientAuthentication() on %s', (version, ma
     describe('a POST with no body at all (no Content-Length, RFC 9112 §6.3)', () => {
       let emitWarning: jest.SpyInstance;
       beforeEach(() => {
+        forgetWarnings();
         emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
       });
       afterEach(() => {

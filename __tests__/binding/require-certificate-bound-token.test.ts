@@ -1,4 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { forgetWarnings } from '../../lib/warnings';
 import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -399,6 +400,7 @@ describe.each(EXPRESS_VERSIONS)('requireCertificateBoundToken() on %s', (_name, 
     };
     let emitWarning: jest.SpyInstance;
     beforeEach(() => {
+      forgetWarnings();
       emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     });
     afterEach(() => {
