@@ -7,6 +7,7 @@ import {
   buildPaths,
   linkKey,
   type NameIndex,
+  MAX_EDGES,
   type SearchContext,
 } from '../../../lib/auth/chain/path-builder';
 import { readTlv } from '../../../lib/internal/der';
@@ -38,7 +39,9 @@ function context(anchors: CertificateInfo[], configured: CertificateInfo[] = [])
     maxDepth: 8,
     links: new LruCache<string, boolean>(16),
     budget: 32,
+    edges: MAX_EDGES,
     deadEnd: undefined,
+    candidates: new Map(),
   };
 }
 

@@ -4,6 +4,7 @@ import { certificateInfo, type CertificateInfo } from '../../../lib/auth/chain/c
 import {
   buildPaths,
   type NameIndex,
+  MAX_EDGES,
   type SearchContext,
 } from '../../../lib/auth/chain/path-builder';
 import { chainPem } from './chain-fixtures';
@@ -33,7 +34,9 @@ function search(
     maxDepth: 8,
     links: new LruCache(100),
     budget,
+    edges: MAX_EDGES,
     deadEnd: undefined,
+    candidates: new Map(),
   };
   const paths = [...buildPaths(info(leaf), context)].map((built) =>
     built.path.map((i) => i.certificate.subject),
