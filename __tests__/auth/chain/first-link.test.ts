@@ -181,5 +181,13 @@ describe('verifyFirstLink', () => {
     await verifyFirstLink(info('rsa-leaf'), context([info('rsa-root')], [broken]));
     expect(ctx.links.size).toBe(0);
     expect(ctx.budget).toBe(32);
+    const costly = {
+      ...info('rsa-int'),
+      key: { ok: false, description: 'RSA 16384 (over 8192 bits)', verifiable: false },
+    };
+    const unverified = context([info('rsa-root')], [costly]);
+    await verifyFirstLink(info('rsa-leaf'), unverified);
+    expect(unverified.links.size).toBe(0);
+    expect(unverified.budget).toBe(32);
   });
 });

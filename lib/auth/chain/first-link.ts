@@ -45,7 +45,7 @@ export async function verifyFirstLink(
 ): Promise<void> {
   if (leaf.algorithm.status !== 'ok' || !leaf.algorithmsMatch) return;
   const [issuer] = candidates(leaf, context);
-  if (issuer === undefined || !issuer.key.verifiable) return;
+  if (issuer?.key.verifiable !== true) return;
   const key = linkKey(leaf, issuer);
   if (context.links.get(key) !== undefined) return;
   let publicKey: KeyObject;
