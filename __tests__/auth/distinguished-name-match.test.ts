@@ -223,6 +223,9 @@ describe('distinguishedNameMatches (RFC 4517 §4.2.15) on hand-built names', () 
     // both expected attributes equal the certificate's "a" (by BER, then by text): only one may take it
     expect(distinguishedNameMatches(parseDistinguishedName('CN=#0C0161+CN=a'), [rdn])).toBe(false);
     expect(distinguishedNameMatches(parseDistinguishedName('CN=a+CN=a'), [rdn])).toBe(false);
+    const twice = [utf8(CN, 'a'), utf8(CN, 'a')];
+    expect(distinguishedNameMatches(parseDistinguishedName('CN=a+CN=A'), [twice])).toBe(true);
+    expect(distinguishedNameMatches(parseDistinguishedName('CN=a+CN=b'), [twice])).toBe(false);
     expect(
       distinguishedNameMatches(parseDistinguishedName('CN=#0C0161+CN=b'), [
         [utf8(CN, 'b'), rdn[0]!],

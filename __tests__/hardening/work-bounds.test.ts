@@ -62,8 +62,11 @@ import { OpensslPki } from './helpers/openssl-pki';
  * searches this guards against blocked it for 1.5–3 s per request.
  */
 const MAX_LOOP_BLOCK_MS = 250;
-/** Longest one synchronous call may take (ms), the fastest of three runs. */
-const MAX_BLOCK_MS = 100;
+/**
+ * Longest one synchronous call may take (ms), the fastest of three runs; generous too, since
+ * `npm test` runs this suite with coverage instrumentation (several times slower).
+ */
+const MAX_BLOCK_MS = 250;
 /** Requests made after the first one (warm link, certificate and result caches). */
 const WARM_REQUESTS = 5;
 
@@ -447,7 +450,7 @@ describe('parsers and matchers: the worst shape at the size limit, bounded time'
     expect(fastestMs(() => sanEmailMatches('user@example.org', mails))).toBeLessThan(MAX_BLOCK_MS);
   });
 
-  it('DN matching: a registered DN of 1600 attributes in one RDN against a certificate RDN of 1600 others', () => {
+  it('DN matching: a registered RDN of 1600 attributes against a certificate RDN holding them in the reverse order', () => {
     // every attribute matches, in the reverse order, after preparation (width, case, spaces)
     const text = Array.from({ length: 1600 }, (_v, i) => `CN=Ｎａｍｅ ${i}`).join('+');
     const parsed = parseDistinguishedName(text);

@@ -186,6 +186,40 @@ describe('key strength policy', () => {
     expect(keyStrength(zero, 2048)).toEqual({ ok: false, description: 'RSA 0', verifiable: true });
   });
 
+  test('RSA keys too costly to verify with: a modulus over 8192 bits, an exponent over 33 bits', () => {
+    const rsa = (modulus: Buffer, exponent: Buffer): Buffer =>
+      tlv(
+        0x30,
+        algorithm('1.2.840.113549.1.1.1', NULL),
+        tlv(0x03, [0], tlv(0x30, tlv(0x02, modulus), tlv(0x02, exponent))),
+      );
+    const modulus = (bits: number): Buffer =>
+      Buffer.concat([Buffer.from([0x00, 0x80]), Buffer.alloc(bits / 8 - 1, 1)]);
+    const f4 = Buffer.from([0x01, 0x00, 0x01]);
+    expect(keyStrength(rsa(modulus(8192), f4), 2048)).toEqual({
+      ok: true,
+      description: 'RSA 8192',
+      verifiable: true,
+    });
+    expect(keyStrength(rsa(modulus(8200), f4), 2048)).toEqual({
+      ok: false,
+      description: 'RSA 8200 (over 8192 bits)',
+      verifiable: false,
+    });
+    const e33 = Buffer.from([0x01, 0xff, 0xff, 0xff, 0xff]);
+    expect(keyStrength(rsa(modulus(3072), e33), 2048)).toEqual({
+      ok: true,
+      description: 'RSA 3072',
+      verifiable: true,
+    });
+    const e34 = Buffer.from([0x03, 0xff, 0xff, 0xff, 0xff]);
+    expect(keyStrength(rsa(modulus(3072), e34), 2048)).toEqual({
+      ok: false,
+      description: 'RSA 3072 with a 34-bit public exponent',
+      verifiable: false,
+    });
+  });
+
   test.each([
     ['no subjectPublicKey', tlv(0x30, algorithm('1.2.840.113549.1.1.1', NULL))],
     ['an algorithm that is not a SEQUENCE', tlv(0x30, tlv(0x31), tlv(0x03, [0]))],
