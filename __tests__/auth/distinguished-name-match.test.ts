@@ -217,6 +217,22 @@ describe('distinguishedNameMatches (RFC 4517 §4.2.15) on hand-built names', () 
     expect(distinguishedNameMatches(parseDistinguishedName('CN=#0C01FF'), [[broken]])).toBe(true);
   });
 
+  it('pairs the attributes of a multi-valued RDN one to one: an attribute used by one match is not reused', () => {
+    const rdn = [utf8(CN, 'a'), utf8(CN, 'b')];
+    expect(distinguishedNameMatches(parseDistinguishedName('CN=b+CN=A'), [rdn])).toBe(true);
+    // both expected attributes equal the certificate's "a" (by BER, then by text): only one may take it
+    expect(distinguishedNameMatches(parseDistinguishedName('CN=#0C0161+CN=a'), [rdn])).toBe(false);
+    expect(distinguishedNameMatches(parseDistinguishedName('CN=a+CN=a'), [rdn])).toBe(false);
+    const twice = [utf8(CN, 'a'), utf8(CN, 'a')];
+    expect(distinguishedNameMatches(parseDistinguishedName('CN=a+CN=A'), [twice])).toBe(true);
+    expect(distinguishedNameMatches(parseDistinguishedName('CN=a+CN=b'), [twice])).toBe(false);
+    expect(
+      distinguishedNameMatches(parseDistinguishedName('CN=#0C0161+CN=b'), [
+        [utf8(CN, 'b'), rdn[0]!],
+      ]),
+    ).toBe(true);
+  });
+
   it('compares attribute types by OID', () => {
     expect(distinguishedNameMatches(parseDistinguishedName('OU=a'), [[utf8(CN, 'a')]])).toBe(false);
     expect(distinguishedNameMatches(parseDistinguishedName('2.5.4.11=a'), [[utf8(OU, 'a')]])).toBe(

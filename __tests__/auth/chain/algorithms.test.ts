@@ -89,46 +89,85 @@ describe('signature algorithm policy', () => {
 
 describe('key strength policy', () => {
   test('openssl fixtures: RSA 2048 and 1024, EC P-256, P-384 and P-192', () => {
-    expect(keyStrength(spki('rsa-leaf'), 2048)).toEqual({ ok: true, description: 'RSA 2048' });
-    expect(keyStrength(spki('leaf-rsa1024'), 2048)).toEqual({ ok: false, description: 'RSA 1024' });
-    expect(keyStrength(spki('leaf-rsa1024'), 1024)).toEqual({ ok: true, description: 'RSA 1024' });
-    expect(keyStrength(spki('ec-leaf'), 2048)).toEqual({ ok: true, description: 'EC P-256' });
-    expect(keyStrength(spki('ec-root'), 2048)).toEqual({ ok: true, description: 'EC P-384' });
-    expect(keyStrength(spki('leaf-p192'), 2048)).toEqual({ ok: false, description: 'EC P-192' });
+    expect(keyStrength(spki('rsa-leaf'), 2048)).toEqual({
+      ok: true,
+      description: 'RSA 2048',
+      verifiable: true,
+    });
+    expect(keyStrength(spki('leaf-rsa1024'), 2048)).toEqual({
+      ok: false,
+      description: 'RSA 1024',
+      verifiable: true,
+    });
+    expect(keyStrength(spki('leaf-rsa1024'), 1024)).toEqual({
+      ok: true,
+      description: 'RSA 1024',
+      verifiable: true,
+    });
+    expect(keyStrength(spki('ec-leaf'), 2048)).toEqual({
+      ok: true,
+      description: 'EC P-256',
+      verifiable: true,
+    });
+    expect(keyStrength(spki('ec-root'), 2048)).toEqual({
+      ok: true,
+      description: 'EC P-384',
+      verifiable: true,
+    });
+    expect(keyStrength(spki('leaf-p192'), 2048)).toEqual({
+      ok: false,
+      description: 'EC P-192',
+      verifiable: true,
+    });
   });
 
   test('generated keys: RSA-PSS, P-521, secp256k1, Ed25519, Ed448, DSA, X25519', () => {
     expect(keyStrength(generated('rsa-pss', { modulusLength: 2048 }), 2048)).toEqual({
       ok: true,
       description: 'RSA 2048',
+      verifiable: true,
     });
     expect(keyStrength(generated('ec', { namedCurve: 'P-521' }), 2048)).toEqual({
       ok: true,
       description: 'EC P-521',
+      verifiable: true,
     });
     expect(keyStrength(generated('ec', { namedCurve: 'secp256k1' }), 2048)).toEqual({
       ok: false,
       description: 'EC secp256k1',
+      verifiable: true,
     });
     expect(keyStrength(generated('ec', { namedCurve: 'P-224' }), 2048)).toEqual({
       ok: false,
       description: 'EC P-224',
+      verifiable: true,
     });
     expect(keyStrength(generated('ec', { namedCurve: 'brainpoolP256r1' }), 2048)).toEqual({
       ok: false,
       description: 'EC 1.3.36.3.3.2.8.1.1.7',
+      verifiable: true,
     });
-    expect(keyStrength(generated('ed25519'), 2048)).toEqual({ ok: true, description: 'Ed25519' });
-    expect(keyStrength(generated('ed448'), 2048)).toEqual({ ok: true, description: 'Ed448' });
+    expect(keyStrength(generated('ed25519'), 2048)).toEqual({
+      ok: true,
+      description: 'Ed25519',
+      verifiable: true,
+    });
+    expect(keyStrength(generated('ed448'), 2048)).toEqual({
+      ok: true,
+      description: 'Ed448',
+      verifiable: true,
+    });
     expect(
       keyStrength(generated('dsa', { modulusLength: 1024, divisorLength: 160 }), 2048),
     ).toEqual({
       ok: false,
       description: 'DSA',
+      verifiable: false,
     });
     expect(keyStrength(generated('x25519'), 2048)).toEqual({
       ok: false,
       description: 'unsupported key type 1.3.101.110',
+      verifiable: false,
     });
   });
 
@@ -137,13 +176,48 @@ describe('key strength policy', () => {
     expect(keyStrength(explicit, 2048)).toEqual({
       ok: false,
       description: 'EC explicit parameters',
+      verifiable: true,
     });
     const zero = tlv(
       0x30,
       algorithm('1.2.840.113549.1.1.1', NULL),
       tlv(0x03, [0], tlv(0x30, tlv(0x02, [0]), tlv(0x02, [3]))),
     );
-    expect(keyStrength(zero, 2048)).toEqual({ ok: false, description: 'RSA 0' });
+    expect(keyStrength(zero, 2048)).toEqual({ ok: false, description: 'RSA 0', verifiable: true });
+  });
+
+  test('RSA keys too costly to verify with: a modulus over 8192 bits, an exponent over 33 bits', () => {
+    const rsa = (modulus: Buffer, exponent: Buffer): Buffer =>
+      tlv(
+        0x30,
+        algorithm('1.2.840.113549.1.1.1', NULL),
+        tlv(0x03, [0], tlv(0x30, tlv(0x02, modulus), tlv(0x02, exponent))),
+      );
+    const modulus = (bits: number): Buffer =>
+      Buffer.concat([Buffer.from([0x00, 0x80]), Buffer.alloc(bits / 8 - 1, 1)]);
+    const f4 = Buffer.from([0x01, 0x00, 0x01]);
+    expect(keyStrength(rsa(modulus(8192), f4), 2048)).toEqual({
+      ok: true,
+      description: 'RSA 8192',
+      verifiable: true,
+    });
+    expect(keyStrength(rsa(modulus(8200), f4), 2048)).toEqual({
+      ok: false,
+      description: 'RSA 8200 (over 8192 bits)',
+      verifiable: false,
+    });
+    const e33 = Buffer.from([0x01, 0xff, 0xff, 0xff, 0xff]);
+    expect(keyStrength(rsa(modulus(3072), e33), 2048)).toEqual({
+      ok: true,
+      description: 'RSA 3072',
+      verifiable: true,
+    });
+    const e34 = Buffer.from([0x03, 0xff, 0xff, 0xff, 0xff]);
+    expect(keyStrength(rsa(modulus(3072), e34), 2048)).toEqual({
+      ok: false,
+      description: 'RSA 3072 with a 34-bit public exponent',
+      verifiable: false,
+    });
   });
 
   test.each([
@@ -160,6 +234,10 @@ describe('key strength policy', () => {
     [
       'an RSA key without a modulus',
       tlv(0x30, algorithm('1.2.840.113549.1.1.1', NULL), tlv(0x03, [0], tlv(0x30))),
+    ],
+    [
+      'an RSA key without an exponent',
+      tlv(0x30, algorithm('1.2.840.113549.1.1.1', NULL), tlv(0x03, [0], tlv(0x30, tlv(0x02, [1])))),
     ],
     [
       'a BIT STRING of another tag',

@@ -7,6 +7,7 @@ import {
   buildPaths,
   linkKey,
   type NameIndex,
+  MAX_EDGES,
   type SearchContext,
 } from '../../../lib/auth/chain/path-builder';
 import { readTlv } from '../../../lib/internal/der';
@@ -38,7 +39,9 @@ function context(anchors: CertificateInfo[], configured: CertificateInfo[] = [])
     maxDepth: 8,
     links: new LruCache<string, boolean>(16),
     budget: 32,
+    edges: MAX_EDGES,
     deadEnd: undefined,
+    candidates: new Map(),
   };
 }
 
@@ -178,5 +181,13 @@ describe('verifyFirstLink', () => {
     await verifyFirstLink(info('rsa-leaf'), context([info('rsa-root')], [broken]));
     expect(ctx.links.size).toBe(0);
     expect(ctx.budget).toBe(32);
+    const costly = {
+      ...info('rsa-int'),
+      key: { ok: false, description: 'RSA 16384 (over 8192 bits)', verifiable: false },
+    };
+    const unverified = context([info('rsa-root')], [costly]);
+    await verifyFirstLink(info('rsa-leaf'), unverified);
+    expect(unverified.links.size).toBe(0);
+    expect(unverified.budget).toBe(32);
   });
 });

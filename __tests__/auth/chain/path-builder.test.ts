@@ -4,6 +4,7 @@ import { certificateInfo, type CertificateInfo } from '../../../lib/auth/chain/c
 import {
   buildPaths,
   type NameIndex,
+  MAX_EDGES,
   type SearchContext,
 } from '../../../lib/auth/chain/path-builder';
 import { chainPem } from './chain-fixtures';
@@ -11,9 +12,11 @@ import { chainPem } from './chain-fixtures';
 const info = (name: string): CertificateInfo =>
   certificateInfo(ClientCertificate.from(chainPem(name)), 2048);
 
-function index(...names: string[]): NameIndex {
+function index(override: (i: CertificateInfo) => CertificateInfo, ...names: string[]): NameIndex {
   const exact = new Map<string, CertificateInfo[]>();
-  for (const i of names.map(info)) exact.set(i.subjectKey, [...(exact.get(i.subjectKey) ?? []), i]);
+  for (const i of names.map(info).map(override)) {
+    exact.set(i.subjectKey, [...(exact.get(i.subjectKey) ?? []), i]);
+  }
   return { exact, canonical: () => new Map() };
 }
 
@@ -21,19 +24,23 @@ function search(
   leaf: string,
   pool: { anchors?: string[]; configured?: string[]; presented?: string[] },
   budget = 32,
+  edges = MAX_EDGES,
+  override: (info: CertificateInfo) => CertificateInfo = (i) => i,
 ): { paths: string[][]; context: SearchContext } {
   const anchors = pool.anchors ?? [];
   const context: SearchContext = {
     pool: {
-      anchors: index(...anchors),
-      configured: index(...(pool.configured ?? [])),
-      presented: index(...(pool.presented ?? [])),
+      anchors: index(override, ...anchors),
+      configured: index(override, ...(pool.configured ?? [])),
+      presented: index(override, ...(pool.presented ?? [])),
       anchorThumbprints: new Set(anchors.map((a) => info(a).thumbprint)),
     },
     maxDepth: 8,
     links: new LruCache(100),
     budget,
+    edges,
     deadEnd: undefined,
+    candidates: new Map(),
   };
   const paths = [...buildPaths(info(leaf), context)].map((built) =>
     built.path.map((i) => i.certificate.subject),
@@ -92,6 +99,42 @@ describe('path building (RFC 4158)', () => {
       reason: 'unknown_issuer',
       detail: 'signature verification budget exhausted',
     });
+  });
+
+  test('the edge budget bounds the search, cached links included, and says so', () => {
+    const { paths, context } = search(
+      'ec-leaf',
+      { anchors: ['ec-root'], presented: ['ec-int'] },
+      32,
+      1,
+    );
+    expect(paths).toEqual([]);
+    expect(context.edges).toBe(0);
+    expect(context.deadEnd).toMatchObject({
+      reason: 'unknown_issuer',
+      detail: `path search stopped after ${MAX_EDGES} issuer candidates`,
+    });
+    expect(context.deadEnd?.path.map((i) => i.certificate.subject)).toEqual([
+      'CN=ec-leaf,O=express-mtls chains',
+      'CN=EC Intermediate,O=express-mtls chains',
+    ]);
+  });
+
+  test('an issuer key too costly to verify with: no signature checked, the path fails weak_key', () => {
+    const costly = (i: CertificateInfo): CertificateInfo =>
+      i.certificate.subject.startsWith('CN=EC Intermediate')
+        ? { ...i, key: { ok: false, description: 'RSA 16384 (over 8192 bits)', verifiable: false } }
+        : i;
+    const { paths, context } = search(
+      'ec-leaf',
+      { anchors: ['ec-root'], presented: ['ec-int'] },
+      32,
+      MAX_EDGES,
+      costly,
+    );
+    expect(context.budget).toBe(31); // only the intermediate's own link
+    expect(paths).toHaveLength(1);
+    expect(context.links.size).toBe(1);
   });
 
   test('a leaf without AKI and no issuer: the dead end names the issuer only', () => {

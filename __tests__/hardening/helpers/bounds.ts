@@ -65,3 +65,35 @@ export function settledHeap(): number {
   forceGc();
   return process.memoryUsage().heapUsed;
 }
+
+/** What an awaited action produced and the longest the event loop stayed blocked meanwhile. */
+export interface LoopMeasure<T> {
+  readonly value: T;
+  /** Longest gap between two ticks of a 1 ms interval timer, in milliseconds. */
+  readonly maxBlockMs: number;
+  /** Wall-clock time of the whole action, in milliseconds. */
+  readonly elapsedMs: number;
+}
+
+/**
+ * Runs `action` while a 1 ms interval timer records the longest gap between its ticks: the
+ * longest time the event loop was blocked (by synchronous work of the action, or anything else).
+ */
+export async function measureLoopBlock<T>(action: () => Promise<T>): Promise<LoopMeasure<T>> {
+  const started = performance.now();
+  let last = started;
+  let maxBlockMs = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxBlockMs = Math.max(maxBlockMs, now - last);
+    last = now;
+  }, 1);
+  try {
+    const value = await action();
+    const now = performance.now();
+    maxBlockMs = Math.max(maxBlockMs, now - last);
+    return { value, maxBlockMs, elapsedMs: now - started };
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -100,7 +100,26 @@ export interface KeyStrength {
   readonly ok: boolean;
   /** For example `RSA 2048`, `EC P-256`, `Ed25519`. */
   readonly description: string;
+  /**
+   * Whether a signature may be checked with this key at a bounded cost: `false` for RSA keys
+   * above {@link MAX_RSA_BITS} bits or with a public exponent above {@link MAX_RSA_EXPONENT_BITS}
+   * bits (one verification would block the event loop for up to tens of milliseconds), and for
+   * key types that cannot check an accepted signature algorithm (DSA, unsupported types).
+   */
+  readonly verifiable: boolean;
 }
+
+/**
+ * Largest RSA modulus a signature is checked with, in bits (Go's crypto/tls limit since
+ * CVE-2023-29409): a 16384-bit key with a 64-bit exponent costs ~35 ms per verification.
+ */
+export const MAX_RSA_BITS = 8192;
+
+/**
+ * Largest RSA public exponent a signature is checked with, in bits (BoringSSL's limit): OpenSSL
+ * accepts any exponent with a modulus up to 3072 bits, and a 3071-bit one costs ~14 ms.
+ */
+export const MAX_RSA_EXPONENT_BITS = 33;
 
 const CURVES: Readonly<Record<string, { name: string; allowed: boolean }>> = {
   '1.2.840.10045.3.1.7': { name: 'P-256', allowed: true },
@@ -111,17 +130,35 @@ const CURVES: Readonly<Record<string, { name: string; allowed: boolean }>> = {
   '1.3.132.0.10': { name: 'secp256k1', allowed: false },
 };
 
-function rsaModulusBits(spki: Uint8Array, bitString: Tlv): number {
+function integerBits(der: Uint8Array, integer: Tlv): number {
+  let start = integer.valueStart;
+  while (start < integer.end && der[start] === 0) start++;
+  if (start === integer.end) return 0;
+  return (integer.end - start) * 8 - Math.clz32(der[start] as number) + 24;
+}
+
+function rsaKeyStrength(spki: Uint8Array, bitString: Tlv, minRsaBits: number): KeyStrength {
   if (bitString.tag !== 0x03 || spki[bitString.valueStart] !== 0) {
     throw new DerError('malformed subjectPublicKey');
   }
   const key = readTlv(spki, bitString.valueStart + 1, bitString.end);
-  const [modulus] = key.tag === 0x30 ? readChildren(spki, key) : [];
-  if (modulus?.tag !== 0x02) throw new DerError('malformed RSA public key');
-  let start = modulus.valueStart;
-  while (start < modulus.end && spki[start] === 0) start++;
-  if (start === modulus.end) return 0;
-  return (modulus.end - start) * 8 - Math.clz32(spki[start] as number) + 24;
+  const [modulus, exponent] = key.tag === 0x30 ? readChildren(spki, key) : [];
+  if (modulus?.tag !== 0x02 || exponent?.tag !== 0x02) {
+    throw new DerError('malformed RSA public key');
+  }
+  const bits = integerBits(spki, modulus);
+  const exponentBits = integerBits(spki, exponent);
+  if (bits > MAX_RSA_BITS) {
+    return { ok: false, description: `RSA ${bits} (over ${MAX_RSA_BITS} bits)`, verifiable: false };
+  }
+  if (exponentBits > MAX_RSA_EXPONENT_BITS) {
+    return {
+      ok: false,
+      description: `RSA ${bits} with a ${exponentBits}-bit public exponent`,
+      verifiable: false,
+    };
+  }
+  return { ok: bits >= minRsaBits, description: `RSA ${bits}`, verifiable: true };
 }
 
 /**
@@ -137,18 +174,21 @@ export function keyStrength(spki: Uint8Array, minRsaBits: number): KeyStrength {
   const [oidTlv, params] = readChildren(spki, algorithm);
   const oid = oidAt(spki, oidTlv);
   if (oid === '1.2.840.113549.1.1.1' || oid === RSA_PSS) {
-    const bits = rsaModulusBits(spki, bitString);
-    return { ok: bits >= minRsaBits, description: `RSA ${bits}` };
+    return rsaKeyStrength(spki, bitString, minRsaBits);
   }
   if (oid === '1.2.840.10045.2.1') {
     const curveOid = params?.tag === 0x06 ? oidAt(spki, params) : 'explicit parameters';
     const curve = CURVES[curveOid];
-    return { ok: curve?.allowed === true, description: `EC ${curve?.name ?? curveOid}` };
+    return {
+      ok: curve?.allowed === true,
+      description: `EC ${curve?.name ?? curveOid}`,
+      verifiable: true,
+    };
   }
-  if (oid === '1.3.101.112') return { ok: true, description: 'Ed25519' };
-  if (oid === '1.3.101.113') return { ok: true, description: 'Ed448' };
-  if (oid === '1.2.840.10040.4.1') return { ok: false, description: 'DSA' };
-  return { ok: false, description: `unsupported key type ${oid}` };
+  if (oid === '1.3.101.112') return { ok: true, description: 'Ed25519', verifiable: true };
+  if (oid === '1.3.101.113') return { ok: true, description: 'Ed448', verifiable: true };
+  if (oid === '1.2.840.10040.4.1') return { ok: false, description: 'DSA', verifiable: false };
+  return { ok: false, description: `unsupported key type ${oid}`, verifiable: false };
 }
 
 /** What {@link verifySignature} needs of a signed structure (certificate, CRL, OCSP response). */

@@ -5,7 +5,14 @@ import type { RevocationChecker, RevocationVerdict } from '../revocation/checker
 import { verifySignature } from './algorithms';
 import { certificateInfo, type CertificateInfo } from './certificate-info';
 import { verifyFirstLink } from './first-link';
-import { buildPaths, type IssuerPool, type NameIndex, type SearchContext } from './path-builder';
+import {
+  buildPaths,
+  MAX_PATHS,
+  searchContext,
+  type IssuerPool,
+  type NameIndex,
+  type SearchContext,
+} from './path-builder';
 import { checkPath, type CheckSettings, type PathFailure } from './path-checks';
 import type {
   CertificateCheck,
@@ -40,11 +47,6 @@ function loadRevocation(): typeof import('../revocation/checker') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('../revocation/checker') as typeof import('../revocation/checker');
 }
-
-/** Complete paths evaluated per validation before giving up (alternatives after a failure). */
-const MAX_PATHS = 8;
-/** Signature verifications per validation. */
-const SIGNATURE_BUDGET = 32;
 
 function expand(
   factory: string,
@@ -300,13 +302,7 @@ export function createChainValidator(
       ),
       anchorThumbprints,
     };
-    const context: SearchContext = {
-      pool,
-      maxDepth,
-      links,
-      budget: SIGNATURE_BUDGET,
-      deadEnd: undefined,
-    };
+    const context = searchContext(pool, maxDepth, links);
     let first: { failure: PathFailure; trace: CertificateCheck[] } | undefined;
     let attempts = 0;
     await verifyFirstLink(leafInfo, context);

@@ -37,7 +37,7 @@ export function verifySignatureOffThread(signed: SignedData, key: KeyObject): Pr
  * will try, and records the verdict in `context.links` (spending one unit of `context.budget`).
  * Does nothing when the verdict is already cached, when there is no candidate, when the search
  * would not verify that link (weak or mismatched algorithms), or when the issuer's key is
- * unusable (the search then handles it as before).
+ * unusable or too costly to verify with (the search then handles it as before).
  */
 export async function verifyFirstLink(
   leaf: CertificateInfo,
@@ -45,7 +45,7 @@ export async function verifyFirstLink(
 ): Promise<void> {
   if (leaf.algorithm.status !== 'ok' || !leaf.algorithmsMatch) return;
   const [issuer] = candidates(leaf, context);
-  if (issuer === undefined) return;
+  if (issuer?.key.verifiable !== true) return;
   const key = linkKey(leaf, issuer);
   if (context.links.get(key) !== undefined) return;
   let publicKey: KeyObject;

@@ -50,7 +50,11 @@ export interface ChainValidatorOptions {
   readonly cacheSize?: number | undefined;
   /** Longest time, in seconds, a result is kept (never past a certificate's `notAfter`). Default: `300`. */
   readonly cacheTtl?: number | undefined;
-  /** Most intermediate CAs between the leaf and the anchor. Default: `8`. */
+  /**
+   * Most intermediate CAs between the leaf and the anchor. Default: `8`. Whatever its value, one
+   * validation tries at most 256 issuer candidates and verifies at most 32 signatures; a search
+   * that needs more is refused with `unknown_issuer`.
+   */
   readonly maxPathDepth?: number | undefined;
   /** Smallest RSA modulus accepted, in bits, on every certificate of the path. Default: `2048`. */
   readonly minRsaKeyBits?: number | undefined;

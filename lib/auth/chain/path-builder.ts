@@ -4,9 +4,14 @@
  * each link's signature, and yield complete paths (ending at an anchor) one at a time, so the
  * caller can try another path when one fails its checks (re-keyed and cross-signed CAs).
  *
- * Bounded: no certificate twice in a path (loops), at most `maxDepth` intermediates, and a
- * budget of signature verifications per search.
+ * Bounded whatever the input and the state of the caches: no certificate twice in a path, and no
+ * two certificates with the same subject name and key (loops through cross-certificates and
+ * copies of one CA), at most `maxDepth` intermediates, and two budgets shared by the whole
+ * validation — {@link MAX_EDGES} issuer candidates tried (cached links included) and a budget of
+ * signature verifications. When a budget runs out the search stops and the certificate is
+ * refused (`unknown_issuer`).
  *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc4158#section-5.2 | RFC 4158 §5.2} (loop detection)
  * @see {@link https://www.rfc-editor.org/rfc/rfc4158 | RFC 4158} (path building)
  * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6.1 | RFC 5280 §6.1}
  * @packageDocumentation
@@ -49,15 +54,49 @@ export interface DeadEnd {
   readonly signatures: readonly CertificateCheckItem[];
 }
 
+/**
+ * Issuer candidates tried in one validation (edges of the search, whether the link is cached or
+ * not): with at most {@link MAX_PATHS} complete paths checked, the search of a legitimate chain
+ * tries a few dozen. Each costs microseconds once its signature is known.
+ */
+export const MAX_EDGES = 256;
+
+/** Signature verifications in one validation (each 0.05–1.5 ms for the keys accepted). */
+export const SIGNATURE_BUDGET = 32;
+
+/** Complete paths checked in one validation before giving up (alternatives after a failure). */
+export const MAX_PATHS = 8;
+
 /** Search limits and shared caches. */
 export interface SearchContext {
   readonly pool: IssuerPool;
   readonly maxDepth: number;
   /** Verified links, `child>issuer` thumbprints → signature valid. */
   readonly links: LruCache<string, boolean>;
-  /** Signature verifications allowed in one search. */
+  /** Signature verifications left in this validation. */
   budget: number;
+  /** Issuer candidates ({@link MAX_EDGES}) left to try in this validation. */
+  edges: number;
   deadEnd: DeadEnd | undefined;
+  /** The candidates of each certificate met in this validation, by thumbprint. */
+  readonly candidates: Map<string, CertificateInfo[]>;
+}
+
+/** A fresh {@link SearchContext}: full budgets, no dead end. */
+export function searchContext(
+  pool: IssuerPool,
+  maxDepth: number,
+  links: LruCache<string, boolean>,
+): SearchContext {
+  return {
+    pool,
+    maxDepth,
+    links,
+    budget: SIGNATURE_BUDGET,
+    edges: MAX_EDGES,
+    deadEnd: undefined,
+    candidates: new Map(),
+  };
 }
 
 /** The reasons a search can stop with, most informative first. */
@@ -89,6 +128,8 @@ function record(context: SearchContext, deadEnd: DeadEnd): void {
  * key-identifier matches before name-only matches.
  */
 export function candidates(info: CertificateInfo, context: SearchContext): CertificateInfo[] {
+  const known = context.candidates.get(info.thumbprint);
+  if (known) return known;
   const { pool } = context;
   const seen = new Set<string>();
   const matched: CertificateInfo[] = [];
@@ -111,7 +152,14 @@ export function candidates(info: CertificateInfo, context: SearchContext): Certi
       }
     }
   }
-  return [...matched, ...unidentified];
+  const result = [...matched, ...unidentified];
+  context.candidates.set(info.thumbprint, result);
+  return result;
+}
+
+/** A certificate as an issuer: its subject name and key (equal ones sign the same children). */
+function identity(info: CertificateInfo): string {
+  return `${info.subjectName}\u0000${info.certificate.subjectPublicKeyInfo.toString('latin1')}`;
 }
 
 /** The key of a verified link in the link cache. */
@@ -142,6 +190,14 @@ function link(
       reason: 'bad_signature',
     };
   }
+  if (!issuer.key.verifiable) {
+    return {
+      name,
+      ok: false,
+      detail: `not verified: the key of ${by} (${issuer.key.description}) is not accepted`,
+      reason: 'weak_key',
+    };
+  }
   const key = linkKey(child, issuer);
   let valid = context.links.get(key);
   if (valid === undefined) {
@@ -169,22 +225,38 @@ function link(
 /**
  * Yields every complete path from `leaf` to a trust anchor, most likely first (anchors before
  * untrusted certificates, key-identifier matches before name-only matches). When none is left,
- * `context.deadEnd` says why the search stopped.
+ * `context.deadEnd` says why the search stopped; when {@link MAX_EDGES} ran out, it is an
+ * `unknown_issuer` dead end that says so, whatever was found before.
  */
 export function* buildPaths(leaf: CertificateInfo, context: SearchContext): Generator<BuiltPath> {
   const path: CertificateInfo[] = [leaf];
   const signatures: CertificateCheckItem[] = [];
   const onPath = new Set<string>([leaf.thumbprint]);
+  let stopped = false;
 
   function* extend(): Generator<BuiltPath> {
     const last = path[path.length - 1] as CertificateInfo;
     let found = false;
     for (const candidate of candidates(last, context)) {
-      if (onPath.has(candidate.thumbprint)) continue;
-      found = true;
-      const check = link(last, candidate, context);
+      if (stopped) return;
       const isAnchor = context.pool.anchorThumbprints.has(candidate.thumbprint);
-      if (!check.ok && check.reason !== 'weak_algorithm') {
+      const id = isAnchor ? candidate.thumbprint : identity(candidate);
+      if (onPath.has(candidate.thumbprint) || onPath.has(id)) continue;
+      found = true;
+      if (context.edges <= 0) {
+        stopped = true;
+        context.deadEnd = {
+          reason: 'unknown_issuer',
+          detail: `path search stopped after ${MAX_EDGES} issuer candidates`,
+          info: last,
+          path: [...path],
+          signatures: [...signatures],
+        };
+        return;
+      }
+      context.edges--;
+      const check = link(last, candidate, context);
+      if (!check.ok && check.reason !== 'weak_algorithm' && check.reason !== 'weak_key') {
         record(context, {
           reason: check.reason as DeadEndReason,
           detail: check.detail as string,
@@ -206,10 +278,10 @@ export function* buildPaths(leaf: CertificateInfo, context: SearchContext): Gene
       }
       path.push(candidate);
       signatures.push(check);
-      onPath.add(candidate.thumbprint);
+      onPath.add(id);
       if (isAnchor) yield { path: [...path], signatures: [...signatures] };
       else yield* extend();
-      onPath.delete(candidate.thumbprint);
+      onPath.delete(id);
       signatures.pop();
       path.pop();
     }
