@@ -105,6 +105,14 @@ beforeAll(async () => {
       token_endpoint_auth_method: TLS,
       tls_client_auth_san_ip: '192.168.0.0',
     },
+    'pki-admin': {
+      token_endpoint_auth_method: TLS,
+      tls_client_auth_subject_dn: 'CN=admin,O=express-mtls tests',
+    },
+    'pki-admin-dotless': {
+      token_endpoint_auth_method: TLS,
+      tls_client_auth_subject_dn: 'cn=ADMın,o=EXPRESS-MTLS TESTS',
+    },
     'pki-none': { token_endpoint_auth_method: TLS },
     'pki-two': {
       token_endpoint_auth_method: TLS,
@@ -336,6 +344,25 @@ describe.each(EXPRESS_VERSIONS)('mtlsClientAuthentication() on %s', (version, ma
           `client ${JSON.stringify(clientId)}: certificate does not carry the registered tls_client_auth_`,
         );
       }
+    });
+
+    it('rejects CN=admın (U+0131) for a registered CN=admin (RFC 4518 B.2 folding): subject_mismatch', async () => {
+      const response = await token(app(), clientAuthPem('dn-dotless-i'), 'client_id=pki-admin');
+      await expectInvalidClient(response, 'subject_mismatch');
+      expect(lastEvent()).toMatchObject({
+        clientId: 'pki-admin',
+        thumbprint: CLIENT_AUTH_X5T['dn-dotless-i'],
+      });
+    });
+
+    it('still accepts the same certificate for its own DN, in another case', async () => {
+      const response = await token(
+        app(),
+        clientAuthPem('dn-dotless-i'),
+        'client_id=pki-admin-dotless',
+      );
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ clientId: 'pki-admin-dotless', method: TLS });
     });
 
     it('rejects a certificate whose SAN extension cannot be read: certificate_malformed', async () => {
