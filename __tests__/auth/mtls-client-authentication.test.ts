@@ -16,6 +16,7 @@ import {
 import { markCertificateProcessed } from '../../lib/internal/request-state';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { pem, X5T_S256 } from '../helpers/fixtures';
+import { selfSignedWithCommonName } from '../helpers/hostile-certificate';
 import { CLIENT_AUTH_X5T, clientAuthPem, rfc8705AppendixAJwk } from './client-auth-fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -272,6 +273,47 @@ describe.each(EXPRESS_VERSIONS)('mtlsClientAuthentication() on %s', (version, ma
     expect(lastError()).toMatchObject({ code: 'ERR_MTLS_INVALID_CLIENT', status: 401, reason });
     expect(lastEvent()).toMatchObject({ outcome: 'rejected', reason });
   }
+
+  describe('untrusted text in messages and events (escaped, clipped)', () => {
+    const HOSTILE = '\u2028\u2029\u0085\u202e';
+    const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+    function expectSafe(error: Record<string, unknown>, event: Record<string, unknown>): void {
+      const message = error.message as string;
+      expect(message).toMatch(PRINTABLE_ASCII);
+      expect(message.length).toBeLessThan(700);
+      for (const [field, value] of Object.entries(event)) {
+        expect([field, typeof value === 'string' && PRINTABLE_ASCII.test(value)]).toEqual([
+          field,
+          true,
+        ]);
+        expect([field, (value as string).length <= 512]).toEqual([field, true]);
+      }
+    }
+
+    it('a client_id of 5,000+ characters holding U+2028, U+2029, U+0085, U+202E', async () => {
+      const clientId = `${HOSTILE}${'x'.repeat(5000)}${HOSTILE}`;
+      const response = await token(app(), pem('client-a'), { client_id: clientId });
+      await expectInvalidClient(response, 'unknown_client');
+      expectSafe(lastError(), lastEvent());
+      expect(lastError().message).toBe(
+        `client "\\u2028\\u2029\\u0085\\u202e${'x'.repeat(40)}"... is not registered`,
+      );
+      expect(lastEvent().clientId).toBe(`\\u2028\\u2029\\u0085\\u202e${'x'.repeat(232)}...`);
+    });
+
+    it('a certificate whose subject CN holds 5,000+ characters with U+2028, U+2029, U+0085, U+202E', async () => {
+      const commonName = `${HOSTILE}${'A'.repeat(1300)}`.repeat(4);
+      const response = await token(app(), selfSignedWithCommonName(commonName), {
+        client_id: 'pki-dn',
+      });
+      await expectInvalidClient(response, 'chain:self_signed_not_allowed');
+      expectSafe(lastError(), lastEvent());
+      expect(lastEvent().subject).toBe(
+        `CN=\\u2028\\u2029\\u0085\\u202e${'A'.repeat(256 - 3 - 24)}...`,
+      );
+    });
+  });
 
   describe('tls_client_auth (RFC 8705 §2.1)', () => {
     it.each([
@@ -622,7 +664,7 @@ describe.each(EXPRESS_VERSIONS)('mtlsClientAuthentication() on %s', (version, ma
         await token(app(), pem('client-a'), { client_id: clientId }),
         'unknown_client',
       );
-      expect(lastError().message).toBe(`client "${'x'.repeat(64)}…" is not registered`);
+      expect(lastError().message).toBe(`client "${'x'.repeat(64)}"... is not registered`);
       expect(lastEvent()).toMatchObject({ clientId });
     });
 

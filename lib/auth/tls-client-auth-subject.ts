@@ -7,6 +7,7 @@
  */
 import type { ClientCertificate } from '../certificate';
 import { LruCache } from '../internal/lru-cache';
+import { describeUntrusted } from '../internal/sanitize';
 import { ClientRegistrationError, type OAuthClientMetadata } from './client-metadata';
 import {
   distinguishedNameMatches,
@@ -149,7 +150,7 @@ export function certificateSubjectMatches(
 ): boolean {
   if (!(SUBJECT_PARAMETERS as readonly string[]).includes(parameter)) {
     throw new TypeError(
-      `certificateSubjectMatches: unknown parameter ${JSON.stringify(parameter)}; expected one of ${SUBJECT_PARAMETERS.join(', ')}.`,
+      `certificateSubjectMatches: unknown parameter ${describeUntrusted(parameter)}; expected one of ${SUBJECT_PARAMETERS.join(', ')}.`,
     );
   }
   let requirement: SubjectRequirement;
