@@ -20,11 +20,15 @@ function name(commonName: string): Buffer {
 }
 
 /**
- * A self-signed certificate over the key of `../fixtures/pki/self-signed.pem`, whose subject and
- * issuer are `CN=<commonName>` (UTF8String, without the 64-character upper bound openssl
- * enforces), valid 2020–2099, with EKU clientAuth. Built by hand, signed with node:crypto.
+ * A certificate over the key of `../fixtures/pki/self-signed.pem`, signed with that key, whose
+ * subject is `CN=<commonName>` and issuer `CN=<issuerCommonName>` (UTF8String, without the
+ * 64-character upper bound openssl enforces), valid 2020–2099, with EKU clientAuth. Self-signed
+ * when both names are the same (the default). Built by hand, signed with node:crypto.
  */
-export function selfSignedWithCommonName(commonName: string): string {
+export function selfSignedWithCommonName(
+  commonName: string,
+  issuerCommonName = commonName,
+): string {
   const spki = new X509Certificate(pem('self-signed')).publicKey.export({
     type: 'spki',
     format: 'der',
@@ -34,7 +38,7 @@ export function selfSignedWithCommonName(commonName: string): string {
     tlv(0xa0, tlv(0x02, [0x02])),
     tlv(0x02, [0x01, 0x23, 0x45]),
     SHA256_WITH_RSA,
-    name(commonName),
+    name(issuerCommonName),
     tlv(0x30, tlv(0x17, Buffer.from('200101000000Z')), tlv(0x18, Buffer.from('20991231235959Z'))),
     name(commonName),
     spki,
