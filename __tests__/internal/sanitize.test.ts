@@ -21,6 +21,7 @@ describe('describeUntrusted()', () => {
     ['lone surrogate', '\ud800', '"\\ud800"'],
     ['a number', 42, '"42"'],
     ['a boolean', false, '"false"'],
+    ['a bigint', 10n, '"10"'],
     ['null', null, '"null"'],
     ['undefined', undefined, '"undefined"'],
     ['an object', { toString: () => 'forged\n' }, '"[object]"'],

@@ -31,6 +31,11 @@ describe('prepareCaseIgnoreString (RFC 4518 §2, caseIgnoreMatch)', () => {
       ['B.2 KELVIN SIGN', '\u212a', ' k '],
       ['B.2 DEGREE CELSIUS (case folded with NFKC)', '\u2103', ' °c '],
       ['B.2 mathematical bold capital', '\u{1d400}', ' a '],
+      [
+        'an astral character assigned in Unicode 3.2 is kept',
+        'X\u{20000}\u{10330}',
+        ' x\u{20000}\u{10330} ',
+      ],
       ['B.2 İ folds to i + COMBINING DOT ABOVE', '\u0130', ' i\u0307 '],
       ['C.8 U+0340 normalises to U+0300 before the check', '\u0340', ' \u0300 '],
       ['§2.6.1 a space before a combining mark stays', 'x  \u0301y', ' x   \u0301y '],
