@@ -9,6 +9,7 @@ export type ClientAuthName =
   | 'dn-multivalued'
   | 'dn-special'
   | 'dn-utf8'
+  | 'dn-dotless-i'
   | 'dn-printable'
   | 'dn-utf8string'
   | 'dn-oid'
@@ -40,6 +41,7 @@ export const OPENSSL_SUBJECTS = {
   'dn-special': 'CN=\\#1 a\\,b\\+c\\;d\\<e\\>f\\\\g =h\\ ,O=R&D \\"Labs\\"',
   'dn-utf8': 'CN=J\\C3\\BCrgen Wei\\C3\\9F,O=M\\C3\\BCller & S\\C3\\B6hne GmbH,C=DE',
   'dn-utf8:utf8': 'CN=Jürgen Weiß,O=Müller & Söhne GmbH,C=DE',
+  'dn-dotless-i': 'CN=adm\\C4\\B1n,O=express-mtls tests',
   'dn-printable': 'CN=Same Name,O=Example Corp,C=US',
   'dn-utf8string': 'CN=Same Name,O=Example Corp,C=US',
   'dn-oid':
@@ -53,6 +55,7 @@ export const CLIENT_AUTH_X5T: Readonly<Record<ClientAuthName, string>> = {
   'dn-multivalued': 'l4Wy4odqodWuRMJoTNY8oxFuqwJB5O6vBd9tZ1_-gvU',
   'dn-special': 'hWkmHmggYxr82wt_8jZX4Knshy0xN40LQZBjau1-Dls',
   'dn-utf8': '1RgALpaHAwTVNx1W8zsAsC9Ru5qifl4vM-BzsNwApfw',
+  'dn-dotless-i': 'bZ4dnlI32UZnYG4G3SFmnaDZtfkr-bj-7UJTqJOTnhk',
   'dn-printable': 'JEWsixXrN6bkP4msB91fcER9YJhcWz2GhXmStyvdoDg',
   'dn-utf8string': 'hA4-Gh6exwckoPH-vNLkHU-CuKB3-S0k2fMrS8nATqs',
   'dn-oid': 'twQcb5YQcTX6N3H3keTwGxlG0n-kd0Ijx1EwJtpWM8M',

@@ -2,9 +2,9 @@ import {
   distinguishedNameMatches,
   DistinguishedNameSyntaxError,
   parseDistinguishedName,
-  prepareString,
 } from '../../lib/auth/distinguished-name-match';
 import { ClientCertificate } from '../../lib';
+import * as stringPreparation from '../../lib/internal/string-preparation';
 import type { NameAttribute } from '../../lib';
 import { pem } from '../helpers/fixtures';
 import { clientAuthPem, OPENSSL_SUBJECTS, type ClientAuthName } from './client-auth-fixtures';
@@ -34,25 +34,25 @@ function matches(dn: string, name: ClientAuthName): boolean {
 describe('parseDistinguishedName (RFC 4514 §3)', () => {
   it('parses the RFC 4514 §4 examples into RDNs in certificate order', () => {
     expect(parseDistinguishedName('UID=jsmith,DC=example,DC=net')).toEqual([
-      [{ oid: DC, prepared: 'net', der: undefined }],
-      [{ oid: DC, prepared: 'example', der: undefined }],
-      [{ oid: UID, prepared: 'jsmith', der: undefined }],
+      [{ oid: DC, prepared: ' net ', der: undefined }],
+      [{ oid: DC, prepared: ' example ', der: undefined }],
+      [{ oid: UID, prepared: ' jsmith ', der: undefined }],
     ]);
     expect(parseDistinguishedName('OU=Sales+CN=J.  Smith,DC=example,DC=net')[2]).toEqual([
-      { oid: OU, prepared: 'sales', der: undefined },
-      { oid: CN, prepared: 'j. smith', der: undefined },
+      { oid: OU, prepared: ' sales ', der: undefined },
+      { oid: CN, prepared: ' j.  smith ', der: undefined },
     ]);
     expect(parseDistinguishedName('CN=James \\"Jim\\" Smith\\, III,DC=example,DC=net')[2]).toEqual([
-      { oid: CN, prepared: 'james "jim" smith, iii', der: undefined },
+      { oid: CN, prepared: ' james  "jim"  smith,  iii ', der: undefined },
     ]);
     expect(parseDistinguishedName('CN=Before\\0dAfter,DC=example,DC=net')[2]).toEqual([
-      { oid: CN, prepared: 'before after', der: undefined },
+      { oid: CN, prepared: ' before  after ', der: undefined },
     ]);
     expect(parseDistinguishedName('1.3.6.1.4.1.1466.0=#04024869,DC=example,DC=com')[2]).toEqual([
       { oid: '1.3.6.1.4.1.1466.0', prepared: undefined, der: Buffer.from('04024869', 'hex') },
     ]);
     expect(parseDistinguishedName('CN=Lu\\C4\\8Di\\C4\\87')).toEqual([
-      [{ oid: CN, prepared: 'lučić', der: undefined }],
+      [{ oid: CN, prepared: ' lučić ', der: undefined }],
     ]);
   });
 
@@ -65,12 +65,12 @@ describe('parseDistinguishedName (RFC 4514 §3)', () => {
 
   it('decodes every RFC 4514 escape', () => {
     const value = parseDistinguishedName('CN=\\,\\+\\"\\\\\\<\\>\\;\\#\\=\\ x')[0]?.[0];
-    expect(value?.prepared).toBe(',+"\\<>;#= x');
+    expect(value?.prepared).toBe(' ,+"\\<>;#=  x ');
   });
 
   it('decodes a #hex string value and keeps its BER bytes', () => {
     expect(parseDistinguishedName('CN=#0C0548656C6C6F')).toEqual([
-      [{ oid: CN, prepared: 'hello', der: Buffer.from('0C0548656C6C6F', 'hex') }],
+      [{ oid: CN, prepared: ' hello ', der: Buffer.from('0C0548656C6C6F', 'hex') }],
     ]);
   });
 
@@ -86,7 +86,7 @@ describe('parseDistinguishedName (RFC 4514 §3)', () => {
   });
 
   it('accepts an empty value', () => {
-    expect(parseDistinguishedName('CN=')).toEqual([[{ oid: CN, prepared: '', der: undefined }]]);
+    expect(parseDistinguishedName('CN=')).toEqual([[{ oid: CN, prepared: '  ', der: undefined }]]);
   });
 
   it.each([
@@ -127,25 +127,6 @@ describe('parseDistinguishedName (RFC 4514 §3)', () => {
     expect((error as Error).message).toContain(
       `invalid distinguished name at offset ${position}: ${message}`,
     );
-  });
-});
-
-describe('prepareString (RFC 4518)', () => {
-  it.each([
-    ['  Jane   Q.  Public  ', 'jane q. public'],
-    ['TAB\tand\u00a0NBSP\u2003em', 'tab and nbsp em'],
-    ['soft\u00adhyphen zero\u200bwidth', 'softhyphen zerowidth'],
-    ['ﬁle ＡＢＣ', 'file abc'],
-    ['Jürgen', 'jürgen'],
-    ['Ju\u0308rgen', 'jürgen'],
-    ['Straße', 'strasse'],
-    ['', ''],
-  ])('prepares %j as %j', (input, expected) => {
-    expect(prepareString(input)).toBe(expected);
-  });
-
-  it('refuses a value holding U+FFFD (undecodable bytes)', () => {
-    expect(prepareString('a\uFFFDb')).toBeUndefined();
   });
 });
 
@@ -243,6 +224,53 @@ describe('distinguishedNameMatches (RFC 4517 §4.2.15) on hand-built names', () 
   it('matches the empty name only to an empty subject', () => {
     expect(distinguishedNameMatches([], [])).toBe(true);
     expect(distinguishedNameMatches([], name)).toBe(false);
+  });
+
+  it.each([
+    ['CN=admin', 'admın'],
+    ['CN=ADMIN', 'admın'],
+    ['CN=admin', 'admİn'],
+    ['CN=admin', '\u0430dmin'],
+    ['CN=admin', 'ad min'],
+  ])('RFC 4518: %j does not match a certificate CN %j', (dn, cn) => {
+    expect(distinguishedNameMatches(parseDistinguishedName(dn), [[utf8(CN, cn)]])).toBe(false);
+  });
+
+  it.each([
+    ['CN=admin', 'ＡＤＭＩＮ'],
+    ['CN=admin', 'ad\u00admin'],
+    ['CN=admin', 'ad\u200dmin'],
+    ['CN=strasse', 'Straße'],
+    ['CN=a b', 'A\u00a0\u00a0B'],
+    ['CN=adm\\C4\\B1n', 'ADMın'],
+  ])('RFC 4518: %j matches a certificate CN %j', (dn, cn) => {
+    expect(distinguishedNameMatches(parseDistinguishedName(dn), [[utf8(CN, cn)]])).toBe(true);
+  });
+
+  it('never matches a value with a prohibited code point by text, on either side', () => {
+    const privateUse = utf8(CN, 'a\uE000');
+    expect(parseDistinguishedName('CN=a\uE000')[0]?.[0]?.prepared).toBeUndefined();
+    expect(distinguishedNameMatches(parseDistinguishedName('CN=a\uE000'), [[privateUse]])).toBe(
+      false,
+    );
+    expect(distinguishedNameMatches(parseDistinguishedName('CN=a'), [[privateUse]])).toBe(false);
+    expect(
+      distinguishedNameMatches(parseDistinguishedName('CN=#0C0461EE8080'), [[privateUse]]),
+    ).toBe(true);
+  });
+
+  it('prepares each certificate value once, however many registered attributes it meets', () => {
+    const rdn = Array.from({ length: 50 }, (_, i) => utf8(CN, `V${i}`));
+    const dn = parseDistinguishedName(
+      Array.from({ length: 50 }, (_, i) => `CN=v${49 - i}`).join('+'),
+    );
+    const spy = jest.spyOn(stringPreparation, 'prepareCaseIgnoreString');
+    try {
+      expect(distinguishedNameMatches(dn, [rdn])).toBe(true);
+      expect(spy).toHaveBeenCalledTimes(50);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

@@ -18,6 +18,7 @@ import { markCertificateProcessed } from '../../lib/internal/request-state';
 import { postWithoutBody } from '../helpers/bodyless-post';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { pem, X5T_S256 } from '../helpers/fixtures';
+import { selfSignedWithCommonName } from '../helpers/hostile-certificate';
 import { CLIENT_AUTH_X5T, clientAuthPem, rfc8705AppendixAJwk } from './client-auth-fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -106,6 +107,14 @@ beforeAll(async () => {
     'pki-san-ip-malformed-cert': {
       token_endpoint_auth_method: TLS,
       tls_client_auth_san_ip: '192.168.0.0',
+    },
+    'pki-admin': {
+      token_endpoint_auth_method: TLS,
+      tls_client_auth_subject_dn: 'CN=admin,O=express-mtls tests',
+    },
+    'pki-admin-dotless': {
+      token_endpoint_auth_method: TLS,
+      tls_client_auth_subject_dn: 'cn=ADMın,o=EXPRESS-MTLS TESTS',
     },
     'pki-none': { token_endpoint_auth_method: TLS },
     'pki-two': {
@@ -267,6 +276,47 @@ describe.each(EXPRESS_VERSIONS)('mtlsClientAuthentication() on %s', (version, ma
     expect(lastEvent()).toMatchObject({ outcome: 'rejected', reason });
   }
 
+  describe('untrusted text in messages and events (escaped, clipped)', () => {
+    const HOSTILE = '\u2028\u2029\u0085\u202e';
+    const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+    function expectSafe(error: Record<string, unknown>, event: Record<string, unknown>): void {
+      const message = error.message as string;
+      expect(message).toMatch(PRINTABLE_ASCII);
+      expect(message.length).toBeLessThan(700);
+      for (const [field, value] of Object.entries(event)) {
+        expect([field, typeof value === 'string' && PRINTABLE_ASCII.test(value)]).toEqual([
+          field,
+          true,
+        ]);
+        expect([field, (value as string).length <= 512]).toEqual([field, true]);
+      }
+    }
+
+    it('a client_id of 5,000+ characters holding U+2028, U+2029, U+0085, U+202E', async () => {
+      const clientId = `${HOSTILE}${'x'.repeat(5000)}${HOSTILE}`;
+      const response = await token(app(), pem('client-a'), { client_id: clientId });
+      await expectInvalidClient(response, 'unknown_client');
+      expectSafe(lastError(), lastEvent());
+      expect(lastError().message).toBe(
+        `client "\\u2028\\u2029\\u0085\\u202e${'x'.repeat(40)}"... is not registered`,
+      );
+      expect(lastEvent().clientId).toBe(`\\u2028\\u2029\\u0085\\u202e${'x'.repeat(232)}...`);
+    });
+
+    it('a certificate whose subject CN holds 5,000+ characters with U+2028, U+2029, U+0085, U+202E', async () => {
+      const commonName = `${HOSTILE}${'A'.repeat(1300)}`.repeat(4);
+      const response = await token(app(), selfSignedWithCommonName(commonName), {
+        client_id: 'pki-dn',
+      });
+      await expectInvalidClient(response, 'chain:self_signed_not_allowed');
+      expectSafe(lastError(), lastEvent());
+      expect(lastEvent().subject).toBe(
+        `CN=\\u2028\\u2029\\u0085\\u202e${'A'.repeat(256 - 3 - 24)}...`,
+      );
+    });
+  });
+
   describe('tls_client_auth (RFC 8705 §2.1)', () => {
     it.each([
       ['pki-dn', 'form'],
@@ -338,6 +388,25 @@ describe.each(EXPRESS_VERSIONS)('mtlsClientAuthentication() on %s', (version, ma
           `client ${JSON.stringify(clientId)}: certificate does not carry the registered tls_client_auth_`,
         );
       }
+    });
+
+    it('rejects CN=admın (U+0131) for a registered CN=admin (RFC 4518 B.2 folding): subject_mismatch', async () => {
+      const response = await token(app(), clientAuthPem('dn-dotless-i'), 'client_id=pki-admin');
+      await expectInvalidClient(response, 'subject_mismatch');
+      expect(lastEvent()).toMatchObject({
+        clientId: 'pki-admin',
+        thumbprint: CLIENT_AUTH_X5T['dn-dotless-i'],
+      });
+    });
+
+    it('still accepts the same certificate for its own DN, in another case', async () => {
+      const response = await token(
+        app(),
+        clientAuthPem('dn-dotless-i'),
+        'client_id=pki-admin-dotless',
+      );
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ clientId: 'pki-admin-dotless', method: TLS });
     });
 
     it('rejects a certificate whose SAN extension cannot be read: certificate_malformed', async () => {
@@ -650,7 +719,7 @@ describe.each(EXPRESS_VERSIONS)('mtlsClientAuthentication() on %s', (version, ma
         await token(app(), pem('client-a'), { client_id: clientId }),
         'unknown_client',
       );
-      expect(lastError().message).toBe(`client "${'x'.repeat(64)}…" is not registered`);
+      expect(lastError().message).toBe(`client "${'x'.repeat(64)}"... is not registered`);
       expect(lastEvent()).toMatchObject({ clientId });
     });
 

@@ -13,6 +13,7 @@ import {
 } from '../../lib/index';
 import { markCertificateProcessed } from '../../lib/internal/request-state';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
+import { selfSignedWithCommonName } from '../helpers/hostile-certificate';
 import { pem, SHA1_HEX, X5T_S256 } from '../helpers/fixtures';
 import { CHAIN_X5T, chainPem } from './chain/chain-fixtures';
 import { revocationFile } from './revocation/revocation-servers';
@@ -64,6 +65,32 @@ describe.each(EXPRESS_VERSIONS)('requireClientCertificate() on %s', (_name, make
     expect(error.status).toBe(403);
     return error;
   }
+
+  describe('untrusted certificate names in messages and events (escaped, clipped)', () => {
+    it('a subject CN of 5,000+ characters holding U+2028, U+2029, U+0085, U+202E', async () => {
+      const events: Record<string, unknown>[] = [];
+      const listener = (message: unknown): void => {
+        events.push(message as Record<string, unknown>);
+      };
+      subscribe(DIAGNOSTICS_CHANNELS.clientRejected, listener);
+      try {
+        const commonName = `\u2028\u2029\u0085\u202e${'A'.repeat(1300)}`.repeat(4);
+        const error = await refused(EC, selfSignedWithCommonName(`${commonName}S`, commonName));
+        expect(error.reason).toBe('unknown_issuer');
+        expect(error.message).toBe(
+          `client certificate not accepted: unknown_issuer: leaf: no trust anchor or intermediate named "CN=\\u2028\\u2029\\u0085\\u202e${'A'.repeat(229)}"...`,
+        );
+        expect(events).toHaveLength(1);
+        const event = events[0] as { detail: string; certificate: Record<string, unknown> };
+        expect(event.detail).toMatch(/^[\x20-\x7e]{1,400}$/);
+        const expected = `CN=\\u2028\\u2029\\u0085\\u202e${'A'.repeat(229)}...`;
+        expect(event.certificate).toMatchObject({ subject: expected, issuer: expected });
+        expect(JSON.stringify(event)).toMatch(/^[\x20-\x7e]*$/);
+      } finally {
+        unsubscribe(DIAGNOSTICS_CHANNELS.clientRejected, listener);
+      }
+    });
+  });
 
   describe('chain method', () => {
     it('accepts a certificate that chains to a trust anchor; req.clientCertAuth.path is leaf first', async () => {

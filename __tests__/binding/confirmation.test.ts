@@ -29,7 +29,7 @@ describe('readConfirmation (RFC 8705 §3.1, RFC 7800 §3.1)', () => {
     expect(readConfirmation({ jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' })).toEqual({
       kind: 'refused',
       reason: 'unbound',
-      detail: 'cnf has no x5t#S256 member (has: jkt)',
+      detail: 'cnf has no x5t#S256 member (has: "jkt")',
     });
     expect(readConfirmation({})).toEqual({
       kind: 'refused',
@@ -42,7 +42,8 @@ describe('readConfirmation (RFC 8705 §3.1, RFC 7800 §3.1)', () => {
     expect(readConfirmation({ 'x5t#S256': RFC8705_X5T, jkt: 'abc', kid: 'k' })).toEqual({
       kind: 'refused',
       reason: 'malformed',
-      detail: 'cnf has confirmation members besides x5t#S256 (jkt, kid) that cannot be verified',
+      detail:
+        'cnf has confirmation members besides x5t#S256 ("jkt", "kid") that cannot be verified',
     });
   });
 

@@ -531,6 +531,34 @@ describe.each(EXPRESS_VERSIONS)('requireCertificateBoundToken() on %s', (_name, 
     });
   });
 
+  describe('untrusted claims in events (escaped, clipped)', () => {
+    it('client_id and sub of 5,000+ characters holding U+2028, U+2029, U+0085, U+202E', async () => {
+      const events: Record<string, unknown>[] = [];
+      const listener = (message: unknown): void => {
+        events.push(message as Record<string, unknown>);
+      };
+      subscribe(DIAGNOSTICS_CHANNELS.token, listener);
+      try {
+        const { app } = resourceServer(makeApp, STATIC);
+        const hostile = `\u2028\u2029\u0085\u202e${'x'.repeat(5000)}`;
+        await request(app)
+          .get('/resource')
+          .set('Authorization', `Bearer ${token({ client_id: hostile, sub: hostile })}`)
+          .set(CERT_HEADER, certHeader('client-a'))
+          .expect(200);
+        const escaped = `\\u2028\\u2029\\u0085\\u202e${'x'.repeat(232)}...`;
+        expect(events[0]).toMatchObject({
+          outcome: 'accepted',
+          clientId: escaped,
+          subject: escaped,
+        });
+        expect(JSON.stringify(events)).toMatch(/^[\x20-\x7e]*$/);
+      } finally {
+        unsubscribe(DIAGNOSTICS_CHANNELS.token, listener);
+      }
+    });
+  });
+
   describe('with jwksUri (keys from a real loopback JWKS endpoint)', () => {
     let jwks: LoopbackServer;
     beforeAll(async () => {

@@ -44,7 +44,7 @@ describe('express-mtls verify', () => {
         'Validated at 2030-01-01T00:00:00.000Z against 1 trust anchor, 1 configured intermediate, 0 presented certificates, 0 CRLs',
         '',
         'leaf: CN=client-a,OU=Payments,O=express-mtls tests,C=US',
-        '  ok    signature            verified with the key of issuer CN=Test Intermediate CA,O=express-mtls tests,C=US',
+        '  ok    signature            verified with the key of issuer "CN=Test Intermediate CA,O=express-mtls tests,C=US"',
         `  ok    validity             ${valid}`,
         '  ok    algorithm            ecdsa-with-SHA256',
         '  ok    key                  EC P-256',
@@ -52,7 +52,7 @@ describe('express-mtls verify', () => {
         '  ok    purpose              extended key usage includes clientAuth',
         '',
         'intermediate: CN=Test Intermediate CA,O=express-mtls tests,C=US',
-        '  ok    signature            verified with the key of issuer CN=Test Root CA,O=express-mtls tests,C=US',
+        '  ok    signature            verified with the key of issuer "CN=Test Root CA,O=express-mtls tests,C=US"',
         `  ok    validity             ${valid}`,
         '  ok    algorithm            ecdsa-with-SHA256',
         '  ok    key                  EC P-256',
@@ -96,7 +96,7 @@ describe('express-mtls verify', () => {
     expect(json.trace[0]!.checks[0]).toEqual({
       name: 'signature',
       ok: true,
-      detail: 'verified with the key of issuer CN=EC Intermediate,O=express-mtls chains',
+      detail: 'verified with the key of issuer "CN=EC Intermediate,O=express-mtls chains"',
       reason: null,
     });
     expect(json.trace[0]!.issuer).toBe('CN=EC Intermediate,O=express-mtls chains');
@@ -143,14 +143,14 @@ describe('express-mtls verify', () => {
         'other-leaf.pem',
         EC,
         'unknown_issuer',
-        'leaf: no trust anchor or intermediate named CN=Other Intermediate,O=elsewhere with key identifier fb92bd123f97a3b687a39fbfaf81114ca00ba0f0',
+        'leaf: no trust anchor or intermediate named "CN=Other Intermediate,O=elsewhere" with key identifier fb92bd123f97a3b687a39fbfaf81114ca00ba0f0',
         'issuer',
       ],
       [
         'leaf-tampered.pem',
         RSA,
         'bad_signature',
-        'leaf: does not verify with the key of issuer CN=RSA Intermediate,O=express-mtls chains',
+        'leaf: does not verify with the key of issuer "CN=RSA Intermediate,O=express-mtls chains"',
         'signature',
       ],
       [
@@ -171,7 +171,7 @@ describe('express-mtls verify', () => {
         'leaf-sha1.pem',
         EC,
         'weak_algorithm',
-        'leaf: ecdsa-with-SHA1 not verified (issuer CN=EC Intermediate,O=express-mtls chains)',
+        'leaf: ecdsa-with-SHA1 not verified (issuer "CN=EC Intermediate,O=express-mtls chains")',
         'signature',
       ],
       [

@@ -11,6 +11,7 @@
  */
 import { decodeString, type RelativeDistinguishedName } from '../distinguished-name';
 import { DerError, readTlv } from '../internal/der';
+import { prepareCaseIgnoreString } from '../internal/string-preparation';
 
 /**
  * Thrown when a distinguished-name string is not valid RFC 4514. `position` is the offset (in
@@ -31,7 +32,10 @@ export class DistinguishedNameSyntaxError extends TypeError {
 export interface ParsedNameAttribute {
   /** The attribute type as a dotted-decimal OID. */
   readonly oid: string;
-  /** The value prepared for comparison (RFC 4518); `undefined` when it is not a string. */
+  /**
+   * The value prepared for comparison (RFC 4518); `undefined` when it is not a string or holds a
+   * prohibited code point (then it matches only by its `#hex` BER bytes, if written so).
+   */
   readonly prepared: string | undefined;
   /** The BER encoding of the value, when it was written as `#hex` (RFC 4514 §2.4). */
   readonly der: Buffer | undefined;
@@ -90,29 +94,7 @@ const ESCAPABLE = '"+,;<>\\ #=';
 /** Characters that must be escaped inside a value. */
 const MUST_ESCAPE = '";<>';
 
-/** RFC 4518 §2.2: characters mapped to SPACE, then characters mapped to nothing. */
-const MAP_TO_SPACE = /[\t\n\v\f\r\u0085\u2028\u2029\p{Zs}]/gu;
-// eslint-disable-next-line no-misleading-character-class -- each code point is matched on its own
-const MAP_TO_NOTHING = /[\p{Cc}\p{Cf}\u034F\u1806\u180B-\u180D\uFE00-\uFE0F\uFFFC]/gu;
-const SPACES = / +/g;
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * Prepares a string value for a case-ignoring comparison, after RFC 4518: map (controls and
- * format characters to nothing, every kind of space to SPACE, case folded), normalise (NFKC),
- * then insignificant-space handling (leading and trailing spaces removed, inner runs collapsed
- * to one). Returns `undefined` for a value that contains U+FFFD (bytes that were not valid in
- * their string type), which must never compare equal to anything.
- *
- * @see {@link https://www.rfc-editor.org/rfc/rfc4518#section-2 | RFC 4518 §2}
- */
-export function prepareString(value: string): string | undefined {
-  if (value.includes('\uFFFD')) return undefined;
-  const mapped = value.replace(MAP_TO_SPACE, ' ').replace(MAP_TO_NOTHING, '');
-  const folded = mapped.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
-  return folded.replace(SPACES, ' ').trim();
-}
 
 class Parser {
   #pos = 0;
@@ -160,7 +142,7 @@ class Parser {
     this.#skipSpaces();
     if (this.text[this.#pos] === '#') return { oid, ...this.#hexValue() };
     const value = this.#stringValue();
-    return { oid, prepared: prepareString(value), der: undefined };
+    return { oid, prepared: prepareCaseIgnoreString(value), der: undefined };
   }
 
   #type(): string {
@@ -200,7 +182,7 @@ class Parser {
     }
     if (tlv.end !== der.length) this.#fail('the "#" value has bytes after its BER element', start);
     const text = decodeString(tlv.tag, der.subarray(tlv.valueStart));
-    return { prepared: text === undefined ? undefined : prepareString(text), der };
+    return { prepared: text === undefined ? undefined : prepareCaseIgnoreString(text), der };
   }
 
   #stringValue(): string {
@@ -284,7 +266,8 @@ function rdnMatches(
   const byValue = new Map<string, number[]>();
   actual.forEach((attribute, index) => {
     push(byDer, `${attribute.oid}\u0000${attribute.der.toString('latin1')}`, index);
-    const prepared = attribute.value === undefined ? undefined : prepareString(attribute.value);
+    const prepared =
+      attribute.value === undefined ? undefined : prepareCaseIgnoreString(attribute.value);
     if (prepared !== undefined) push(byValue, `${attribute.oid}\u0000${prepared}`, index);
   });
   const used = new Uint8Array(actual.length);
@@ -310,11 +293,14 @@ function rdnMatches(
  * Compares a parsed distinguished name with a certificate's RDNs (`ClientCertificate.subjectRdns`)
  * after LDAP `distinguishedNameMatch`: same number of RDNs in the same order; within an RDN the
  * same attributes in any order; attribute types by OID; string values equal after RFC 4518
- * preparation (case-insensitive, insignificant spaces, NFKC), whatever their ASN.1 string type
- * (PrintableString and UTF8String of the same text are equal); a `#hex` value also equals the
- * certificate value with the same BER bytes.
+ * `caseIgnoreMatch` preparation ({@link prepareCaseIgnoreString}: RFC 3454 B.2 case folding,
+ * NFKC, insignificant spaces), whatever their ASN.1 string type (PrintableString and UTF8String
+ * of the same text are equal); a value holding a prohibited code point never matches; a `#hex`
+ * value also equals the certificate value with the same BER bytes. Each certificate value is
+ * prepared at most once (the RDN's attributes are indexed, so an RDN of n attributes costs O(n)).
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc4517#section-4.2.15 | RFC 4517 §4.2.15}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc4518#section-2 | RFC 4518 §2}
  * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-7.1 | RFC 5280 §7.1}
  */
 export function distinguishedNameMatches(

@@ -32,6 +32,7 @@ import {
 import { ClientRegistrationError, type OAuthClientMetadata } from './client-metadata';
 import { JwksFetchError, JwksUriFetcher } from './jwks-uri-fetcher';
 import { subjectRequirement } from './tls-client-auth-subject';
+import { describeUntrusted, escapeUntrusted } from '../internal/sanitize';
 
 const FACTORY = 'mtlsClientAuthentication';
 
@@ -158,6 +159,9 @@ const JWKS_URI_OPTION_NAMES: readonly (keyof JwksUriOptions)[] = [
   'dangerouslyAllowHttp',
 ];
 
+/** Longest `client_id` written into a message (escaped characters). */
+const CLIENT_ID_LENGTH = 64;
+
 const BODY_TYPES = ['application/x-www-form-urlencoded', 'application/json', '+json'];
 
 /** What a diagnostics event on `DIAGNOSTICS_CHANNELS.oauthClient` carries. */
@@ -191,8 +195,9 @@ function methodsOption(value: unknown): readonly MtlsClientAuthenticationMethod[
   return [...new Set(value as MtlsClientAuthenticationMethod[])];
 }
 
+/** A `client_id` (client-controlled) as written into messages ({@link describeUntrusted}). */
 function quote(clientId: string): string {
-  return JSON.stringify(clientId.length > 64 ? `${clientId.slice(0, 64)}…` : clientId);
+  return describeUntrusted(clientId, CLIENT_ID_LENGTH);
 }
 
 /**
@@ -451,7 +456,7 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
         message: 'client_id must be a single string parameter',
       });
     }
-    event.clientId = clientId;
+    event.clientId = escapeUntrusted(clientId);
     try {
       return await authenticateClient(req, clientId, event);
     } catch (error) {
@@ -478,7 +483,7 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
     if (!(ALL_METHODS as readonly string[]).includes(method)) {
       if (otherMethods === 'next') return new Skip(`the client uses ${method}`);
       throw new InvalidClientError('unsupported_method', {
-        message: `client ${quote(clientId)} uses token_endpoint_auth_method ${JSON.stringify(method)}, which this endpoint does not accept`,
+        message: `client ${quote(clientId)} uses token_endpoint_auth_method ${describeUntrusted(method)}, which this endpoint does not accept`,
       });
     }
     const rfc8705Method = method as MtlsClientAuthenticationMethod;
@@ -495,7 +500,7 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
       });
     }
     event.thumbprint = certificate.thumbprint;
-    event.subject = certificate.subject;
+    event.subject = escapeUntrusted(certificate.subject);
     if (rfc8705Method === 'tls_client_auth') {
       await authenticateTlsClientAuth(clientId, metadata, certificate, event);
     } else {

@@ -36,6 +36,7 @@ import {
   type ThumbprintMatcher,
   type ThumbprintsOption,
 } from './thumbprint-pins';
+import { escapeUntrusted } from '../internal/sanitize';
 
 const FACTORY = 'requireClientCertificate()';
 
@@ -124,6 +125,12 @@ type Outcome =
       readonly detail: string;
       readonly transient?: boolean | undefined;
     };
+
+/** `certificate.toJSON()` with its names (client-controlled text) escaped for an event. */
+function describeCertificate(certificate: ClientCertificate): Record<string, unknown> {
+  const json = certificate.toJSON();
+  return { ...json, subject: escapeUntrusted(json.subject), issuer: escapeUntrusted(json.issuer) };
+}
 
 function reject(reason: CertificateRejectionReason, detail: string, transient?: boolean): Outcome {
   return { ok: false, reason, detail, transient };
@@ -323,7 +330,7 @@ export function requireClientCertificate(
           req.clientCertAuth = outcome.auth;
           publish(DIAGNOSTICS_CHANNELS.clientAuthenticated, () => ({
             method: outcome.auth.method,
-            certificate: certificate.toJSON(),
+            certificate: describeCertificate(certificate),
             pathLength: outcome.auth.path.length,
           }));
           next();
@@ -332,7 +339,7 @@ export function requireClientCertificate(
         publish(DIAGNOSTICS_CHANNELS.clientRejected, () => ({
           reason: outcome.reason,
           detail: outcome.detail,
-          certificate: certificate.toJSON(),
+          certificate: describeCertificate(certificate),
         }));
         const message = `client certificate not accepted: ${outcome.reason}: ${outcome.detail}`;
         next(

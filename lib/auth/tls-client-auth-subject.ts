@@ -7,6 +7,7 @@
  */
 import type { ClientCertificate } from '../certificate';
 import { LruCache } from '../internal/lru-cache';
+import { describeUntrusted } from '../internal/sanitize';
 import { ClientRegistrationError, type OAuthClientMetadata } from './client-metadata';
 import {
   distinguishedNameMatches,
@@ -130,7 +131,9 @@ export function subjectRequirement(metadata: OAuthClientMetadata): SubjectRequir
  *
  * - `tls_client_auth_subject_dn`: RFC 4514 string, compared structurally with the subject
  *   (RDN order matters; attributes within a multi-valued RDN in any order; values
- *   case-insensitive with insignificant spaces, NFKC, whatever the ASN.1 string type).
+ *   prepared after RFC 4518 `caseIgnoreMatch`: RFC 3454 B.2 case folding, NFKC, insignificant
+ *   spaces, whatever the ASN.1 string type; `ı` is not `i`; a value holding a prohibited code
+ *   point never matches).
  * - `tls_client_auth_san_dns`: exact, ignoring ASCII case; no wildcards.
  * - `tls_client_auth_san_uri`: exact.
  * - `tls_client_auth_san_ip`: same octets (IPv6 spellings are equivalent).
@@ -147,7 +150,7 @@ export function certificateSubjectMatches(
 ): boolean {
   if (!(SUBJECT_PARAMETERS as readonly string[]).includes(parameter)) {
     throw new TypeError(
-      `certificateSubjectMatches: unknown parameter ${JSON.stringify(parameter)}; expected one of ${SUBJECT_PARAMETERS.join(', ')}.`,
+      `certificateSubjectMatches: unknown parameter ${describeUntrusted(parameter)}; expected one of ${SUBJECT_PARAMETERS.join(', ')}.`,
     );
   }
   let requirement: SubjectRequirement;

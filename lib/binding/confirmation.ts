@@ -7,6 +7,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { isBase64UrlSha256 } from '../internal/base64';
+import { describeUntrusted } from '../internal/sanitize';
 
 /** What a token's `cnf` claim says about certificate binding. */
 export type Confirmation =
@@ -50,14 +51,17 @@ export function readConfirmation(cnf: unknown): Confirmation {
     return {
       kind: 'refused',
       reason: 'unbound',
-      detail: `cnf has no x5t#S256 member (has: ${members.join(', ') || 'nothing'})`,
+      detail: `cnf has no x5t#S256 member (has: ${members.map((m) => describeUntrusted(m, 64)).join(', ') || 'nothing'})`,
     };
   }
   if (members.length > 1) {
     return {
       kind: 'refused',
       reason: 'malformed',
-      detail: `cnf has confirmation members besides x5t#S256 (${members.filter((m) => m !== 'x5t#S256').join(', ')}) that cannot be verified`,
+      detail: `cnf has confirmation members besides x5t#S256 (${members
+        .filter((m) => m !== 'x5t#S256')
+        .map((m) => describeUntrusted(m, 64))
+        .join(', ')}) that cannot be verified`,
     };
   }
   const value = (cnf as Record<string, unknown>)['x5t#S256'];

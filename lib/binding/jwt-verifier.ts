@@ -35,6 +35,7 @@ import {
   type TokenVerification,
   type TokenVerifier,
 } from './token-verification';
+import { escapeUntrusted } from '../internal/sanitize';
 
 /** What a JWT verifier checks. */
 export interface JwtVerifierPolicy extends TimePolicy {
@@ -51,20 +52,12 @@ export interface JwtVerifierPolicy extends TimePolicy {
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
-const NOT_PRINTABLE = /[^\x20-\x7e]/g;
+/** Longest unverified header value written into a message (escaped characters). */
 const LOGGED_LENGTH = 40;
 
-/**
- * An unverified header value as it may appear in a log message: at most 40 characters, and
- * anything but printable ASCII written as `\uXXXX`, so that a token cannot forge log lines.
- */
+/** An unverified header value as it may appear in a message ({@link escapeUntrusted}). */
 function loggable(value: unknown): string {
-  const text = String(value);
-  const clipped = text.length > LOGGED_LENGTH ? `${text.slice(0, LOGGED_LENGTH)}...` : text;
-  return clipped.replace(
-    NOT_PRINTABLE,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return escapeUntrusted(value, LOGGED_LENGTH) ?? 'undefined';
 }
 
 /**

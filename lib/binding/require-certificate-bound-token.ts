@@ -25,6 +25,7 @@ import { resolveBoundTokenOptions, type CertificateBoundTokenOptions } from './b
 import { readConfirmation, thumbprintsEqual } from './confirmation';
 import { setRequestRealm } from './request-realm';
 import type { TokenVerification } from './token-verification';
+import { escapeUntrusted } from '../internal/sanitize';
 
 const FACTORY = 'requireCertificateBoundToken()';
 const FORM = 'application/x-www-form-urlencoded';
@@ -185,8 +186,8 @@ export function requireCertificateBoundToken(
       location,
       certificateThumbprint: req.clientCert?.thumbprint,
       boundThumbprint: bound,
-      clientId: payload.client_id as unknown,
-      subject: payload.sub,
+      clientId: escapeUntrusted(payload.client_id),
+      subject: escapeUntrusted(payload.sub),
     }));
     next();
   }

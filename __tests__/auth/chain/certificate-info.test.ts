@@ -7,7 +7,7 @@ function der(pem: string): Buffer {
   return Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
 }
 
-describe('canonical names (matching as OpenSSL does)', () => {
+describe('canonical names (RFC 5280 §7.1)', () => {
   const attribute = (oid: string, value: string | undefined, hex = '') => ({
     oid,
     tag: value === undefined ? 0x04 : 0x0c,
@@ -25,12 +25,31 @@ describe('canonical names (matching as OpenSSL does)', () => {
       [attribute('2.5.4.11', 'dev'), attribute('2.5.4.3', 'ALICE')],
     ];
     expect(canonicalName(a)).toBe(canonicalName(b));
-    expect(canonicalName(a)).toBe('2.5.4.10=example corp,2.5.4.11=dev+2.5.4.3=alice');
+    expect(canonicalName(a)).toBe(
+      JSON.stringify([
+        ['["2.5.4.10"," example  corp "]'],
+        ['["2.5.4.11"," dev "]', '["2.5.4.3"," alice "]'],
+      ]),
+    );
+  });
+
+  test('values are prepared after RFC 4518 (B.2 case folding, NFKC), not toLowerCase()', () => {
+    const name = (value: string): RelativeDistinguishedName[] => [[attribute('2.5.4.3', value)]];
+    expect(canonicalName(name('STRASSE'))).toBe(canonicalName(name('straße')));
+    expect(canonicalName(name('ＡＤＭＩＮ'))).toBe(canonicalName(name('admin')));
+    expect(canonicalName(name('admın'))).not.toBe(canonicalName(name('admin')));
+    expect(canonicalName(name('\u0430dmin'))).not.toBe(canonicalName(name('admin')));
+  });
+
+  test('a string value holding a prohibited code point compares by its DER only', () => {
+    expect(canonicalName([[attribute('2.5.4.3', 'a\uE000', '0c0461ee8080')]])).toBe(
+      JSON.stringify([['["2.5.4.3","#0c0461ee8080"]']]),
+    );
   });
 
   test('a value that is not a string compares by its DER', () => {
     expect(canonicalName([[attribute('2.5.4.45', undefined, '0403abcdef')]])).toBe(
-      '2.5.4.45=#0403abcdef',
+      JSON.stringify([['["2.5.4.45","#0403abcdef"]']]),
     );
   });
 });

@@ -137,7 +137,7 @@ describe('createChainValidator() options', () => {
     );
     expect(!result.ok && [result.reason, result.detail]).toEqual([
       'bad_signature',
-      'leaf: does not verify with the key of issuer CN=EC Intermediate,O=express-mtls chains',
+      'leaf: does not verify with the key of issuer "CN=EC Intermediate,O=express-mtls chains"',
     ]);
   });
 
@@ -244,7 +244,7 @@ describe('results', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.detail).toMatch(
-      /^leaf: no trust anchor or intermediate named CN=EC Intermediate,O=express-mtls chains with key identifier [0-9a-f]{40}$/,
+      /^leaf: no trust anchor or intermediate named "CN=EC Intermediate,O=express-mtls chains" with key identifier [0-9a-f]{40}$/,
     );
     expect(result.trace).toHaveLength(1);
     expect(result.trace[0]?.checks.at(-1)).toMatchObject({
@@ -270,7 +270,7 @@ describe('results', () => {
       leaf('other-leaf', ['other-int', 'other-root']),
     );
     expect(!result.ok && result.detail).toBe(
-      'intermediate: self-signed certificate CN=Other Root,O=elsewhere is not a trust anchor',
+      'intermediate: self-signed certificate "CN=Other Root,O=elsewhere" is not a trust anchor',
     );
   });
 });

@@ -140,7 +140,7 @@ describe('path building (RFC 4158)', () => {
   test('a leaf without AKI and no issuer: the dead end names the issuer only', () => {
     const { context } = search('leaf-imposter', { anchors: ['ec-root'] });
     expect(context.deadEnd?.detail).toBe(
-      'no trust anchor or intermediate named CN=EC Intermediate,O=express-mtls chains',
+      'no trust anchor or intermediate named "CN=EC Intermediate,O=express-mtls chains"',
     );
   });
 });

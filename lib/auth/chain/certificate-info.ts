@@ -10,6 +10,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { CertificateParseError, type ClientCertificate } from '../../certificate';
 import type { RelativeDistinguishedName } from '../../distinguished-name';
 import { certificateLayout } from '../../internal/der';
+import { prepareCaseIgnoreString } from '../../internal/string-preparation';
 import { keyStrength, signatureAlgorithm, type KeyStrength, type SignedData } from './algorithms';
 import {
   decodeAuthorityKeyIdentifier,
@@ -69,23 +70,28 @@ export interface CertificateInfo extends SignedData {
   publicKey(): KeyObject;
 }
 
-/** A canonical form of a name for matching (OpenSSL compares names the same way). */
+/**
+ * A canonical form of a name for matching (RFC 5280 §7.1): RDNs in order, the attributes of each
+ * in a fixed order, string values prepared with {@link prepareCaseIgnoreString} (RFC 4518), other
+ * values and values holding a prohibited code point as the hex of their BER bytes.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-7.1 | RFC 5280 §7.1}
+ */
 export function canonicalName(rdns: readonly RelativeDistinguishedName[]): string {
-  return rdns
-    .map((rdn) =>
+  return JSON.stringify(
+    rdns.map((rdn) =>
       rdn
-        .map(
-          (attribute) =>
-            `${attribute.oid}=${
-              attribute.value === undefined
-                ? `#${attribute.der.toString('hex')}`
-                : attribute.value.trim().replace(/\s+/g, ' ').toLowerCase()
-            }`,
+        .map((attribute) =>
+          JSON.stringify([
+            attribute.oid,
+            (attribute.value === undefined
+              ? undefined
+              : prepareCaseIgnoreString(attribute.value)) ?? `#${attribute.der.toString('hex')}`,
+          ]),
         )
-        .sort()
-        .join('+'),
-    )
-    .join(',');
+        .sort(),
+    ),
+  );
 }
 
 /**

@@ -21,6 +21,7 @@ import type { LruCache } from '../../internal/lru-cache';
 import { verifySignature } from './algorithms';
 import type { CertificateInfo } from './certificate-info';
 import type { CertificateCheckItem } from './index';
+import { describeUntrusted } from '../../internal/sanitize';
 
 /** Certificates by subject name: exact DER first, canonical form when that finds nothing. */
 export interface NameIndex {
@@ -173,7 +174,7 @@ function link(
   context: SearchContext,
 ): CertificateCheckItem {
   const name = 'signature';
-  const by = `issuer ${issuer.subject}`;
+  const by = `issuer ${describeUntrusted(issuer.subject)}`;
   if (child.algorithm.status !== 'ok') {
     return {
       name,
@@ -289,8 +290,8 @@ export function* buildPaths(leaf: CertificateInfo, context: SearchContext): Gene
       record(context, {
         reason: 'unknown_issuer',
         detail: last.selfIssued
-          ? `self-signed certificate ${last.subject} is not a trust anchor`
-          : `no trust anchor or intermediate named ${last.certificate.issuer}${last.authorityKeyId ? ` with key identifier ${last.authorityKeyId.toString('hex')}` : ''}`,
+          ? `self-signed certificate ${describeUntrusted(last.subject)} is not a trust anchor`
+          : `no trust anchor or intermediate named ${describeUntrusted(last.certificate.issuer)}${last.authorityKeyId ? ` with key identifier ${last.authorityKeyId.toString('hex')}` : ''}`,
         info: last,
         path: [...path],
         signatures: [...signatures],
