@@ -1,5 +1,6 @@
 import { DIAGNOSTICS_CHANNELS } from '../lib/diagnostics';
-import { debugMatcher, escapeForDebugLine, formatDebugLine } from '../lib/debug';
+import { debugMatcher, formatDebugLine } from '../lib/debug';
+import { escapeUntrusted } from '../lib/internal/sanitize';
 
 type DebugModule = typeof import('../lib/debug');
 
@@ -36,11 +37,11 @@ describe('debugMatcher (the debug package syntax)', () => {
   });
 });
 
-describe('escapeForDebugLine', () => {
+describe('escapeUntrusted, as debug lines use it', () => {
   it('escapes everything but printable ASCII and clips long values', () => {
-    expect(escapeForDebugLine('a\r\nb\u0000é\u2028')).toBe('a\\u000d\\u000ab\\u0000\\u00e9\\u2028');
-    expect(escapeForDebugLine('x'.repeat(200))).toBe(`${'x'.repeat(120)}...`);
-    expect(escapeForDebugLine('abcdef', 3)).toBe('abc...');
+    expect(escapeUntrusted('a\r\nb\u0000é\u2028')).toBe('a\\u000d\\u000ab\\u0000\\u00e9\\u2028');
+    expect(escapeUntrusted('x'.repeat(200), 120)).toBe(`${'x'.repeat(120)}...`);
+    expect(escapeUntrusted('abcdef', 3)).toBe('abc...');
   });
 });
 

@@ -10,21 +10,10 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { DIAGNOSTICS_CHANNELS } from './diagnostics';
+import { escapeUntrusted } from './internal/sanitize';
 
 /** The longest value printed, in characters (longer ones are clipped with `...`). */
 const MAX_VALUE = 120;
-
-/**
- * Escapes everything but printable ASCII as `\uXXXX` and clips to `max` characters, so that no
- * request data can forge or flood a line. (A local stand-in for the shared log sanitiser.)
- */
-export function escapeForDebugLine(text: string, max = MAX_VALUE): string {
-  const clipped = text.length > max ? `${text.slice(0, max)}...` : text;
-  return clipped.replace(
-    /[^\x20-\x7e]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
 
 function pattern(glob: string): RegExp {
   const source = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*?');
@@ -58,7 +47,7 @@ function formatValue(value: unknown): string {
       : Array.isArray(value)
         ? value.map(plain).join(',')
         : plain(value);
-  const safe = escapeForDebugLine(text.replace(/["\\]/g, '\\$&'));
+  const safe = escapeUntrusted(text, MAX_VALUE);
   return safe === '' || /[\s="]/.test(safe) ? `"${safe}"` : safe;
 }
 

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { escapeForDebugLine, startDebugOutput } from '../debug';
+import { startDebugOutput } from '../debug';
+import { escapeUntrusted } from '../internal/sanitize';
 import type { ClientCertificate } from '../certificate';
 import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
 import {
@@ -345,7 +346,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
         if (untrusted === 'untrusted_peer') {
           warnOnce(
             'MTLS_UNTRUSTED_PEER',
-            `clientCertificate(): the ${headerLabel} arrived from ${escapeForDebugLine(peer ?? 'a Unix socket')}, which ` +
+            `clientCertificate(): the ${headerLabel} arrived from ${escapeUntrusted(peer ?? 'a Unix socket')}, which ` +
               `is not a trusted proxy, so it was ignored and req.clientCert stays undefined. If ` +
               `that peer is your proxy, add its address to ${trustSettingName}; if it is not, ` +
               `someone is sending certificate headers straight to the app.`,
