@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import type { CertificateRejectionReason, MtlsErrorCode, TokenRejectionReason } from './errors';
+import type { WarningCode } from './warnings';
 
 /**
  * The errors reference. The package has no `repository` or `homepage` yet, so links are relative
@@ -14,11 +15,7 @@ import type { CertificateRejectionReason, MtlsErrorCode, TokenRejectionReason } 
 export const ERRORS_DOCS_URL = 'docs/errors.md';
 
 /** Codes of the configuration warnings (Node process warnings of type `ExpressMtlsWarning`). */
-export type MtlsWarningCode =
-  | 'MTLS_NO_TRUSTED_PROXY'
-  | 'MTLS_PERMISSIVE_TRUST_PROXY'
-  | 'MTLS_DANGEROUSLY_TRUST_ANY_PROXY'
-  | 'MTLS_NOT_TLS';
+export type MtlsWarningCode = WarningCode;
 
 type Listed<T extends string> = Readonly<Record<T, true>>;
 
@@ -67,6 +64,7 @@ const REASONS: Readonly<Record<MtlsErrorCode, readonly string[]>> = {
     'xfcc_syntax',
     'xfcc_duplicate_key',
     'xfcc_missing_cert',
+    'xfcc_ambiguous',
     'xfcc_hash_mismatch',
     'chain_without_leaf',
     'trailing_bytes',
@@ -126,8 +124,12 @@ export function errorDocsAnchors(): ReadonlyMap<MtlsErrorCode | MtlsWarningCode,
   }
   const warnings: Listed<MtlsWarningCode> = {
     MTLS_NO_TRUSTED_PROXY: true,
-    MTLS_PERMISSIVE_TRUST_PROXY: true,
+    MTLS_TRUST_PROXY_TOO_BROAD: true,
     MTLS_DANGEROUSLY_TRUST_ANY_PROXY: true,
+    MTLS_UNTRUSTED_PEER: true,
+    MTLS_WRONG_CERTIFICATE_HEADER: true,
+    MTLS_FORMAT_MISMATCH: true,
+    MTLS_NO_BODY_PARSER: true,
     MTLS_NOT_TLS: true,
   };
   for (const code of Object.keys(warnings) as MtlsWarningCode[]) {

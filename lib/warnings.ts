@@ -6,9 +6,7 @@
  * @packageDocumentation
  */
 import { DIAGNOSTICS_CHANNELS, publish } from './diagnostics';
-
-/** Where each warning code is explained: `${DOCS_BASE}#${code.toLowerCase()}`. */
-export const DOCS_BASE = 'https://github.com/express-mtls/express-mtls/blob/main/docs/errors.md';
+import { errorDocsUrl } from './errors-docs';
 
 /**
  * The configuration warnings:
@@ -36,9 +34,12 @@ export type WarningCode =
   | 'MTLS_NOT_TLS'
   | 'MTLS_NO_BODY_PARSER';
 
-/** The documentation link of a warning code. */
+/**
+ * The documentation link of a warning code: its entry in `docs/errors.md`, a page shipped in the
+ * package and in the repository (relative until the package has a published home).
+ */
 export function warningUrl(code: WarningCode): string {
-  return `${DOCS_BASE}#${code.toLowerCase()}`;
+  return errorDocsUrl(code);
 }
 
 const emitted = new Set<string>();

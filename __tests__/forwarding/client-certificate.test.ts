@@ -775,7 +775,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
         expect(certificates).toEqual([undefined, undefined]);
         expect(warnings()).toEqual(['MTLS_TRUST_PROXY_TOO_BROAD']);
         expect(emitWarning.mock.calls[0]?.[0]).toMatch(
-          /'trust proxy' setting .* trusts every peer.*x-ssl-cert header is ignored.*Set the trustProxy option to your proxy's address.*dangerouslyTrustAnyProxy: true\. See https:\/\/\S+\/docs\/errors\.md#mtls_trust_proxy_too_broad$/,
+          /'trust proxy' setting .* trusts every peer.*x-ssl-cert header is ignored.*Set the trustProxy option to your proxy's address.*dangerouslyTrustAnyProxy: true\. See docs\/errors\.md#mtls_trust_proxy_too_broad$/,
         );
         expect(events.messages.map((m) => m.reason)).toEqual([
           'trust_proxy_too_broad',
@@ -863,7 +863,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
           'proxy, so it was ignored and req.clientCert stays undefined. If that peer is your ' +
           'proxy, add its address to trustProxy; if it is not, someone is sending certificate ' +
           'headers straight to the app. See ' +
-          'https://github.com/express-mtls/express-mtls/blob/main/docs/errors.md#mtls_untrusted_peer',
+          'docs/errors.md#mtls_untrusted_peer',
       );
     });
 
@@ -1063,7 +1063,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       expect(emitWarning.mock.calls[0]?.[0]).toBe(
         "clientCertificate(): the proxy never sends the x-client-cert header (format 'der-base64'), " +
           "but the x-ssl-cert header arrives that looks like format 'nginx': use format: 'nginx'. " +
-          'See https://github.com/express-mtls/express-mtls/blob/main/docs/errors.md#mtls_wrong_certificate_header',
+          'See docs/errors.md#mtls_wrong_certificate_header',
       );
       expect(events.messages).toEqual([
         {
@@ -1130,7 +1130,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       expect(emitWarning.mock.calls[0]?.[0]).toBe(
         "clientCertificate(): the x-ssl-cert header does not decode as format 'pem' (pem), but " +
           "the value decodes as format 'nginx': use format: 'nginx'. " +
-          'See https://github.com/express-mtls/express-mtls/blob/main/docs/errors.md#mtls_format_mismatch',
+          'See docs/errors.md#mtls_format_mismatch',
       );
     });
 
