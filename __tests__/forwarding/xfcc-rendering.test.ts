@@ -41,6 +41,18 @@ describe('checkXfccRendering (an element must render its own certificate)', () =
     expect(check('URI=;URI=;DNS=d', none)).toBe('xfcc_ambiguous');
   });
 
+  it('accepts only the first URI SAN (older Envoy output) when that SAN is plain text', () => {
+    const two = sanCertificate({ uri: ['spiffe://td/ns/a/sa/b', 'https://example.com/id'] });
+    expect(check('URI=spiffe://td/ns/a/sa/b', two)).toBeUndefined();
+    expect(check('URI=spiffe://td/ns/a/sa/b;URI=https://example.com/id', two)).toBeUndefined();
+    expect(check('URI=https://example.com/id', two)).toBe('xfcc_ambiguous');
+    for (const first of ['spiffe://td/a;b', 'spiffe://td/a,b', 'x=y', 'a\\b', 'a b']) {
+      const hostile = sanCertificate({ uri: [first, 'spiffe://td/second'] });
+      const text = `URI="${first.replace(/["\\]/g, '\\$&')}"`;
+      expect(check(text, hostile)).toBe('xfcc_ambiguous');
+    }
+  });
+
   it.each([
     ['a URI cut short by a separator', `URI=spiffe://example.test`],
     ['a URI missing', `URI=${A_URI};URI=${A_URI}`],

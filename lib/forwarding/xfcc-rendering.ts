@@ -27,6 +27,9 @@ function values(element: XfccElement, key: string): string[] {
   return element.filter((pair) => pair.key === key).map((pair) => pair.value);
 }
 
+/** A value an unquoted read cannot cut short or run past: no quote, separator, `=`, `\` or space. */
+const PLAIN_VALUE = /^[^",;=\\\s]+$/;
+
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i]);
 }
@@ -39,7 +42,9 @@ function mayHoldQuoteOrBackslash(attribute: NameAttribute): boolean {
 /**
  * Checks that one XFCC element is exactly what a proxy writes for its own leaf certificate
  * (`leaf`, already matched against the element's `Hash`): every `URI` value equals the leaf's
- * URI SANs in order (or the element has none, or one empty `URI=` for a leaf without any),
+ * URI SANs in order (or the element has none, or one empty `URI=` for a leaf without any, or
+ * only the first URI SAN, as Envoy releases before all-URI output write it, when that SAN holds
+ * no quote, separator, `=`, `\` or space),
  * every `DNS` value its DNS SANs (or none), and `Subject` is either the leaf's RFC 4514 subject
  * or a subject without `"` or `\` (which no proxy's quoting can get wrong).
  *
@@ -72,10 +77,12 @@ export function checkXfccRendering(element: XfccElement, leaf: Buffer): void {
     );
   }
   const uriValues = values(element, 'uri');
+  const [first] = uri;
   const uriMatches =
     uriValues.length === 0 ||
     sameList(uriValues, uri) ||
-    (uri.length === 0 && sameList(uriValues, ['']));
+    (uri.length === 0 && sameList(uriValues, [''])) ||
+    (first !== undefined && PLAIN_VALUE.test(first) && sameList(uriValues, [first]));
   if (!uriMatches) throw ambiguous('its URI values are not the URI SANs of its certificate');
   const dnsValues = values(element, 'dns');
   if (dnsValues.length > 0 && !sameList(dnsValues, dns)) {
