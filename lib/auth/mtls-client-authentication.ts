@@ -12,7 +12,13 @@ import {
   type CertificateInput,
   type ClientCertificate,
 } from '../certificate';
-import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
+import {
+  DIAGNOSTICS_CHANNELS,
+  decisionClock,
+  publish,
+  publishDecision,
+  traceDependency,
+} from '../diagnostics';
 import { InvalidClientError, MisconfiguredError, MtlsError, UnavailableError } from '../errors';
 import { LruCache } from '../internal/lru-cache';
 import { booleanOption, checkOptions, enumOption, integerOption } from '../internal/options';
@@ -301,13 +307,15 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
 
   async function loadClient(clientId: string): Promise<OAuthClientMetadata | null | undefined> {
     try {
-      return await withTimeout(
-        getClient(clientId),
-        getClientTimeout,
-        () =>
-          new UnavailableError('client_registry_timeout', {
-            message: `getClient did not answer within ${getClientTimeout} ms (client ${quote(clientId)})`,
-          }),
+      return await traceDependency('client_registry', () =>
+        withTimeout(
+          getClient(clientId),
+          getClientTimeout,
+          () =>
+            new UnavailableError('client_registry_timeout', {
+              message: `getClient did not answer within ${getClientTimeout} ms (client ${quote(clientId)})`,
+            }),
+        ),
       );
     } catch (error) {
       if (error instanceof UnavailableError) throw error;
@@ -519,6 +527,7 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
     _res: Response,
     next: NextFunction,
   ): void {
+    const started = decisionClock();
     const event: OAuthClientEvent = { outcome: 'rejected' };
     const finish = (outcome: OAuthClientEvent['outcome'], error?: unknown): void => {
       event.outcome = outcome;
@@ -526,6 +535,12 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
         event.reason ??= error.reason;
         event.detail ??= error.message;
       }
+      publishDecision('mtlsClientAuthentication', req, started, {
+        error,
+        outcome: outcome === 'skipped' ? 'skipped' : undefined,
+        authenticated: outcome === 'authenticated',
+        clientId: event.clientId,
+      });
       publish(DIAGNOSTICS_CHANNELS.oauthClient, () => ({ ...event }));
       next(error);
     };

@@ -13,7 +13,7 @@ import {
   type CertificateInput,
   type ClientCertificate,
 } from '../certificate';
-import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
+import { DIAGNOSTICS_CHANNELS, decisionClock, publish, publishDecision } from '../diagnostics';
 import {
   CertificateRequiredError,
   CertificateUntrustedError,
@@ -37,6 +37,7 @@ import {
 } from './thumbprint-pins';
 
 const FACTORY = 'requireClientCertificate()';
+const DECIDER = 'requireClientCertificate';
 
 /**
  * Options of {@link requireClientCertificate}. At least one of `trustAnchors` (chain method) and
@@ -302,8 +303,13 @@ export function requireClientCertificate(
     _res: Response,
     next: NextFunction,
   ): void {
+    const started = decisionClock();
+    const fail = (error: unknown): void => {
+      publishDecision(DECIDER, req, started, { error });
+      next(error);
+    };
     if (!wasCertificateProcessed(req)) {
-      next(
+      fail(
         new MisconfiguredError(
           `${FACTORY} ran before clientCertificate(): mount app.use(clientCertificate({ format, trustProxy })) ahead of it so that req.clientCert is set.`,
         ),
@@ -312,13 +318,14 @@ export function requireClientCertificate(
     }
     const certificate = req.clientCert;
     if (!certificate) {
-      next(new CertificateRequiredError({ message: 'no client certificate was presented' }));
+      fail(new CertificateRequiredError({ message: 'no client certificate was presented' }));
       return;
     }
     run(certificate, req).then(
       (outcome) => {
         if (outcome.ok) {
           req.clientCertAuth = outcome.auth;
+          publishDecision(DECIDER, req, started, { authenticated: true });
           publish(DIAGNOSTICS_CHANNELS.clientAuthenticated, () => ({
             method: outcome.auth.method,
             certificate: certificate.toJSON(),
@@ -333,14 +340,14 @@ export function requireClientCertificate(
           certificate: certificate.toJSON(),
         }));
         const message = `client certificate not accepted: ${outcome.reason}: ${outcome.detail}`;
-        next(
+        fail(
           outcome.transient === true
             ? new UnavailableError(outcome.reason, { message })
             : new CertificateUntrustedError(outcome.reason, { message }),
         );
       },
       (error: unknown) => {
-        next(
+        fail(
           error instanceof CertificateParseError
             ? new HeaderMalformedError({
                 message: `the client certificate cannot be decoded: ${error.message}`,

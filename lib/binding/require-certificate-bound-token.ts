@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
+import { DIAGNOSTICS_CHANNELS, decisionClock, publish, publishDecision } from '../diagnostics';
 import {
   InvalidRequestError,
   InvalidTokenError,
@@ -24,6 +24,7 @@ import { setRequestRealm } from './request-realm';
 import type { TokenVerification } from './token-verification';
 
 const FACTORY = 'requireCertificateBoundToken()';
+const FACTORY_NAME = 'requireCertificateBoundToken';
 const FORM = 'application/x-www-form-urlencoded';
 const NO_LINES: readonly string[] = Object.freeze([]);
 
@@ -99,7 +100,10 @@ export function requireCertificateBoundToken(
     next: NextFunction,
     error: MtlsError,
     location: BearerTokenLocation | undefined,
+    started: number,
+    warm?: boolean,
   ): void {
+    publishDecision(FACTORY_NAME, req, started, { error, warm });
     publish(DIAGNOSTICS_CHANNELS.token, () => ({
       outcome: error.status >= 500 ? 'error' : 'rejected',
       code: error.code,
@@ -125,6 +129,8 @@ export function requireCertificateBoundToken(
     token: string,
     location: BearerTokenLocation,
     result: TokenVerification,
+    started: number,
+    warm: boolean,
   ): void {
     if (result.status === 'unavailable') {
       fail(
@@ -132,42 +138,57 @@ export function requireCertificateBoundToken(
         next,
         new UnavailableError(result.reason, { message: result.detail, cause: result.cause }),
         location,
+        started,
+        warm,
       );
       return;
     }
     if (result.status === 'invalid') {
-      fail(req, next, invalidToken(result.reason, result.detail), location);
+      fail(req, next, invalidToken(result.reason, result.detail), location, started, warm);
       return;
     }
     const { payload } = result;
     const confirmation = readConfirmation(payload.cnf);
     let bound: string | undefined;
     if (confirmation.kind === 'refused') {
-      fail(req, next, invalidToken(confirmation.reason, confirmation.detail), location);
+      fail(
+        req,
+        next,
+        invalidToken(confirmation.reason, confirmation.detail),
+        location,
+        started,
+        warm,
+      );
       return;
     }
     if (confirmation.kind === 'none') {
       if (!allowUnboundTokens) {
         const detail = 'no cnf claim; certificate-bound tokens are required';
-        fail(req, next, invalidToken('unbound', detail), location);
+        fail(req, next, invalidToken('unbound', detail), location, started, warm);
         return;
       }
     } else {
       const certificate = req.clientCert;
       if (certificate === undefined) {
         const detail = 'the token is certificate-bound, no client certificate was presented';
-        fail(req, next, invalidToken('certificate_missing', detail), location);
+        fail(req, next, invalidToken('certificate_missing', detail), location, started, warm);
         return;
       }
       if (!thumbprintsEqual(confirmation.thumbprint, certificate.thumbprint)) {
         const detail = `token bound to ${confirmation.thumbprint}, certificate ${certificate.thumbprint}`;
-        fail(req, next, invalidToken('binding_mismatch', detail), location);
+        fail(req, next, invalidToken('binding_mismatch', detail), location, started, warm);
         return;
       }
       bound = confirmation.thumbprint;
     }
     req.auth = { token, payload, thumbprint: bound };
     setRequestRealm(req, realm);
+    publishDecision(FACTORY_NAME, req, started, {
+      warm,
+      authenticated: bound !== undefined,
+      clientId: payload.client_id,
+      subject: payload.sub,
+    });
     publish(DIAGNOSTICS_CHANNELS.token, () => ({
       outcome: 'accepted',
       mode,
@@ -185,6 +206,7 @@ export function requireCertificateBoundToken(
     _res: Response,
     next: NextFunction,
   ): void {
+    const started = decisionClock();
     if (!wasCertificateProcessed(req)) {
       fail(
         req,
@@ -193,6 +215,7 @@ export function requireCertificateBoundToken(
           `${FACTORY}: clientCertificate() did not run for this request. Mount clientCertificate() before requireCertificateBoundToken(); without it a missing certificate cannot be told from a missing middleware.`,
         ),
         undefined,
+        started,
       );
       return;
     }
@@ -207,6 +230,7 @@ export function requireCertificateBoundToken(
             `${FACTORY}: allowBodyToken is on but the form body was not parsed. Mount express.urlencoded() before requireCertificateBoundToken().`,
           ),
           undefined,
+          started,
         );
         return;
       }
@@ -218,11 +242,17 @@ export function requireCertificateBoundToken(
       query: allowQueryToken ? ownParameter(req.query, 'access_token') : undefined,
     });
     if (extraction.kind === 'missing') {
-      fail(req, next, new TokenMissingError({ realm }), undefined);
+      fail(req, next, new TokenMissingError({ realm }), undefined, started);
       return;
     }
     if (extraction.kind === 'invalid') {
-      fail(req, next, new InvalidRequestError(extraction.description, { realm }), undefined);
+      fail(
+        req,
+        next,
+        new InvalidRequestError(extraction.description, { realm }),
+        undefined,
+        started,
+      );
       return;
     }
     const { token, location } = extraction;
@@ -230,14 +260,14 @@ export function requireCertificateBoundToken(
     if (result instanceof Promise) {
       result.then(
         (outcome) => {
-          finish(req, next, token, location, outcome);
+          finish(req, next, token, location, outcome, started, false);
         },
         (error: unknown) => {
           next(error);
         },
       );
     } else {
-      finish(req, next, token, location, result);
+      finish(req, next, token, location, result, started, true);
     }
   };
 }

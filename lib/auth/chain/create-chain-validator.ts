@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { CertificateParseError, ClientCertificate, type CertificateInput } from '../../certificate';
 import { decodeCertificatePem, PemError } from '../../internal/pem';
+import { publishCache } from '../../diagnostics';
 import { LruCache } from '../../internal/lru-cache';
 import { booleanOption, checkOptions, integerOption } from '../../internal/options';
 import type { RevocationChecker, RevocationVerdict } from '../revocation/checker';
@@ -293,6 +294,7 @@ export function createChainValidator(
     const now = (call?.now ?? clock()).getTime();
     const key = [leaf.thumbprint, ...leaf.chain.map((c) => c.thumbprint)].join('.');
     const hit = results.get(key, now);
+    publishCache('chain', hit !== undefined && now >= hit.validFrom);
     if (hit && now >= hit.validFrom) return hit.result;
 
     const leafInfo = prepare(leaf);
