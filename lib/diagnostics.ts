@@ -177,7 +177,8 @@ export function traceDependency<T>(
 ): Promise<T> {
   if (!dependencies.hasSubscribers) return call();
   const context: DependencyCall<T> = { dependency, failed };
-  return dependencies.tracePromise(call, context);
+  // a promise of this realm (tracePromise's comes from Node's core realm, which differs under vm)
+  return Promise.resolve(dependencies.tracePromise(call, context));
 }
 
 /** The caches that report lookups. */

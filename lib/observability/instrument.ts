@@ -80,7 +80,7 @@ export type MtlsInstrumentation = MtlsSubscription;
 type Api = typeof OpenTelemetryApi;
 type Attributes = OpenTelemetryApi.Attributes;
 
-const REASON = /^[a-z0-9_:]{1,64}$/;
+const REASON = /^[A-Za-z0-9_:]{1,64}$/;
 
 /** A reason as a metric attribute: a known-shaped literal, else `other` (bounded cardinality). */
 function reasonAttribute(reason: string | undefined): string {
