@@ -1,12 +1,18 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import express, { type Express, type Request } from 'express';
 import request from 'supertest';
-import { auditMtls, DIAGNOSTICS_CHANNELS, instrumentMtls, type AuditRecord } from '../../lib';
+import {
+  auditMtls,
+  DIAGNOSTICS_CHANNELS,
+  instrumentMtls,
+  type AuditRecord,
+  type MtlsSubscription,
+} from '../../lib';
 import { mtlsErrorHandler } from '../../lib/error-handler';
 import { clientCertificate } from '../../lib/forwarding/client-certificate';
 import { requireClientCertificate } from '../../lib/auth/require-client-certificate';
 import { mtlsClientAuthentication } from '../../lib/auth/mtls-client-authentication';
-import { sanitizeAuditText } from '../../lib/observability/audit-record';
+import { auditRecord, sanitizeAuditText } from '../../lib/observability/audit-record';
 import { pem, X5T_S256 } from '../helpers/fixtures';
 
 const CLIENT_A_SUBJECT = 'CN=client-a,OU=Payments,O=express-mtls tests,C=US';
@@ -35,10 +41,18 @@ function app(): Express {
   return a;
 }
 
+const running: MtlsSubscription[] = [];
+function track(subscription: MtlsSubscription): void {
+  running.push(subscription);
+}
+afterEach(() => {
+  for (const subscription of running.splice(0)) subscription.disable();
+});
+
 describe('auditMtls()', () => {
   it('hands one record per decision: who, what, outcome, reason, request id', async () => {
     const records: AuditRecord[] = [];
-    using _audit = auditMtls({ sink: (record) => records.push(record) });
+    track(auditMtls({ sink: (record) => records.push(record) }));
     await request(app())
       .get('/client')
       .set('X-SSL-CERT', header('client-a'))
@@ -69,7 +83,7 @@ describe('auditMtls()', () => {
 
   it('sanitises what the client controls: a hostile request id and client_id', async () => {
     const records: AuditRecord[] = [];
-    using _audit = auditMtls({ sink: (record) => records.push(record) });
+    track(auditMtls({ sink: (record) => records.push(record) }));
     const hostileId = `evil\u0007id\\${'x'.repeat(400)}`;
     await request(app())
       .post('/token')
@@ -92,10 +106,12 @@ describe('auditMtls()', () => {
 
   it('takes the request id from the requestId option', async () => {
     const records: AuditRecord[] = [];
-    using _audit = auditMtls({
-      sink: (record) => records.push(record),
-      requestId: (req: Request) => req.get('traceparent'),
-    });
+    track(
+      auditMtls({
+        sink: (record) => records.push(record),
+        requestId: (req: Request) => req.get('traceparent'),
+      }),
+    );
     await request(app()).get('/client').set('traceparent', 'tp-1').expect(401);
     expect(records).toEqual([
       expect.objectContaining({
@@ -117,6 +133,7 @@ describe('auditMtls()', () => {
         throw new Error('sink down');
       },
       requestId: () => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error
         throw 'not an error';
       },
     });
@@ -135,9 +152,71 @@ describe('auditMtls()', () => {
     ]);
   });
 
+  it('a sink that throws an Error: named in the one warning', async () => {
+    const warnings: unknown[] = [];
+    const onWarning = (message: unknown): void => {
+      warnings.push(message);
+    };
+    subscribe(DIAGNOSTICS_CHANNELS.warning, onWarning);
+    track(
+      auditMtls({
+        sink: () => {
+          throw new RangeError('full');
+        },
+      }),
+    );
+    try {
+      await request(app()).get('/client').expect(401);
+    } finally {
+      unsubscribe(DIAGNOSTICS_CHANNELS.warning, onWarning);
+    }
+    expect(warnings).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('the sink threw (RangeError)') }),
+    ]);
+  });
+
+  it('a certificate whose names cannot be decoded keeps its thumbprint only', () => {
+    const certificate = {
+      thumbprint: X5T_S256['client-a'],
+      get subject(): string {
+        throw new Error('undecodable');
+      },
+      get issuer(): string {
+        throw new Error('undecodable');
+      },
+    };
+    const record = auditRecord(
+      {
+        middleware: 'requireClientCertificate',
+        outcome: 'rejected',
+        code: 'ERR_MTLS_CERTIFICATE_UNTRUSTED',
+        reason: 'bad_signature',
+        request: { headers: {} } as unknown as Request,
+        certificate: certificate as never,
+        authenticated: false,
+        clientId: undefined,
+        subject: undefined,
+        startTime: 0,
+        durationMs: 1.23456,
+        warm: undefined,
+      },
+      7,
+    );
+    expect(record).toEqual({
+      version: 1,
+      time: expect.any(String),
+      middleware: 'requireClientCertificate',
+      outcome: 'rejected',
+      code: 'ERR_MTLS_CERTIFICATE_UNTRUSTED',
+      reason: 'bad_signature',
+      thumbprint: X5T_S256['client-a'],
+      durationMs: 1.235,
+    });
+  });
+
   it('records clientCertificate() refusals, not its routine reads', async () => {
     const records: AuditRecord[] = [];
-    using _audit = auditMtls({ sink: (record) => records.push(record) });
+    track(auditMtls({ sink: (record) => records.push(record) }));
     await request(app()).get('/client').set('X-SSL-CERT', 'garbage').expect(400);
     expect(records).toEqual([
       expect.objectContaining({

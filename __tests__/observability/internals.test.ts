@@ -1,4 +1,4 @@
-import { channel } from 'node:diagnostics_channel';
+import { channel, subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Request } from 'express';
 import { instrumentMtls, METRIC_NAMES } from '../../lib';
 import {
@@ -78,7 +78,7 @@ describe('instrumentMtls() without @opentelemetry/api', () => {
 });
 
 describe('decision and dependency events, seen by instrumentMtls()', () => {
-  const request = { headers: {} } as Request;
+  const request = { headers: {} } as unknown as Request;
 
   function decision(overrides: Partial<Decision>): Decision {
     return {
@@ -160,19 +160,18 @@ describe('decision and dependency events, seen by instrumentMtls()', () => {
 
   it('publishDecision() classifies a foreign error as outcome error, and builds nothing without subscribers', () => {
     const seen: Decision[] = [];
-    const ch = channel(DECISION_CHANNEL);
     const listener = (message: unknown): void => {
       seen.push(message as Decision);
     };
     publishDecision('requireScopes', request, 0, { error: new Error('boom') });
-    ch.subscribe(listener);
+    subscribe(DECISION_CHANNEL, listener);
     try {
       publishDecision('requireScopes', request, performance.now(), { error: new Error('boom') });
       publishDecision('requireScopes', request, performance.now(), {
         error: { status: 403, code: 7, reason: 'r' },
       });
     } finally {
-      ch.unsubscribe(listener);
+      unsubscribe(DECISION_CHANNEL, listener);
     }
     expect(seen.map((d) => [d.outcome, d.code, d.reason])).toEqual([
       ['error', undefined, undefined],
@@ -197,6 +196,13 @@ describe('decision and dependency events, seen by instrumentMtls()', () => {
         traceDependency('ocsp', () => Promise.reject(new Error('async'))),
       ).rejects.toThrow('async');
       expect(await traceDependency('crl', () => Promise.resolve('ok'))).toBe('ok');
+      expect(
+        await traceDependency(
+          'crl',
+          () => Promise.resolve('ok'),
+          () => false,
+        ),
+      ).toBe('ok');
     } finally {
       instrumentation.disable();
     }
@@ -211,13 +217,33 @@ describe('decision and dependency events, seen by instrumentMtls()', () => {
         'express_mtls.dependency': 'crl',
         'express_mtls.outcome': 'ok',
       }),
-    ).toBe(1);
+    ).toBe(2);
     expect(
       sdk
         .spans('express_mtls.dependency ocsp')
         .map((s) => s.attributes['error.type'])
         .sort(),
     ).toEqual(['Error', 'RangeError']);
+    await sdk.shutdown();
+  });
+
+  it('a call that started before instrumentMtls() is not recorded when it ends', async () => {
+    const sdk = testSdk();
+    const first = instrumentMtls({ meterProvider: testSdk().meterProvider, traces: false });
+    let finish: (value: number) => void = () => undefined;
+    const pending = traceDependency(
+      'jwks',
+      () => new Promise<number>((resolve) => (finish = resolve)),
+    );
+    const instrumentation = instrumentMtls({
+      meterProvider: sdk.meterProvider,
+      tracerProvider: sdk.tracerProvider,
+    });
+    finish(5);
+    expect(await pending).toBe(5);
+    instrumentation.disable();
+    first.disable();
+    expect(await sdk.count(METRIC_NAMES.dependencyCalls, {})).toBe(0);
     await sdk.shutdown();
   });
 });
