@@ -104,21 +104,32 @@ function loadApi(): Api {
   return loaded;
 }
 
+/** `tls.client.*` attributes by certificate (certificates are shared through the parse cache). */
+const certificateAttributeCache = new WeakMap<object, Readonly<Attributes>>();
+
 /** The `tls.client.*` span attributes of a certificate (names sanitised: the client chose them). */
 function certificateAttributes(decision: Decision, attributes: Attributes): void {
   const certificate = decision.certificate;
   if (certificate === undefined) return;
-  attributes['tls.client.hash.sha256'] = Buffer.from(certificate.thumbprint, 'base64url')
-    .toString('hex')
-    .toUpperCase();
-  try {
-    attributes['tls.client.subject'] = sanitizeAuditText(certificate.subject);
-    attributes['tls.client.issuer'] = sanitizeAuditText(certificate.issuer);
-    attributes['tls.client.not_before'] = certificate.notBefore.toISOString();
-    attributes['tls.client.not_after'] = certificate.notAfter.toISOString();
-  } catch {
-    // a certificate whose names or dates cannot be decoded keeps its hash only
+  let cached = certificateAttributeCache.get(certificate);
+  if (cached === undefined) {
+    const computed: Attributes = {
+      'tls.client.hash.sha256': Buffer.from(certificate.thumbprint, 'base64url')
+        .toString('hex')
+        .toUpperCase(),
+    };
+    try {
+      computed['tls.client.subject'] = sanitizeAuditText(certificate.subject);
+      computed['tls.client.issuer'] = sanitizeAuditText(certificate.issuer);
+      computed['tls.client.not_before'] = certificate.notBefore.toISOString();
+      computed['tls.client.not_after'] = certificate.notAfter.toISOString();
+    } catch {
+      // a certificate whose names or dates cannot be decoded keeps its hash only
+    }
+    cached = Object.freeze(computed);
+    certificateAttributeCache.set(certificate, cached);
   }
+  Object.assign(attributes, cached);
 }
 
 /**
