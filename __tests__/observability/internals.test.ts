@@ -246,4 +246,23 @@ describe('decision and dependency events, seen by instrumentMtls()', () => {
     expect(await sdk.count(METRIC_NAMES.dependencyCalls, {})).toBe(0);
     await sdk.shutdown();
   });
+
+  it('metrics: false still traces dependency calls', async () => {
+    const sdk = testSdk();
+    const instrumentation = instrumentMtls({
+      meterProvider: sdk.meterProvider,
+      tracerProvider: sdk.tracerProvider,
+      metrics: false,
+    });
+    try {
+      expect(await traceDependency('crl', () => Promise.resolve(3))).toBe(3);
+    } finally {
+      instrumentation.disable();
+    }
+    expect(sdk.spans('express_mtls.dependency crl').map((s) => s.attributes)).toEqual([
+      { 'express_mtls.dependency': 'crl', 'express_mtls.outcome': 'ok' },
+    ]);
+    expect(await sdk.count(METRIC_NAMES.dependencyCalls, {})).toBe(0);
+    await sdk.shutdown();
+  });
 });
