@@ -14,6 +14,9 @@ describe('DIAGNOSTICS_CHANNELS', () => {
       'express-mtls:oauth-client',
       'express-mtls:token',
       'express-mtls:warning',
+      'express-mtls:audit',
+      'express-mtls:cache',
+      'express-mtls:dependency',
     ]);
     expect(new Set(names).size).toBe(names.length);
   });

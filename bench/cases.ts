@@ -6,7 +6,7 @@
  */
 
 /** The server applications (one process per case). */
-export type ServerKind = 'bare' | 'peer' | 'cert' | 'binding' | 'full';
+export type ServerKind = 'bare' | 'peer' | 'cert' | 'binding' | 'full' | 'full-otel';
 
 /** One benchmark case. */
 export interface BenchCase {
@@ -37,6 +37,12 @@ export const CASES: readonly BenchCase[] = [
     id: 'full',
     label: 'ours: full stack (+ requireClientCertificate chain)',
     server: 'full',
+    cold: false,
+  },
+  {
+    id: 'full-otel',
+    label: 'ours: full stack + instrumentMtls() (OpenTelemetry SDK registered)',
+    server: 'full-otel',
     cold: false,
   },
   { id: 'peer-cold', label: 'express-oauth2-jwt-bearer, cold', server: 'peer', cold: true },
@@ -101,21 +107,22 @@ export function expectations(kind: ServerKind, material: CheckMaterial): Expecta
       status: 400,
     });
   }
-  if (kind === 'peer' || kind === 'binding' || kind === 'full') {
+  const full = kind === 'full' || kind === 'full-otel';
+  if (kind === 'peer' || kind === 'binding' || full) {
     list.push({
       name: "another client's certificate",
       headers: requestHeaders(material.mismatched),
       status: 401,
     });
   }
-  if (kind === 'binding' || kind === 'full') {
+  if (kind === 'binding' || full) {
     list.push({
       name: 'bound token without a certificate',
       headers: requestHeaders({ certificate: undefined, token: material.good.token }),
       status: 401,
     });
   }
-  if (kind === 'full') {
+  if (full) {
     list.push({
       name: 'certificate of an unrelated CA',
       headers: requestHeaders(material.stranger),

@@ -82,6 +82,7 @@ export interface Target {
 export function targets(rows: readonly CaseSummary[]): Target[] {
   const ratio = (id: string, to: 'vsBare' | 'vsPeer'): number =>
     rows.find((r) => r.case.id === id)?.[to] ?? NaN;
+  const rps = (id: string): number => rows.find((r) => r.case.id === id)?.rps ?? NaN;
   const make = (name: string, value: number, goal: number, required: boolean): Target => ({
     name,
     ratio: value,
@@ -94,6 +95,7 @@ export function targets(rows: readonly CaseSummary[]): Target[] {
     make('warm full stack vs bare Express (aim)', ratio('full', 'vsBare'), 0.8, false),
     make('cold binding-only vs peer cold', ratio('binding-cold', 'vsPeer'), 1.0, true),
     make('cold full stack vs peer cold', ratio('full-cold', 'vsPeer'), 0.6, true),
+    make('full stack with OpenTelemetry vs without', rps('full-otel') / rps('full'), 0.95, true),
   ].filter((target) => !Number.isNaN(target.ratio));
 }
 

@@ -7,7 +7,11 @@
  *
  * @packageDocumentation
  */
-import { channel } from 'node:diagnostics_channel';
+import { channel, tracingChannel } from 'node:diagnostics_channel';
+import { performance } from 'node:perf_hooks';
+import type { Request } from 'express';
+import type { ClientCertificate } from './certificate';
+import { auditRecord, defaultRequestId, isAudited } from './observability/audit-record';
 
 /** Names of every channel express-mtls publishes on. */
 export const DIAGNOSTICS_CHANNELS = Object.freeze({
@@ -33,6 +37,19 @@ export const DIAGNOSTICS_CHANNELS = Object.freeze({
   token: 'express-mtls:token',
   /** A one-time configuration warning (for example: no trusted proxy configured). */
   warning: 'express-mtls:warning',
+  /**
+   * One structured, sanitised {@link AuditRecord} per authentication decision (who, what,
+   * outcome, reason, request id): the stream to ship to a SIEM.
+   */
+  audit: 'express-mtls:audit',
+  /** A lookup in one of the caches: `{ cache, hit }` (`certificate`, `chain`, `token`, `jwks_key`). */
+  cache: 'express-mtls:cache',
+  /**
+   * A `TracingChannel` (`tracing:express-mtls:dependency:start`, `…:end`, `…:asyncStart`,
+   * `…:asyncEnd`, `…:error`) around each call to a dependency: `{ dependency }` with
+   * `jwks`, `introspection`, `ocsp`, `crl`, `client_registry` or `client_jwks`.
+   */
+  dependency: 'express-mtls:dependency',
 } as const);
 
 /** A channel name from {@link DIAGNOSTICS_CHANNELS}. */
@@ -49,4 +66,137 @@ export function publish(name: DiagnosticsChannelName, message: () => object): vo
     channels.set(name, ch);
   }
   if (ch.hasSubscribers) ch.publish(message());
+}
+
+/** A middleware that publishes decisions. */
+export type MiddlewareName =
+  | 'clientCertificate'
+  | 'requireClientCertificate'
+  | 'mtlsClientAuthentication'
+  | 'requireCertificateBoundToken'
+  | 'requireScopes';
+
+/** How a decision ended: `error` is a 5xx (dependency down, misconfiguration). */
+export type DecisionOutcome = 'accepted' | 'rejected' | 'error' | 'skipped';
+
+/**
+ * One decision of one middleware, as the observability layer sees it (internal channel; it
+ * carries the request, so it is not part of {@link DIAGNOSTICS_CHANNELS}).
+ */
+export interface Decision {
+  readonly middleware: MiddlewareName;
+  readonly outcome: DecisionOutcome;
+  readonly code: string | undefined;
+  readonly reason: string | undefined;
+  readonly request: Request;
+  /** The certificate the decision was about (`req.clientCert`). */
+  readonly certificate: ClientCertificate | undefined;
+  /** Whether the certificate was authenticated by this decision (chain, pin, or token binding). */
+  readonly authenticated: boolean;
+  readonly clientId: string | undefined;
+  readonly subject: string | undefined;
+  /** `performance.now()` when the middleware started. */
+  readonly startTime: number;
+  readonly durationMs: number;
+  /** `true` when answered from caches alone, `false` after a cache miss; unknown otherwise. */
+  readonly warm: boolean | undefined;
+}
+
+/** What an adapter says about a decision; the rest is filled in by {@link publishDecision}. */
+export interface DecisionInit {
+  /** The error passed to `next()`; its `status`, `code` and `reason` classify the outcome. */
+  readonly error?: unknown;
+  readonly outcome?: 'skipped' | undefined;
+  readonly authenticated?: boolean | undefined;
+  readonly clientId?: unknown;
+  readonly subject?: unknown;
+  readonly warm?: boolean | undefined;
+}
+
+/** @internal The channel of {@link Decision}s. */
+export const DECISION_CHANNEL = 'express-mtls:internal:decision';
+const decisions = channel(DECISION_CHANNEL);
+const audits = channel(DIAGNOSTICS_CHANNELS.audit);
+const caches = channel(DIAGNOSTICS_CHANNELS.cache);
+const dependencies = tracingChannel(DIAGNOSTICS_CHANNELS.dependency);
+
+/** The clock of decision timings (`performance.now()`). */
+export const decisionClock: () => number = () => performance.now();
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Publishes the decision `middleware` took on `req` (started at `startTime`) on the internal
+ * decision channel and, as an {@link AuditRecord}, on `express-mtls:audit`; nothing is built
+ * when neither has subscribers.
+ */
+export function publishDecision(
+  middleware: MiddlewareName,
+  req: Request,
+  startTime: number,
+  init: DecisionInit,
+): void {
+  if (!decisions.hasSubscribers && !audits.hasSubscribers) return;
+  const error = init.error as { code?: unknown; status?: unknown; reason?: unknown } | undefined;
+  const status = typeof error?.status === 'number' ? error.status : 500;
+  const decision: Decision = {
+    middleware,
+    outcome:
+      init.outcome ?? (error === undefined ? 'accepted' : status >= 500 ? 'error' : 'rejected'),
+    code: text(error?.code),
+    reason: text(error?.reason),
+    request: req,
+    certificate: req.clientCert,
+    authenticated: init.authenticated === true,
+    clientId: text(init.clientId),
+    subject: text(init.subject),
+    startTime,
+    durationMs: performance.now() - startTime,
+    warm: init.warm,
+  };
+  if (decisions.hasSubscribers) decisions.publish(decision);
+  if (audits.hasSubscribers && isAudited(decision)) {
+    audits.publish(auditRecord(decision, defaultRequestId(req)));
+  }
+}
+
+/** A dependency express-mtls calls. */
+export type DependencyName =
+  'jwks' | 'introspection' | 'ocsp' | 'crl' | 'client_registry' | 'client_jwks';
+
+/** The context object of the dependency `TracingChannel`. */
+export interface DependencyCall<T = unknown> {
+  readonly dependency: DependencyName;
+  /** Says whether a resolved `result` is a failure (an outcome object rather than a throw). */
+  readonly failed?: ((result: T) => boolean) | undefined;
+  result?: T;
+  error?: unknown;
+}
+
+/** Runs `call` inside the dependency `TracingChannel` (a plain call when nobody listens). */
+export function traceDependency<T>(
+  dependency: DependencyName,
+  call: () => Promise<T>,
+  failed?: (result: T) => boolean,
+): Promise<T> {
+  if (!dependencies.hasSubscribers) return call();
+  const context: DependencyCall<T> = { dependency, failed };
+  // a promise of this realm (tracePromise's comes from Node's core realm, which differs under vm)
+  return Promise.resolve(dependencies.tracePromise(call, context));
+}
+
+/** The caches that report lookups. */
+export type CacheName = 'certificate' | 'chain' | 'token' | 'jwks_key';
+
+const CACHE_EVENTS = new Map<string, Readonly<{ cache: CacheName; hit: boolean }>>();
+for (const cache of ['certificate', 'chain', 'token', 'jwks_key'] as const) {
+  CACHE_EVENTS.set(`${cache}:1`, Object.freeze({ cache, hit: true }));
+  CACHE_EVENTS.set(`${cache}:0`, Object.freeze({ cache, hit: false }));
+}
+
+/** Publishes a cache lookup on `express-mtls:cache` (no allocation). */
+export function publishCache(cache: CacheName, hit: boolean): void {
+  if (caches.hasSubscribers) caches.publish(CACHE_EVENTS.get(`${cache}:${hit ? 1 : 0}`));
 }

@@ -47,7 +47,24 @@ export {
 } from './errors';
 export { errorDocsUrl, ERRORS_DOCS_URL, type MtlsWarningCode } from './errors-docs';
 export { mtlsErrorHandler } from './error-handler';
-export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannelName } from './diagnostics';
+export {
+  DIAGNOSTICS_CHANNELS,
+  type DiagnosticsChannelName,
+  type MiddlewareName,
+  type DecisionOutcome,
+  type DependencyName,
+  type CacheName,
+} from './diagnostics';
+export {
+  instrumentMtls,
+  METRIC_NAMES,
+  type InstrumentMtlsOptions,
+  type MtlsInstrumentation,
+  type MeterProviderLike,
+  type TracerProviderLike,
+} from './observability/instrument';
+export { auditMtls, type AuditMtlsOptions, type MtlsSubscription } from './observability/audit';
+export type { AuditRecord } from './observability/audit-record';
 export { clientCertificate } from './forwarding/client-certificate';
 export type {
   ClientCertificateOptions,

@@ -20,6 +20,7 @@ describe('benchmark cases', () => {
       'cert',
       'binding',
       'full',
+      'full-otel',
       'peer-cold',
       'binding-cold',
       'full-cold',

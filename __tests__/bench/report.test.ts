@@ -76,6 +76,19 @@ describe('summarize and targets', () => {
     ]);
   });
 
+  it('compares the full stack with and without OpenTelemetry (at least 0.95)', () => {
+    const withOtel = new Map(RESULTS);
+    withOtel.set('full-otel', [result(6200)]);
+    expect(targets(summarize(CASES, withOtel)).at(-1)).toMatchObject({
+      name: 'full stack with OpenTelemetry vs without',
+      goal: 0.95,
+      required: true,
+      met: false,
+    });
+    withOtel.set('full-otel', [result(6400)]);
+    expect(targets(summarize(CASES, withOtel)).at(-1)?.met).toBe(true);
+  });
+
   it('reports a missed target', () => {
     const slow = new Map(RESULTS);
     slow.set('full', [result(5000)]);

@@ -12,13 +12,15 @@ import {
   requireCertificateBoundToken,
   requireClientCertificate,
 } from '../../lib/index';
+import { instrumentWithSdk } from './otel';
 import type { ServerConfig } from './server-config';
 
 /** The middlewares of each case, in mounting order. */
 export function middlewares(config: ServerConfig): RequestHandler[] {
   if (config.kind === 'bare') return [];
+  const full = config.kind === 'full' || config.kind === 'full-otel';
   const chain: RequestHandler[] = [clientCertificate({ format: 'nginx', trustProxy: 'loopback' })];
-  if (config.kind === 'full') {
+  if (full) {
     chain.push(
       requireClientCertificate({
         trustAnchors: [config.trustAnchor],
@@ -26,7 +28,7 @@ export function middlewares(config: ServerConfig): RequestHandler[] {
       }),
     );
   }
-  if (config.kind === 'binding' || config.kind === 'full') {
+  if (config.kind === 'binding' || full) {
     chain.push(
       requireCertificateBoundToken({
         issuer: config.issuer,
@@ -40,6 +42,7 @@ export function middlewares(config: ServerConfig): RequestHandler[] {
 
 /** The application of one case: the middlewares, then the same handler for every case. */
 export function createApp(config: ServerConfig): Express {
+  if (config.kind === 'full-otel') instrumentWithSdk();
   const app = express();
   for (const middleware of middlewares(config)) app.use(middleware);
   app.get('/', (_req, res) => {

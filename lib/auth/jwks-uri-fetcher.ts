@@ -6,6 +6,7 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-2.2.2 | RFC 8705 §2.2.2}
  * @packageDocumentation
  */
+import { traceDependency } from '../diagnostics';
 import { LruCache } from '../internal/lru-cache';
 import { ClientRegistrationError } from './client-metadata';
 
@@ -133,7 +134,9 @@ export class JwksUriFetcher<T> {
   async #fetch(uri: string, url: URL): Promise<T> {
     const at = this.#now();
     try {
-      const value = this.#transform(await this.#download(url));
+      const value = this.#transform(
+        await traceDependency('client_jwks', () => this.#download(url)),
+      );
       this.#attempts.set(uri, { at });
       this.#cache.set(uri, value, this.#now() + this.#options.cacheTtl);
       return value;

@@ -13,7 +13,13 @@ import {
   type CertificateInput,
   type ClientCertificate,
 } from '../certificate';
-import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
+import {
+  DIAGNOSTICS_CHANNELS,
+  decisionClock,
+  publish,
+  publishDecision,
+  traceDependency,
+} from '../diagnostics';
 import { InvalidClientError, MisconfiguredError, MtlsError, UnavailableError } from '../errors';
 import { warnOnce } from '../warnings';
 import { LruCache } from '../internal/lru-cache';
@@ -196,6 +202,16 @@ function methodsOption(value: unknown): readonly MtlsClientAuthenticationMethod[
 }
 
 /** A `client_id` (client-controlled) as written into messages ({@link describeUntrusted}). */
+/** The `client_id` of the body as the client sent it (escaped by whoever writes it out). */
+function rawClientId(req: Request): string | undefined {
+  const body: unknown = req.body;
+  const value: unknown =
+    body !== null && typeof body === 'object'
+      ? (body as Record<string, unknown>).client_id
+      : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
 function quote(clientId: string): string {
   return describeUntrusted(clientId, CLIENT_ID_LENGTH);
 }
@@ -313,13 +329,15 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
 
   async function loadClient(clientId: string): Promise<OAuthClientMetadata | null | undefined> {
     try {
-      return await withTimeout(
-        getClient(clientId),
-        getClientTimeout,
-        () =>
-          new UnavailableError('client_registry_timeout', {
-            message: `getClient did not answer within ${getClientTimeout} ms (client ${quote(clientId)})`,
-          }),
+      return await traceDependency('client_registry', () =>
+        withTimeout(
+          getClient(clientId),
+          getClientTimeout,
+          () =>
+            new UnavailableError('client_registry_timeout', {
+              message: `getClient did not answer within ${getClientTimeout} ms (client ${quote(clientId)})`,
+            }),
+        ),
       );
     } catch (error) {
       if (error instanceof UnavailableError) throw error;
@@ -539,6 +557,7 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
     _res: Response,
     next: NextFunction,
   ): void {
+    const started = decisionClock();
     const event: OAuthClientEvent = { outcome: 'rejected' };
     const finish = (outcome: OAuthClientEvent['outcome'], error?: unknown): void => {
       event.outcome = outcome;
@@ -546,6 +565,12 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
         event.reason ??= error.reason;
         event.detail ??= error.message;
       }
+      publishDecision('mtlsClientAuthentication', req, started, {
+        error,
+        outcome: outcome === 'skipped' ? 'skipped' : undefined,
+        authenticated: outcome === 'authenticated',
+        clientId: event.clientId === undefined ? undefined : rawClientId(req),
+      });
       publish(DIAGNOSTICS_CHANNELS.oauthClient, () => ({ ...event }));
       next(error);
     };

@@ -14,7 +14,7 @@ import {
   type CertificateInput,
   type ClientCertificate,
 } from '../certificate';
-import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
+import { DIAGNOSTICS_CHANNELS, decisionClock, publish, publishDecision } from '../diagnostics';
 import {
   CertificateRequiredError,
   CertificateUntrustedError,
@@ -39,6 +39,7 @@ import {
 import { escapeUntrusted } from '../internal/sanitize';
 
 const FACTORY = 'requireClientCertificate()';
+const DECIDER = 'requireClientCertificate';
 
 /**
  * Options of {@link requireClientCertificate}. At least one of `trustAnchors` (chain method) and
@@ -311,8 +312,13 @@ export function requireClientCertificate(
     _res: Response,
     next: NextFunction,
   ): void {
+    const started = decisionClock();
+    const fail = (error: unknown): void => {
+      publishDecision(DECIDER, req, started, { error });
+      next(error);
+    };
     if (!wasCertificateProcessed(req)) {
-      next(
+      fail(
         new MisconfiguredError(
           `${FACTORY} ran before clientCertificate(): mount app.use(clientCertificate({ format, trustProxy })) ahead of it so that req.clientCert is set.`,
         ),
@@ -321,13 +327,14 @@ export function requireClientCertificate(
     }
     const certificate = req.clientCert;
     if (!certificate) {
-      next(new CertificateRequiredError({ message: 'no client certificate was presented' }));
+      fail(new CertificateRequiredError({ message: 'no client certificate was presented' }));
       return;
     }
     run(certificate, req).then(
       (outcome) => {
         if (outcome.ok) {
           req.clientCertAuth = outcome.auth;
+          publishDecision(DECIDER, req, started, { authenticated: true });
           publish(DIAGNOSTICS_CHANNELS.clientAuthenticated, () => ({
             method: outcome.auth.method,
             certificate: describeCertificate(certificate),
@@ -342,14 +349,14 @@ export function requireClientCertificate(
           certificate: describeCertificate(certificate),
         }));
         const message = `client certificate not accepted: ${outcome.reason}: ${outcome.detail}`;
-        next(
+        fail(
           outcome.transient === true
             ? new UnavailableError(outcome.reason, { message })
             : new CertificateUntrustedError(outcome.reason, { message }),
         );
       },
       (error: unknown) => {
-        next(
+        fail(
           error instanceof CertificateParseError
             ? new HeaderMalformedError({
                 message: `the client certificate cannot be decoded: ${error.message}`,

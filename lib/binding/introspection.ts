@@ -11,6 +11,7 @@
 import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import type { JwtPayload } from 'jsonwebtoken';
+import { traceDependency } from '../diagnostics';
 import {
   checkIssuerAndAudience,
   checkRequiredClaims,
@@ -126,54 +127,62 @@ export function createIntrospectionVerifier(settings: IntrospectionSettings): To
       const params = new URLSearchParams({ token, token_type_hint: 'access_token' });
       if (settings.clientSecret === undefined) params.set('client_id', settings.clientId);
       const body = params.toString();
-      return new Promise<TokenVerification>((resolve) => {
-        let settled = false;
-        const settle = (outcome: TokenVerification): void => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          resolve(outcome);
-        };
-        const fail = (detail: string, cause?: unknown): void => {
-          settle(unavailable(UNAVAILABLE, `introspection at ${where}: ${detail}`, cause));
-          req.destroy();
-        };
-        const req = send(settings.endpoint, {
-          method: 'POST',
-          headers: { ...fixedHeaders, 'content-length': String(Buffer.byteLength(body)) },
-          ...(settings.agent === undefined ? {} : { agent: settings.agent }),
-        });
-        const timer = setTimeout(() => {
-          fail(`no answer within ${settings.timeout} ms`);
-        }, settings.timeout);
-        req.on('error', (error) => {
-          fail(error.message, error);
-        });
-        req.on('response', (res: IncomingMessage) => {
-          if (res.statusCode !== 200) {
-            res.resume();
-            fail(`answered HTTP ${String(res.statusCode)}`);
-            return;
-          }
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > settings.maxResponseBytes) {
-              fail(`answer larger than ${settings.maxResponseBytes} bytes`);
-              return;
-            }
-            chunks.push(chunk);
-          });
-          res.on('end', () => {
-            settle(interpretIntrospection(Buffer.concat(chunks).toString('utf8'), settings));
-          });
-          res.on('error', (error) => {
-            fail(error.message, error);
-          });
-        });
-        req.end(body);
-      });
+      return traceDependency('introspection', () => introspect(body), isUnavailable);
     },
   };
+
+  function introspect(body: string): Promise<TokenVerification> {
+    return new Promise<TokenVerification>((resolve) => {
+      let settled = false;
+      const settle = (outcome: TokenVerification): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      const fail = (detail: string, cause?: unknown): void => {
+        settle(unavailable(UNAVAILABLE, `introspection at ${where}: ${detail}`, cause));
+        req.destroy();
+      };
+      const req = send(settings.endpoint, {
+        method: 'POST',
+        headers: { ...fixedHeaders, 'content-length': String(Buffer.byteLength(body)) },
+        ...(settings.agent === undefined ? {} : { agent: settings.agent }),
+      });
+      const timer = setTimeout(() => {
+        fail(`no answer within ${settings.timeout} ms`);
+      }, settings.timeout);
+      req.on('error', (error) => {
+        fail(error.message, error);
+      });
+      req.on('response', (res: IncomingMessage) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          fail(`answered HTTP ${String(res.statusCode)}`);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > settings.maxResponseBytes) {
+            fail(`answer larger than ${settings.maxResponseBytes} bytes`);
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => {
+          settle(interpretIntrospection(Buffer.concat(chunks).toString('utf8'), settings));
+        });
+        res.on('error', (error) => {
+          fail(error.message, error);
+        });
+      });
+      req.end(body);
+    });
+  }
+}
+
+function isUnavailable(outcome: TokenVerification): boolean {
+  return outcome.status === 'unavailable';
 }

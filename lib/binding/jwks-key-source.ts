@@ -9,6 +9,7 @@ import { createPublicKey } from 'node:crypto';
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type * as JwksRsa from 'jwks-rsa';
+import { publishCache, traceDependency } from '../diagnostics';
 import { LruCache } from '../internal/lru-cache';
 import { withTimeout } from '../internal/with-timeout';
 import {
@@ -95,10 +96,12 @@ export function jwksKeySource(options: JwksKeySourceOptions): KeySource {
   async function fetchSet(): Promise<FetchedSet> {
     let signingKeys: JwksRsa.SigningKey[];
     try {
-      signingKeys = await withTimeout(
-        client.getSigningKeys(),
-        options.timeout,
-        () => new JwksTimeoutError(`no answer within ${options.timeout} ms`),
+      signingKeys = await traceDependency('jwks', () =>
+        withTimeout(
+          client.getSigningKeys(),
+          options.timeout,
+          () => new JwksTimeoutError(`no answer within ${options.timeout} ms`),
+        ),
       );
     } catch (error) {
       return unusable(error);
@@ -153,7 +156,9 @@ export function jwksKeySource(options: JwksKeySourceOptions): KeySource {
 
   return {
     get(kid) {
-      return keys.get(kid) ?? fetchAndFind(kid);
+      const key = keys.get(kid);
+      publishCache('jwks_key', key !== undefined);
+      return key ?? fetchAndFind(kid);
     },
   };
 }

@@ -7,7 +7,7 @@
  */
 import { startDebugOutput } from '../debug';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
+import { DIAGNOSTICS_CHANNELS, decisionClock, publish, publishDecision } from '../diagnostics';
 import {
   InvalidRequestError,
   InvalidTokenError,
@@ -28,6 +28,7 @@ import type { TokenVerification } from './token-verification';
 import { escapeUntrusted } from '../internal/sanitize';
 
 const FACTORY = 'requireCertificateBoundToken()';
+const FACTORY_NAME = 'requireCertificateBoundToken';
 const FORM = 'application/x-www-form-urlencoded';
 const NO_LINES: readonly string[] = Object.freeze([]);
 const NO_PARSER = `${FACTORY}: allowBodyToken is on but no body parser ran for a form request (it had no body, so it was answered as one without a body token). Mount express.urlencoded() before requireCertificateBoundToken().`;
@@ -111,7 +112,10 @@ export function requireCertificateBoundToken(
     next: NextFunction,
     error: MtlsError,
     location: BearerTokenLocation | undefined,
+    started: number,
+    warm?: boolean,
   ): void {
+    publishDecision(FACTORY_NAME, req, started, { error, warm });
     publish(DIAGNOSTICS_CHANNELS.token, () => ({
       outcome: error.status >= 500 ? 'error' : 'rejected',
       code: error.code,
@@ -137,6 +141,8 @@ export function requireCertificateBoundToken(
     token: string,
     location: BearerTokenLocation,
     result: TokenVerification,
+    started: number,
+    warm: boolean,
   ): void {
     if (result.status === 'unavailable') {
       fail(
@@ -144,42 +150,57 @@ export function requireCertificateBoundToken(
         next,
         new UnavailableError(result.reason, { message: result.detail, cause: result.cause }),
         location,
+        started,
+        warm,
       );
       return;
     }
     if (result.status === 'invalid') {
-      fail(req, next, invalidToken(result.reason, result.detail), location);
+      fail(req, next, invalidToken(result.reason, result.detail), location, started, warm);
       return;
     }
     const { payload } = result;
     const confirmation = readConfirmation(payload.cnf);
     let bound: string | undefined;
     if (confirmation.kind === 'refused') {
-      fail(req, next, invalidToken(confirmation.reason, confirmation.detail), location);
+      fail(
+        req,
+        next,
+        invalidToken(confirmation.reason, confirmation.detail),
+        location,
+        started,
+        warm,
+      );
       return;
     }
     if (confirmation.kind === 'none') {
       if (!allowUnboundTokens) {
         const detail = 'no cnf claim; certificate-bound tokens are required';
-        fail(req, next, invalidToken('unbound', detail), location);
+        fail(req, next, invalidToken('unbound', detail), location, started, warm);
         return;
       }
     } else {
       const certificate = req.clientCert;
       if (certificate === undefined) {
         const detail = 'the token is certificate-bound, no client certificate was presented';
-        fail(req, next, invalidToken('certificate_missing', detail), location);
+        fail(req, next, invalidToken('certificate_missing', detail), location, started, warm);
         return;
       }
       if (!thumbprintsEqual(confirmation.thumbprint, certificate.thumbprint)) {
         const detail = `token bound to ${confirmation.thumbprint}, certificate ${certificate.thumbprint}`;
-        fail(req, next, invalidToken('binding_mismatch', detail), location);
+        fail(req, next, invalidToken('binding_mismatch', detail), location, started, warm);
         return;
       }
       bound = confirmation.thumbprint;
     }
     req.auth = { token, payload, thumbprint: bound };
     setRequestRealm(req, realm);
+    publishDecision(FACTORY_NAME, req, started, {
+      warm,
+      authenticated: bound !== undefined,
+      clientId: payload.client_id,
+      subject: payload.sub,
+    });
     publish(DIAGNOSTICS_CHANNELS.token, () => ({
       outcome: 'accepted',
       mode,
@@ -197,6 +218,7 @@ export function requireCertificateBoundToken(
     _res: Response,
     next: NextFunction,
   ): void {
+    const started = decisionClock();
     if (!wasCertificateProcessed(req)) {
       fail(
         req,
@@ -205,6 +227,7 @@ export function requireCertificateBoundToken(
           `${FACTORY}: clientCertificate() did not run for this request. Mount clientCertificate() before requireCertificateBoundToken(); without it a missing certificate cannot be told from a missing middleware.`,
         ),
         undefined,
+        started,
       );
       return;
     }
@@ -214,7 +237,7 @@ export function requireCertificateBoundToken(
       if (parsed !== undefined) {
         body = ownParameter(parsed, 'access_token');
       } else if (hasRequestBody(req)) {
-        fail(req, next, new MisconfiguredError(NOT_PARSED), undefined);
+        fail(req, next, new MisconfiguredError(NOT_PARSED), undefined, started);
         return;
       } else if (!warnedNoParser && !bodyParserRan(req)) {
         warnedNoParser = true;
@@ -227,11 +250,17 @@ export function requireCertificateBoundToken(
       query: allowQueryToken ? ownParameter(req.query, 'access_token') : undefined,
     });
     if (extraction.kind === 'missing') {
-      fail(req, next, new TokenMissingError({ realm }), undefined);
+      fail(req, next, new TokenMissingError({ realm }), undefined, started);
       return;
     }
     if (extraction.kind === 'invalid') {
-      fail(req, next, new InvalidRequestError(extraction.description, { realm }), undefined);
+      fail(
+        req,
+        next,
+        new InvalidRequestError(extraction.description, { realm }),
+        undefined,
+        started,
+      );
       return;
     }
     const { token, location } = extraction;
@@ -239,14 +268,14 @@ export function requireCertificateBoundToken(
     if (result instanceof Promise) {
       result.then(
         (outcome) => {
-          finish(req, next, token, location, outcome);
+          finish(req, next, token, location, outcome, started, false);
         },
         (error: unknown) => {
           next(error);
         },
       );
     } else {
-      finish(req, next, token, location, result);
+      finish(req, next, token, location, result, started, true);
     }
   };
 }

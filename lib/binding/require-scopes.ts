@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
+import { DIAGNOSTICS_CHANNELS, decisionClock, publish, publishDecision } from '../diagnostics';
 import { InsufficientScopeError, MisconfiguredError } from '../errors';
 import { requestRealm } from './request-realm';
 
@@ -57,18 +57,21 @@ export function requireScopes(...scopes: string[]): RequestHandler {
   const challengeScope = required.join(' ');
 
   return function requireScopesMiddleware(req: Request, _res: Response, next: NextFunction): void {
+    const started = decisionClock();
     const auth = req.auth;
     if (auth === undefined) {
-      next(
-        new MisconfiguredError(
-          'requireScopes(): req.auth is not set. Mount requireCertificateBoundToken() before requireScopes().',
-        ),
+      const error = new MisconfiguredError(
+        'requireScopes(): req.auth is not set. Mount requireCertificateBoundToken() before requireScopes().',
       );
+      publishDecision('requireScopes', req, started, { error });
+      next(error);
       return;
     }
     const granted = grantedScopes(auth.payload);
     const missing = required.filter((scope) => !granted.has(scope));
+    const identity = { clientId: auth.payload.client_id as unknown, subject: auth.payload.sub };
     if (missing.length === 0) {
+      publishDecision('requireScopes', req, started, identity);
       next();
       return;
     }
@@ -78,12 +81,12 @@ export function requireScopes(...scopes: string[]): RequestHandler {
       missingScopes: missing,
       certificateThumbprint: req.clientCert?.thumbprint,
     }));
-    next(
-      new InsufficientScopeError({
-        realm: requestRealm(req),
-        scope: challengeScope,
-        message: `insufficient scope: missing ${missing.join(' ')}`,
-      }),
-    );
+    const error = new InsufficientScopeError({
+      realm: requestRealm(req),
+      scope: challengeScope,
+      message: `insufficient scope: missing ${missing.join(' ')}`,
+    });
+    publishDecision('requireScopes', req, started, { ...identity, error });
+    next(error);
   };
 }

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import { hash } from 'node:crypto';
+import { publishCache } from '../diagnostics';
 import { LruCache } from '../internal/lru-cache';
 import { checkTimeClaims, nowInSeconds, type TimePolicy } from './claims';
 import type { TokenAccepted, TokenVerification, TokenVerifier } from './token-verification';
@@ -51,6 +52,7 @@ export function cachingVerifier(
     verify(token) {
       const key = tokenCacheKey(token);
       const hit = cache.get(key);
+      publishCache('token', hit !== undefined);
       if (hit !== undefined)
         return checkTimeClaims(hit.payload, nowInSeconds(), options.time) ?? hit;
       const waiting = pending.get(key);

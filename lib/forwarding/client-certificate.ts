@@ -2,7 +2,13 @@ import type { Request, RequestHandler, Response } from 'express';
 import { startDebugOutput } from '../debug';
 import { escapeUntrusted } from '../internal/sanitize';
 import type { ClientCertificate } from '../certificate';
-import { DIAGNOSTICS_CHANNELS, publish } from '../diagnostics';
+import {
+  DIAGNOSTICS_CHANNELS,
+  decisionClock,
+  publish,
+  publishCache,
+  publishDecision,
+} from '../diagnostics';
 import {
   ChainTooLongError,
   CertificateUntrustedError,
@@ -95,6 +101,8 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
   startDebugOutput();
   const config = compileClientCertificateOptions(options);
   const cache = new LruCache<string, CacheEntry>(config.cacheSize);
+  /** Whether the last header lookup hit the cache (the middleware is synchronous). */
+  let lastLookupHit: boolean | undefined;
   const readTls = createTlsCertificateReader(config.maxChainLength);
   const headerLabel =
     config.header === undefined ? 'forwarded certificate' : `${config.header} header`;
@@ -279,6 +287,8 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     }
     if (!verified(req, peer)) return undefined;
     const cached = cache.get(value);
+    lastLookupHit = cached?.chainValue === chainValue;
+    publishCache('certificate', lastLookupHit);
     if (cached?.chainValue === chainValue) return cached.certificate;
     const ders = decodeOrExplain(codec, value);
     if (ders === undefined) return absent(req, 'no_certificate');
@@ -382,8 +392,10 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
   }
 
   return function clientCertificateMiddleware(req, res, next): void {
+    const started = decisionClock();
     markCertificateProcessed(req);
     req.clientCert = undefined;
+    lastLookupHit = undefined;
     let certificate: ClientCertificate | undefined;
     try {
       certificate = resolve(req, res);
@@ -394,6 +406,11 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
         return;
       }
       const ignore = config.onInvalid === 'ignore' && CAUGHT_AS_INVALID.has(error.code);
+      publishDecision('clientCertificate', req, started, {
+        error,
+        warm: lastLookupHit,
+        outcome: ignore ? 'skipped' : undefined,
+      });
       publish(DIAGNOSTICS_CHANNELS.certificateRejected, () => ({
         code: error.code,
         reason: error.reason,
@@ -409,6 +426,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     }
     if (certificate !== undefined) {
       req.clientCert = certificate;
+      publishDecision('clientCertificate', req, started, { warm: lastLookupHit });
       publish(DIAGNOSTICS_CHANNELS.certificateAccepted, () => ({
         thumbprint: certificate.thumbprint,
         source: certificate.source,

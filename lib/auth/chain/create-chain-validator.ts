@@ -1,4 +1,5 @@
 import { certificatesFrom, type ClientCertificate, type CertificateInput } from '../../certificate';
+import { publishCache } from '../../diagnostics';
 import { LruCache } from '../../internal/lru-cache';
 import { booleanOption, checkOptions, integerOption } from '../../internal/options';
 import type { RevocationChecker, RevocationVerdict } from '../revocation/checker';
@@ -276,6 +277,7 @@ export function createChainValidator(
     const now = (call?.now ?? clock()).getTime();
     const key = [leaf.thumbprint, ...leaf.chain.map((c) => c.thumbprint)].join('.');
     const hit = results.get(key, now);
+    publishCache('chain', hit !== undefined && now >= hit.validFrom);
     if (hit && now >= hit.validFrom) return hit.result;
 
     const leafInfo = prepare(leaf);

@@ -7,6 +7,7 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc6960 | RFC 6960}
  * @packageDocumentation
  */
+import { traceDependency } from '../../diagnostics';
 import { LruCache } from '../../internal/lru-cache';
 import { decodePem, pemTextOf } from '../../internal/pem';
 import { booleanOption, checkOptions, enumOption, integerOption } from '../../internal/options';
@@ -187,7 +188,9 @@ export function createRevocationChecker(
     if (cached) return Promise.resolve(cached);
     let pending = downloads.get(url);
     if (!pending) {
-      pending = guardedFetch(fetcher, { url, method: 'GET', headers: {}, maxBytes }, timeout)
+      pending = traceDependency('crl', () =>
+        guardedFetch(fetcher, { url, method: 'GET', headers: {}, maxBytes }, timeout),
+      )
         .then((body) => {
           const crl = parseCrl(crlDer(body));
           crlsByUrl.set(url, crl, Math.min(crl.nextUpdate ?? Infinity, Date.now() + ttlMs));
@@ -213,19 +216,21 @@ export function createRevocationChecker(
     const query = buildOcspRequest(subject, issuer, ocspNonce);
     let body: Uint8Array;
     try {
-      body = await guardedFetch(
-        fetcher,
-        {
-          url,
-          method: 'POST',
-          headers: {
-            'Content-Type': 'application/ocsp-request',
-            Accept: 'application/ocsp-response',
+      body = await traceDependency('ocsp', () =>
+        guardedFetch(
+          fetcher,
+          {
+            url,
+            method: 'POST',
+            headers: {
+              'Content-Type': 'application/ocsp-request',
+              Accept: 'application/ocsp-response',
+            },
+            body: query.der,
+            maxBytes,
           },
-          body: query.der,
-          maxBytes,
-        },
-        timeout,
+          timeout,
+        ),
       );
     } catch (error) {
       return { note: `OCSP: ${(error as Error).message}`, transient: true };
