@@ -37,6 +37,8 @@ const CERTIFICATE_REASONS = {
   unknown_critical_extension: true,
   not_pinned: true,
   self_signed_not_allowed: true,
+  spiffe_invalid: true,
+  spiffe_not_allowed: true,
   rejected: true,
 } as const satisfies Listed<CertificateRejectionReason>;
 
@@ -110,6 +112,9 @@ const REASONS: Readonly<Record<MtlsErrorCode, readonly string[]>> = {
     'thumbprints_timeout',
     'authorize_failed',
     'authorize_timeout',
+    'spiffe_bundle_unavailable',
+    'spiffe_ids_failed',
+    'spiffe_ids_timeout',
   ],
   ERR_MTLS_MISCONFIGURED: [],
 };
