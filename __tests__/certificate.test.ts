@@ -447,6 +447,21 @@ describe('ClientCertificate', () => {
       expect(Object.isFrozen(clientA.subjectAltNames.dns)).toBe(true);
     });
 
+    it('spiffeId: the only URI SAN when it is a SPIFFE ID, else undefined', () => {
+      expect(clientA.spiffeId).toBe('spiffe://example.test/client-a');
+      const spiffe = (name: string): ClientCertificate =>
+        ClientCertificate.from(
+          readFileSync(join(__dirname, 'fixtures', 'spiffe', `${name}.pem`), 'utf8'),
+        );
+      expect(spiffe('svid-api').spiffeId).toBe('spiffe://example.org/ns/prod/sa/api');
+      expect(spiffe('ca-example').spiffeId).toBe('spiffe://example.org');
+      expect(spiffe('svid-two-uris').spiffeId).toBeUndefined();
+      expect(spiffe('svid-no-uri').spiffeId).toBeUndefined();
+      expect(spiffe('svid-https').spiffeId).toBeUndefined();
+      expect(spiffe('svid-query').spiffeId).toBeUndefined();
+      expect(ClientCertificate.from(pem('client-b')).spiffeId).toBeUndefined();
+    });
+
     it('subjectAltNames of san.pem: RFC 5952 text for openssl full-form IPv6, other types ignored', () => {
       // openssl -ext subjectAltName prints IPv6 uncompressed (2001:DB8:0:0:1:0:0:1); RFC 5952 §4
       // (and §5 for 0:0:0:0:0:FFFF:C000:201) gives the text below. otherName, dirName and RID

@@ -21,6 +21,7 @@ import { formatIp } from './internal/ip';
 import { decodeCertificatePem, encodePem, pemTextOf, PemError } from './internal/pem';
 import { serialNumberText } from './internal/serial';
 import { peculiarX509 } from './internal/peculiar';
+import { parseSpiffeId } from './spiffe-id';
 
 /** Where a certificate came from, as recorded by `clientCertificate()`. */
 export interface CertificateSource {
@@ -310,6 +311,20 @@ export class ClientCertificate {
   get extensions(): ReadonlyMap<string, CertificateExtension> {
     this.#extensions ??= this.#decode(() => this.#readExtensions());
     return this.#extensions;
+  }
+
+  /**
+   * The SPIFFE ID of an X509-SVID: the certificate's only URI SAN when it is a valid SPIFFE ID
+   * (`spiffe://trust-domain/path`), else `undefined` (no URI SAN, several, or another scheme).
+   * This reads the name only: `requireClientCertificate({ spiffe })` applies the X509-SVID rules.
+   *
+   * @see {@link https://github.com/spiffe/spiffe/blob/main/standards/X509-SVID.md | X509-SVID §2}
+   */
+  get spiffeId(): string | undefined {
+    const uris = this.subjectAltNames.uri;
+    if (uris.length !== 1) return undefined;
+    const parsed = parseSpiffeId(uris[0] as string);
+    return parsed.ok ? parsed.value.id : undefined;
   }
 
   /** Subject alternative names by type (`dns`, `uri`, `ip`, `email`); empty when absent. */

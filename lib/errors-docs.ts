@@ -34,6 +34,8 @@ const CERTIFICATE_REASONS = {
   unknown_critical_extension: true,
   not_pinned: true,
   self_signed_not_allowed: true,
+  spiffe_invalid: true,
+  spiffe_not_allowed: true,
   rejected: true,
 } as const satisfies Listed<CertificateRejectionReason>;
 
@@ -108,6 +110,9 @@ const REASONS: Readonly<Record<MtlsErrorCode, readonly string[]>> = {
     'thumbprints_timeout',
     'authorize_failed',
     'authorize_timeout',
+    'spiffe_bundle_unavailable',
+    'spiffe_ids_failed',
+    'spiffe_ids_timeout',
   ],
   ERR_MTLS_MISCONFIGURED: [],
 };

@@ -52,6 +52,8 @@ export type CertificateRejectionReason =
   | 'unknown_critical_extension'
   | 'not_pinned'
   | 'self_signed_not_allowed'
+  | 'spiffe_invalid'
+  | 'spiffe_not_allowed'
   | 'rejected';
 
 /**

@@ -111,6 +111,12 @@ export {
   requireClientCertificate,
   type RequireClientCertificateOptions,
 } from './auth/require-client-certificate';
+export type {
+  SpiffeBundleDocument,
+  SpiffeBundleEndpoint,
+  SpiffeBundleSource,
+  SpiffeOptions,
+} from './auth/spiffe-trust';
 export type { ThumbprintMatcher, ThumbprintsOption } from './auth/thumbprint-pins';
 export {
   createChainValidator,

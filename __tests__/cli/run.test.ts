@@ -37,6 +37,7 @@ describe('run(): the command dispatcher', () => {
         '  thumbprint  Print the x5t#S256 thumbprint of each certificate (and the fingerprints it is not).',
         '  inspect     Decode a certificate file or proxy header value and show what it holds.',
         '  verify      Validate a certificate chain the way requireClientCertificate() does, and explain it.',
+        '  doctor      Read a captured request: which proxy and format sent the certificate, and what to fix.',
         '  pki         Generate a test PKI: root and intermediate CAs, client and server certificates.',
         '',
         'Run "express-mtls <command> --help" for its options and examples.',

@@ -1,9 +1,10 @@
-import { clientCertificate } from '../../lib';
+import { clientCertificate, requireClientCertificate } from '../../lib';
+import { der as derOf, pem as pemOf } from '../helpers/fixtures';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { startEchoApp, type RunningApp } from './harness/app';
 import { requireProxyBinary } from './harness/binaries';
 import { captured } from './harness/captures';
-import { FORGED, IDENTITIES, leafOnly } from './harness/clients';
+import { EXPECTED, FORGED, IDENTITIES, leafOnly } from './harness/clients';
 import { fetchEcho, fetchError } from './harness/curl';
 import { freePort } from './harness/ports';
 import { withProxyLogs, type ProxyProcess } from './harness/proxy-process';
@@ -25,7 +26,15 @@ const CERT = captured('haproxy', SAMPLE, 'x-client-cert');
  */
 const SSL_C_VERIFY = { 'client-a': '0', 'client-b': '21', 'self-signed': '18' } as const;
 const RFC9440 = captured('haproxy', 'samples/haproxy/rfc9440.cfg', 'client-cert');
-const WATCHED = ['x-client-cert', 'x-client-cert-verify', 'client-cert', 'client-cert-chain'];
+
+const CHAIN = captured('haproxy', SAMPLE, 'x-client-cert-chain');
+const WATCHED = [
+  'x-client-cert',
+  'x-client-cert-verify',
+  'x-client-cert-chain',
+  'client-cert',
+  'client-cert-chain',
+];
 
 describe('samples/haproxy', () => {
   const main = readSample('haproxy', 'haproxy.cfg');
@@ -34,6 +43,15 @@ describe('samples/haproxy', () => {
   it('deletes every client copy before the conditional set (der-base64)', () => {
     const del = main.indexOf('http-request del-header X-Client-Cert\n');
     const set = main.indexOf('http-request set-header X-Client-Cert %[ssl_c_der,base64] if');
+    expect(del).toBeGreaterThan(0);
+    expect(set).toBeGreaterThan(del);
+  });
+
+  it('deletes every client copy of X-Client-Cert-Chain before setting ssl_c_chain_der', () => {
+    const del = main.indexOf('http-request del-header X-Client-Cert-Chain\n');
+    const set = main.indexOf(
+      'http-request set-header X-Client-Cert-Chain %[ssl_c_chain_der,base64] if { ssl_c_used }',
+    );
     expect(del).toBeGreaterThan(0);
     expect(set).toBeGreaterThan(del);
   });
@@ -71,6 +89,11 @@ if (HAPROXY !== undefined) {
         createApp,
         {
           '/': [clientCertificate(base)],
+          '/chain': [clientCertificate({ ...base, chainHeader: 'x-client-cert-chain' })],
+          '/chain-verified': [
+            clientCertificate({ ...base, chainHeader: 'x-client-cert-chain' }),
+            requireClientCertificate({ trustAnchors: [pemOf('root-ca')] }),
+          ],
           '/verified': [
             clientCertificate({
               ...base,
@@ -124,6 +147,7 @@ if (HAPROXY !== undefined) {
           expect(echo.headers).toEqual({
             'x-client-cert': [CERT[identity]],
             'x-client-cert-verify': [SSL_C_VERIFY[identity]],
+            'x-client-cert-chain': [CHAIN[identity]],
           });
         });
       }
@@ -148,6 +172,61 @@ if (HAPROXY !== undefined) {
         const echo = await fetchEcho({
           url: `${der}/`,
           headers: [`X-Client-Cert: ${FORGED.derBase64}`, 'X-Client-Cert-Verify: 0'],
+        });
+        expect(echo.certificate).toBeNull();
+        expect(echo.headers).toEqual({});
+      });
+    });
+
+    describe("X-Client-Cert-Chain: %[ssl_c_chain_der,base64] (chainHeader 'x-client-cert-chain')", () => {
+      live('req.clientCert.chain is the intermediate client-a sent, and it chains', async () => {
+        const echo = await fetchEcho({ url: `${der}/chain`, identity: 'client-a' });
+        expect(echo.certificate).toEqual({ ...EXPECTED['client-a'], chainLength: 1 });
+        expect(echo.headers['x-client-cert-chain']).toEqual([CHAIN['client-a']]);
+        expect(CHAIN['client-a']).toBe(derOf('intermediate-ca').toString('base64'));
+        const verified = await fetchEcho({ url: `${der}/chain-verified`, identity: 'client-a' });
+        expect(verified.certificate).toEqual({ ...EXPECTED['client-a'], chainLength: 1 });
+      });
+
+      for (const identity of ['client-b', 'self-signed'] as const) {
+        live(`${identity} sent its leaf alone: an empty chain header, no chain`, async () => {
+          const echo = await fetchEcho({ url: `${der}/chain`, identity });
+          expect(echo.certificate).toEqual(leafOnly(identity));
+          expect(echo.headers['x-client-cert-chain']).toEqual(['']);
+          expect(CHAIN[identity]).toBe('');
+        });
+      }
+
+      live(
+        'client-b without its intermediate does not chain to the root: 403 unknown_issuer',
+        async () => {
+          const { status, error } = await fetchError({
+            url: `${der}/chain-verified`,
+            identity: 'client-b',
+          });
+          expect(status).toBe(403);
+          expect(error).toEqual({
+            code: 'ERR_MTLS_CERTIFICATE_UNTRUSTED',
+            reason: 'unknown_issuer',
+          });
+        },
+      );
+
+      live('a forged X-Client-Cert-Chain is removed: client-b still does not chain', async () => {
+        const forged = derOf('intermediate-ca').toString('base64');
+        const echo = await fetchEcho({
+          url: `${der}/chain`,
+          identity: 'client-b',
+          headers: [`X-Client-Cert-Chain: ${forged}`],
+        });
+        expect(echo.headers['x-client-cert-chain']).toEqual(['']);
+        expect(echo.certificate).toEqual(leafOnly('client-b'));
+      });
+
+      live('a forged X-Client-Cert-Chain never arrives without a certificate', async () => {
+        const echo = await fetchEcho({
+          url: `${der}/chain`,
+          headers: [`X-Client-Cert-Chain: ${CHAIN['client-a']}`],
         });
         expect(echo.certificate).toBeNull();
         expect(echo.headers).toEqual({});

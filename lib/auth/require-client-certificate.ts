@@ -31,6 +31,7 @@ import type { ClientCertificateAuthentication } from '../request-types';
 import { createChainValidator, type ChainValidator, type ChainValidatorOptions } from './chain';
 import { CHAIN_VALIDATOR_OPTION_NAMES } from './chain/create-chain-validator';
 import { validityCheck } from './chain/path-checks';
+import { compileSpiffe, type SpiffeOptions, type SpiffeTrust } from './spiffe-trust';
 import {
   compileThumbprints,
   type ThumbprintMatcher,
@@ -70,6 +71,18 @@ export interface RequireClientCertificateOptions extends Omit<
    * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-3.1 | RFC 8705 §3.1}
    */
   readonly thumbprints?: ThumbprintsOption<Request> | undefined;
+  /**
+   * SPIFFE X509-SVIDs: the leaf rules (one `spiffe://` URI SAN with a non-root path, not a CA,
+   * key usage `digitalSignature` without `keyCertSign`/`cRLSign`, `clientAuth` if an EKU is
+   * present), then authorization by trust domain and `ids`. With `trustDomains`, trust comes from
+   * `trustAnchors` or `thumbprints`; with `bundles` (SPIFFE bundles by trust domain: the JWK Set,
+   * a file path, or `{ url }` refreshed per `spiffe_refresh_hint`, 30 s to 24 h), an SVID must
+   * chain to its own trust domain's bundle, and `trustAnchors`/`thumbprints` must not be given.
+   * Violations are `spiffe_invalid` or `spiffe_not_allowed`. Default: none.
+   *
+   * @see {@link https://github.com/spiffe/spiffe/blob/main/standards/X509-SVID.md | X509-SVID}
+   */
+  readonly spiffe?: SpiffeOptions | undefined;
   /** Whether a pinned certificate must also be within its validity period. Default: `true`. */
   readonly checkValidity?: boolean | undefined;
   /**
@@ -102,6 +115,7 @@ export interface RequireClientCertificateOptions extends Omit<
 const KNOWN: readonly (keyof RequireClientCertificateOptions)[] = [
   ...CHAIN_VALIDATOR_OPTION_NAMES,
   'thumbprints',
+  'spiffe',
   'checkValidity',
   'allowedTypes',
   'authorize',
@@ -194,19 +208,33 @@ export function requireClientCertificate(
 ): RequestHandler {
   startDebugOutput();
   const o = checkOptions(FACTORY, options, KNOWN);
-  if (o.trustAnchors === undefined && o.thumbprints === undefined) {
+  const bundles = o.spiffe?.bundles !== undefined;
+  if (bundles && (o.trustAnchors !== undefined || o.thumbprints !== undefined)) {
+    throw new TypeError(
+      `${FACTORY}: with spiffe.bundles, trust comes from each trust domain's bundle: remove "trustAnchors" and "thumbprints" (or use spiffe.trustDomains with them).`,
+    );
+  }
+  if (!bundles && o.trustAnchors === undefined && o.thumbprints === undefined) {
     throw new TypeError(
       `${FACTORY}: give "trustAnchors" (accept certificates issued by your CA) and/or "thumbprints" (accept pinned certificates); with neither, no client could ever be accepted.`,
     );
   }
-  if (o.trustAnchors === undefined) {
+  if (o.trustAnchors === undefined && !bundles) {
     const stray = CHAIN_ONLY.find((name) => o[name] !== undefined);
     if (stray)
       throw new TypeError(
         `${FACTORY}: "${stray}" applies to the chain method, which needs "trustAnchors".`,
       );
   }
-  const { thumbprints, checkValidity, allowedTypes, authorize, hookTimeout, ...chainOptions } = o;
+  const {
+    thumbprints,
+    checkValidity,
+    allowedTypes,
+    authorize,
+    hookTimeout,
+    spiffe,
+    ...chainOptions
+  } = o;
   const pins: ThumbprintMatcher<Request> | undefined =
     thumbprints === undefined ? undefined : compileThumbprints(FACTORY, thumbprints);
   const mustBeValid = booleanOption(FACTORY, 'checkValidity', checkValidity, true);
@@ -230,10 +258,58 @@ export function requireClientCertificate(
   const timeout = integerOption(FACTORY, 'hookTimeout', hookTimeout, 5000, 1);
   const toleranceMs = integerOption(FACTORY, 'clockTolerance', o.clockTolerance, 0) * 1000;
   const clock = typeof o.clock === 'function' ? o.clock : () => new Date();
+  const svids: SpiffeTrust | undefined =
+    spiffe === undefined
+      ? undefined
+      : compileSpiffe(FACTORY, spiffe, chainOptions, () => clock().getTime());
   const validator: ChainValidator | undefined =
     chainOptions.trustAnchors === undefined
       ? undefined
       : createChainValidator(chainOptions as ChainValidatorOptions, FACTORY);
+
+  async function authenticateSvid(
+    certificate: ClientCertificate,
+    trust: SpiffeTrust,
+    req: Request,
+  ): Promise<Outcome> {
+    const svid = trust.check(certificate);
+    if (!svid.ok) return reject(svid.reason, svid.detail);
+    const outcome = trust.usesBundles
+      ? await chain(
+          await trust.validator(svid.value.trustDomain, clock().getTime()),
+          certificate,
+          clock(),
+        )
+      : await authenticate(certificate, req);
+    const ids = trust.idsFunction;
+    if (!outcome.ok || ids === undefined) return outcome;
+    const allowed: unknown = await call(
+      () => ids(svid.value.id, certificate, req),
+      timeout,
+      'spiffe_ids',
+    );
+    return allowed === true
+      ? outcome
+      : reject('spiffe_not_allowed', `spiffe.ids() did not return true for ${svid.value.id}`);
+  }
+
+  async function chain(
+    chainValidator: ChainValidator,
+    certificate: ClientCertificate,
+    now: Date,
+  ): Promise<Outcome> {
+    const result = await chainValidator.validate(certificate, { now });
+    return result.ok
+      ? {
+          ok: true,
+          auth: {
+            method: 'chain',
+            certificate,
+            path: Object.freeze([certificate, ...result.path.slice(1)]),
+          },
+        }
+      : reject(result.reason, result.detail, result.transient);
+  }
 
   async function authenticate(certificate: ClientCertificate, req: Request): Promise<Outcome> {
     const selfSigned = certificate.isSelfSigned;
@@ -283,21 +359,13 @@ export function requireClientCertificate(
         'self-signed certificate; pin its thumbprint to accept it',
       );
     }
-    const result = await (validator as ChainValidator).validate(certificate, { now });
-    return result.ok
-      ? {
-          ok: true,
-          auth: {
-            method: 'chain',
-            certificate,
-            path: Object.freeze([certificate, ...result.path.slice(1)]),
-          },
-        }
-      : reject(result.reason, result.detail, result.transient);
+    return chain(validator as ChainValidator, certificate, now);
   }
 
   async function run(certificate: ClientCertificate, req: Request): Promise<Outcome> {
-    const outcome = await authenticate(certificate, req);
+    const outcome = svids
+      ? await authenticateSvid(certificate, svids, req)
+      : await authenticate(certificate, req);
     if (!outcome.ok || !authorize) return outcome;
     const allowed: unknown = await call(
       () => authorize(certificate, req, outcome.auth),

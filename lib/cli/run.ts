@@ -21,6 +21,7 @@ import type { CliIo } from './input';
 import { inspectCommand } from './inspect';
 import { pkiCommand } from './pki';
 import { thumbprintCommand } from './thumbprint';
+import { doctorCommand } from './doctor';
 import { verifyCommand } from './verify';
 
 export type { CliIo } from './input';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = Object.freeze([
   thumbprintCommand,
   inspectCommand,
   verifyCommand,
+  doctorCommand,
   pkiCommand,
 ]);
 

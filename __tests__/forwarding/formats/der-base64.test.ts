@@ -31,6 +31,14 @@ describe('der-base64 format (HAProxy, Caddy, Azure App Service, Cloudflare)', ()
     ).toEqual([der('intermediate-ca')]);
   });
 
+  it('decodes the X-Client-Cert-Chain the real HAProxy 2.6 sent (ssl_c_chain_der,base64)', () => {
+    const chain = proxyCaptures('haproxy').find((c) => c.header === 'x-client-cert-chain')!;
+    expect(derBase64Format.decodeChain?.(chain.values['client-a']!, LIMITS)).toEqual([
+      der('intermediate-ca'),
+    ]);
+    expect(chain.values['client-b']).toBe('');
+  });
+
   it('encodes exactly what HAProxy sends, and a chain as concatenated DER', () => {
     expect(derBase64Format.encode(ClientCertificate.from(pem('client-b')))).toEqual({
       value: haproxy.values['client-b'],
