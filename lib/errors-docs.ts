@@ -135,6 +135,7 @@ export function errorDocsAnchors(): ReadonlyMap<MtlsErrorCode | MtlsWarningCode,
     MTLS_WRONG_CERTIFICATE_HEADER: true,
     MTLS_FORMAT_MISMATCH: true,
     MTLS_NO_BODY_PARSER: true,
+    MTLS_AUDIT_SINK_FAILED: true,
     MTLS_NOT_TLS: true,
   };
   for (const code of Object.keys(warnings) as MtlsWarningCode[]) {

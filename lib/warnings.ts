@@ -23,6 +23,7 @@ import { errorDocsUrl } from './errors-docs';
  * - `MTLS_NOT_TLS`: `source: 'tls'` on a connection without TLS.
  * - `MTLS_NO_BODY_PARSER`: a middleware that reads `req.body` (`requireCertificateBoundToken()`
  *   with `allowBodyToken`, `mtlsClientAuthentication()`) ran before any body parser.
+ * - `MTLS_AUDIT_SINK_FAILED`: an `auditMtls()` sink or `requestId` function threw.
  */
 export type WarningCode =
   | 'MTLS_NO_TRUSTED_PROXY'
@@ -32,7 +33,8 @@ export type WarningCode =
   | 'MTLS_WRONG_CERTIFICATE_HEADER'
   | 'MTLS_FORMAT_MISMATCH'
   | 'MTLS_NOT_TLS'
-  | 'MTLS_NO_BODY_PARSER';
+  | 'MTLS_NO_BODY_PARSER'
+  | 'MTLS_AUDIT_SINK_FAILED';
 
 /**
  * The documentation link of a warning code: its entry in `docs/errors.md`, a page shipped in the

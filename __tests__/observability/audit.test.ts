@@ -148,6 +148,7 @@ describe('auditMtls()', () => {
       {
         code: 'MTLS_AUDIT_SINK_FAILED',
         message: 'auditMtls(): the requestId function threw (string); audit records may be lost.',
+        url: 'docs/errors.md#mtls_audit_sink_failed',
       },
     ]);
   });

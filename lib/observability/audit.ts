@@ -4,9 +4,10 @@
  *
  * @packageDocumentation
  */
+import { warnOnce } from '../warnings';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Request } from 'express';
-import { DECISION_CHANNEL, DIAGNOSTICS_CHANNELS, publish, type Decision } from '../diagnostics';
+import { DECISION_CHANNEL, type Decision } from '../diagnostics';
 import { checkOptions } from '../internal/options';
 import { auditRecord, defaultRequestId, isAudited, type AuditRecord } from './audit-record';
 
@@ -73,8 +74,7 @@ export function auditMtls(options: AuditMtlsOptions): MtlsSubscription {
     if (warned) return;
     warned = true;
     const message = `${FACTORY}: the ${what} threw (${error instanceof Error ? error.name : typeof error}); audit records may be lost.`;
-    process.emitWarning(message, { type: 'ExpressMtlsWarning', code: 'MTLS_AUDIT_SINK_FAILED' });
-    publish(DIAGNOSTICS_CHANNELS.warning, () => ({ code: 'MTLS_AUDIT_SINK_FAILED', message }));
+    warnOnce('MTLS_AUDIT_SINK_FAILED', message);
   };
   const idOf = (req: Request): unknown => {
     if (requestId === undefined) return defaultRequestId(req);
