@@ -102,7 +102,7 @@ describe('installing from source', () => {
       await run('git', ['clone', '--quiet', '--no-hardlinks', ROOT, clone]);
       expect(existsSync(join(clone, 'dist'))).toBe(false);
       symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
-      const stdout = await npm(['pack', '--json', '--pack-destination', work], clone, {
+      const { stdout } = await npm(['pack', '--json', '--pack-destination', work], clone, {
         timeout: 240_000,
       });
       packed = (JSON.parse(stdout) as [PackResult])[0];
@@ -123,14 +123,15 @@ describe('installing from source', () => {
 
   describe('npm install git+file://…#HEAD', () => {
     const app = (): string => join(work, 'git-app');
+    let npmWarnings: string;
 
     beforeAll(async () => {
       const bare = join(work, 'express-mtls.git');
       await run('git', ['clone', '--quiet', '--bare', '--no-hardlinks', ROOT, bare]);
-      // allowScripts: npm 11 warns, and npm 12 refuses, to run a git dependency's `prepare`
-      // that the app did not approve.
-      await seedConsumer(app(), { allowScripts: { 'express-mtls': true } });
-      await npm(
+      // npm ≥ 11.16 warns, and npm 12 refuses, to run a git dependency's `prepare` that the
+      // app did not approve in allowScripts, keyed by the repository URL (not the name).
+      await seedConsumer(app(), { allowScripts: { [`git+file://${bare}`]: true } });
+      const { stderr } = await npm(
         [
           'install',
           '--prefer-offline',
@@ -141,10 +142,15 @@ describe('installing from source', () => {
           `git+file://${bare}#HEAD`,
         ],
         app(),
-        { timeout: 300_000 },
+        { timeout: 300_000, loglevel: 'warn' },
       );
+      npmWarnings = stderr;
       addApp(app());
     }, HOOK_TIMEOUT);
+
+    it('runs prepare as approved by the allowScripts entry for the repository URL', () => {
+      expect(npmWarnings).not.toMatch(/not yet covered by allowScripts|ESTRICTALLOWSCRIPTS/);
+    });
 
     describeInstalled(app);
   });

@@ -26,29 +26,37 @@ interface LockEntry {
   readonly link?: boolean;
 }
 
-/** Options for every npm run here: quiet, no audit, no funding message, no update check. */
-const NPM_QUIET = ['--no-audit', '--no-fund', '--no-update-notifier', '--loglevel=error'];
+/** Options for every npm run here: no audit, no funding message, no update check. */
+const NPM_QUIET = ['--no-audit', '--no-fund', '--no-update-notifier'];
 
-/** Runs npm in `cwd` with `env` added, killed after `timeout` ms; resolves to its stdout. */
+interface NpmOptions {
+  /** Added to the environment (e.g. `npm_config_cache`). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Killed after this many milliseconds. */
+  readonly timeout?: number;
+  /** npm's `--loglevel`: `error` unless told. */
+  readonly loglevel?: 'error' | 'warn';
+}
+
+/** Runs npm in `cwd`; resolves to what it printed, rejects when it fails or times out. */
 export async function npm(
   args: readonly string[],
   cwd: string,
-  { env = {}, timeout = 120_000 }: { env?: NodeJS.ProcessEnv; timeout?: number } = {},
-): Promise<string> {
-  const { stdout } = await execFileAsync('npm', [...args, ...NPM_QUIET], {
+  { env = {}, timeout = 120_000, loglevel = 'error' }: NpmOptions = {},
+): Promise<{ stdout: string; stderr: string }> {
+  return execFileAsync('npm', [...args, ...NPM_QUIET, `--loglevel=${loglevel}`], {
     cwd,
     timeout,
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, ...env },
   });
-  return stdout;
 }
 
 /** Packs the repository's build (built first when `lib/` is newer) into `dest`. */
 export async function packRepository(dest: string): Promise<PackResult> {
   await ensureBuilt();
   // --ignore-scripts: `prepare` would rebuild dist/ while other suites read it.
-  const stdout = await npm(
+  const { stdout } = await npm(
     ['pack', '--json', '--ignore-scripts', '--pack-destination', dest],
     ROOT,
   );
