@@ -1,15 +1,17 @@
 /**
  * PACKAGING TEST for the binary (slow: npm pack and an offline install, ~5–15 s). The packed
- * tarball is installed into a throwaway project; `node_modules/.bin/express-mtls` must exist,
- * point at an executable dist/cli/main.js, and run through its shebang.
+ * tarball is installed into a throwaway project seeded with the production dependencies
+ * (`--offline`, empty npm cache: see ../package/helpers/consumer.ts);
+ * `node_modules/.bin/express-mtls` must exist, point at an executable dist/cli/main.js, and run
+ * through its shebang.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { X5T_S256 } from '../helpers/fixtures';
-import { ensureBuilt, ROOT } from './helpers/build';
+import { installTarball, packRepository, seedConsumer } from '../package/helpers/consumer';
 import { pkiFile } from './helpers/cli';
 
 const run = promisify(execFile);
@@ -19,30 +21,12 @@ describe('the packed package installs a working express-mtls binary', () => {
   let bin: string;
 
   beforeAll(async () => {
-    await ensureBuilt();
     work = mkdtempSync(join(tmpdir(), 'express-mtls-bin-'));
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], {
-      cwd: ROOT,
-    });
-    const [packed] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
+    const packed = await packRepository(work);
     expect(packed.files.map((file) => file.path)).toContain('dist/cli/main.js');
     const project = join(work, 'project');
-    await run('mkdir', ['-p', project]);
-    writeFileSync(join(project, 'package.json'), '{"name":"consumer","private":true}\n');
-    await run(
-      'npm',
-      [
-        'install',
-        '--offline',
-        '--no-audit',
-        '--no-fund',
-        '--no-package-lock',
-        '--ignore-scripts',
-        '--legacy-peer-deps',
-        join(work, packed.filename),
-      ],
-      { cwd: project },
-    );
+    await seedConsumer(project);
+    await installTarball(project, join(work, packed.filename));
     bin = join(project, 'node_modules', '.bin', 'express-mtls');
   }, 180_000);
 

@@ -78,6 +78,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
   beforeEach(() => {
     certificates.length = 0;
     forgetWarnings();
+    // Captured, not printed: each test that triggers a warning asserts it.
     emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
   });
 
@@ -999,6 +1000,11 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       expect(warnings()).toEqual(['MTLS_DANGEROUSLY_TRUST_ANY_PROXY']);
       expect(emitWarning.mock.calls[0]?.[0]).toMatch(/dangerouslyTrustAnyProxy is on/);
       const server = await listen(appWith({ format: 'nginx', dangerouslyTrustAnyProxy: true }));
+      // One warning per factory call.
+      expect(warnings()).toEqual([
+        'MTLS_DANGEROUSLY_TRUST_ANY_PROXY',
+        'MTLS_DANGEROUSLY_TRUST_ANY_PROXY',
+      ]);
       try {
         const res = await get({ port: server.port, localAddress: '127.0.0.2' }, [
           ['x-ssl-cert', NGINX_A],

@@ -1,58 +1,28 @@
 /**
  * PACKAGING TEST — slow by design (npm pack, npm install, tsc; ~10–20 s). It checks the package
- * as users get it: the build output goes through `npm pack`, the tarball is installed offline
- * (from the npm cache, `--offline`) into throwaway consumer projects — CommonJS, ESM and
- * TypeScript (`node16` and `bundler` resolution) — and each makes one request against an
- * Express app on 127.0.0.1 that uses the exported middlewares. Express and its types are linked
- * from this repository's node_modules, so nothing is fetched from the network.
+ * as users get it: the build output goes through `npm pack`, the tarball is installed with
+ * `--offline` and an empty npm cache into throwaway consumer projects — CommonJS, ESM and
+ * TypeScript (`node16` and `bundler` resolution) — whose node_modules is seeded with the
+ * production dependencies (helpers/consumer.ts), and each makes one request against an Express
+ * app on 127.0.0.1 that uses the exported middlewares. Express and its types are linked from
+ * this repository's node_modules, so nothing is fetched from the network or the npm cache.
  *
  * `npm test` builds before Jest runs (`npm run lint` → `lint:package`); run alone, this test
  * rebuilds `dist/` when a file under `lib/` is newer than it.
  */
 import { execFile } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ROOT } from '../cli/helpers/build';
 import { der, X5T_S256 } from '../helpers/fixtures';
+import { installTarball, packRepository, seedConsumer, type PackResult } from './helpers/consumer';
 
 const run = promisify(execFile);
-const ROOT = join(__dirname, '..', '..');
 const HOOK_TIMEOUT = 180_000;
 const CERT_B64 = der('client-a').toString('base64');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-
-interface PackedFile {
-  readonly path: string;
-}
-interface PackResult {
-  readonly filename: string;
-  readonly files: readonly PackedFile[];
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-async function ensureBuilt(): Promise<void> {
-  const entry = join(ROOT, 'dist', 'index.js');
-  if (existsSync(entry) && statSync(entry).mtimeMs >= newestMtime(join(ROOT, 'lib'))) return;
-  await run('npm', ['run', 'build'], { cwd: ROOT });
-}
 
 function write(path: string, text: string): void {
   mkdirSync(join(path, '..'), { recursive: true });
@@ -170,29 +140,11 @@ describe('the packed package', () => {
   let packed: PackResult;
 
   beforeAll(async () => {
-    await ensureBuilt();
     workDir = mkdtempSync(join(tmpdir(), 'express-mtls-package-'));
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', workDir], {
-      cwd: ROOT,
-    });
-    [packed] = JSON.parse(stdout) as [PackResult];
-
+    packed = await packRepository(workDir);
     consumers = join(workDir, 'consumers');
-    write(join(consumers, 'package.json'), '{"name":"consumers","private":true}\n');
-    await run(
-      'npm',
-      [
-        'install',
-        '--offline',
-        '--no-audit',
-        '--no-fund',
-        '--no-package-lock',
-        '--ignore-scripts',
-        '--legacy-peer-deps',
-        join(workDir, packed.filename),
-      ],
-      { cwd: consumers },
-    );
+    await seedConsumer(consumers);
+    await installTarball(consumers, join(workDir, packed.filename));
     for (const name of ['express', '@types/express', '@types/node']) link(consumers, name);
 
     write(join(consumers, 'cjs', 'package.json'), '{"type":"commonjs"}\n');
