@@ -195,13 +195,15 @@ ${APP_BODY}`,
       'dist/index.d.ts',
       'dist/certificate.js',
       'dist/certificate.d.ts',
+      'docs/errors.md',
     ]) {
       expect(paths).toContain(required);
     }
     const unexpected = paths.filter(
       (p) =>
         !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'SECURITY.md'].includes(p) &&
-        !/^dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)$/.test(p),
+        !/^dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)$/.test(p) &&
+        !/^docs\/[a-z0-9/-]+\.md$/.test(p),
     );
     expect(unexpected).toEqual([]);
     expect(paths.filter((p) => /__tests__|fixtures|\.test\.|\.pem$|\.key$|^lib\//.test(p))).toEqual(
