@@ -10,22 +10,29 @@
  *   which needs the devDependencies (typescript). npm installs them from the npm cache with
  *   `--prefer-offline`, and from the registry when the cache lacks them (a new machine).
  *
- * Each app then requires the library, makes one request through `clientCertificate()`, and
- * runs `npx express-mtls thumbprint` on a fixture.
+ * Each app then requires the library, makes one request through `clientCertificate()`, runs
+ * `npx express-mtls thumbprint` on a fixture, and runs the quick start of the README it installed,
+ * unchanged, behind the real nginx (../docs/helpers/quick-start.ts): `npx express-mtls pki` from
+ * the app's bin link, the README's sed command on the nginx sample of the committed HEAD, the
+ * README's app.js under plain `node` (so `require('express-mtls')` is the installed package),
+ * and its curl calls.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT } from '../cli/helpers/build';
 import { pkiFile } from '../cli/helpers/cli';
+import { describeQuickStart, type QuickStartApp } from '../docs/helpers/quick-start';
+import { requireProxyBinary } from '../e2e/harness/binaries';
 import { der, X5T_S256 } from '../helpers/fixtures';
 import { installTarball, npm, seedConsumer, type PackResult } from './helpers/consumer';
 
 const run = promisify(execFile);
 const HOOK_TIMEOUT = 600_000;
 const CERT_B64 = der('client-a').toString('base64');
+const NGINX = requireProxyBinary('nginx', ['nginx']);
 
 /** One request through clientCertificate(); prints the status and what the route saw. */
 const APP = `const express = require('express');
@@ -42,14 +49,17 @@ const server = app.listen(0, '127.0.0.1', async () => {
 });
 `;
 
-/** Writes the app into `dir` and links Express (a peer dependency) from this repository. */
+/**
+ * Writes the request script into `dir` (`app.js` is the quick start's) and links Express (a
+ * peer dependency) from this repository.
+ */
 function addApp(dir: string): void {
-  writeFileSync(join(dir, 'app.js'), APP);
+  writeFileSync(join(dir, 'request.js'), APP);
   symlinkSync(join(ROOT, 'node_modules', 'express'), join(dir, 'node_modules', 'express'), 'dir');
 }
 
 async function request(dir: string): Promise<unknown> {
-  const { stdout } = await run(process.execPath, ['app.js', CERT_B64], { cwd: dir });
+  const { stdout } = await run(process.execPath, ['request.js', CERT_B64], { cwd: dir });
   return JSON.parse(stdout) as unknown;
 }
 
@@ -62,7 +72,35 @@ async function thumbprintCommand(dir: string): Promise<string> {
   return stdout;
 }
 
-function describeInstalled(dir: () => string): void {
+/**
+ * Runs the README's `npx express-mtls …` line as written, in `dir`: npx must find the installed
+ * bin (offline, and told not to fetch a package).
+ */
+async function runPkiWithNpx(command: string, dir: string): Promise<void> {
+  await run('sh', ['-c', command], {
+    cwd: dir,
+    timeout: 60_000,
+    env: { ...process.env, PWD: dir, npm_config_yes: 'false', npm_config_offline: 'true' },
+  });
+}
+
+/** `path` as committed at HEAD in the clone `gitDir` (bare or not). */
+async function atHead(gitDir: string, path: string): Promise<string> {
+  const { stdout } = await run('git', ['-C', gitDir, 'show', `HEAD:${path}`]);
+  return stdout;
+}
+
+/** The installed README and the committed nginx sample: the quick start as a user reads it. */
+async function quickStartApp(dir: string, gitDir: string): Promise<QuickStartApp> {
+  return {
+    dir,
+    readme: readFileSync(join(dir, 'node_modules', 'express-mtls', 'README.md'), 'utf8'),
+    sample: await atHead(gitDir, 'samples/nginx/express-mtls.conf'),
+    runPki: runPkiWithNpx,
+  };
+}
+
+function describeInstalled(dir: () => string, gitDir: () => string): void {
   it('installs the built library, its types and the bin link', () => {
     for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']) {
       expect(existsSync(join(dir(), 'node_modules', 'express-mtls', file))).toBe(true);
@@ -80,6 +118,15 @@ function describeInstalled(dir: () => string): void {
   it('runs `npx express-mtls thumbprint`', async () => {
     await expect(thumbprintCommand(dir())).resolves.toBe(`${X5T_S256['client-a']}\n`);
   });
+
+  if (NGINX !== undefined) {
+    describeQuickStart(
+      'the README quick start, behind the real nginx',
+      NGINX,
+      () => quickStartApp(dir(), gitDir()),
+      120_000,
+    );
+  }
 }
 
 describe('installing from source', () => {
@@ -96,13 +143,13 @@ describe('installing from source', () => {
   describe('npm pack in an unbuilt clone, then the tarball', () => {
     let packed: PackResult;
     const app = (): string => join(work, 'tarball-app');
+    const clone = (): string => join(work, 'clone');
 
     beforeAll(async () => {
-      const clone = join(work, 'clone');
-      await run('git', ['clone', '--quiet', '--no-hardlinks', ROOT, clone]);
-      expect(existsSync(join(clone, 'dist'))).toBe(false);
-      symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
-      const { stdout } = await npm(['pack', '--json', '--pack-destination', work], clone, {
+      await run('git', ['clone', '--quiet', '--no-hardlinks', ROOT, clone()]);
+      expect(existsSync(join(clone(), 'dist'))).toBe(false);
+      symlinkSync(join(ROOT, 'node_modules'), join(clone(), 'node_modules'), 'dir');
+      const { stdout } = await npm(['pack', '--json', '--pack-destination', work], clone(), {
         timeout: 540_000,
       });
       packed = (JSON.parse(stdout) as [PackResult])[0];
@@ -118,19 +165,19 @@ describe('installing from source', () => {
       );
     });
 
-    describeInstalled(app);
+    describeInstalled(app, clone);
   });
 
   describe('npm install git+file://…#HEAD', () => {
     const app = (): string => join(work, 'git-app');
+    const bare = (): string => join(work, 'express-mtls.git');
     let npmWarnings: string;
 
     beforeAll(async () => {
-      const bare = join(work, 'express-mtls.git');
-      await run('git', ['clone', '--quiet', '--bare', '--no-hardlinks', ROOT, bare]);
+      await run('git', ['clone', '--quiet', '--bare', '--no-hardlinks', ROOT, bare()]);
       // npm ≥ 11.16 warns, and npm 12 refuses, to run a git dependency's `prepare` that the
       // app did not approve in allowScripts, keyed by the repository URL (not the name).
-      await seedConsumer(app(), { allowScripts: { [`git+file://${bare}`]: true } });
+      await seedConsumer(app(), { allowScripts: { [`git+file://${bare()}`]: true } });
       const { stderr } = await npm(
         [
           'install',
@@ -139,7 +186,7 @@ describe('installing from source', () => {
           '--no-package-lock',
           '--legacy-peer-deps',
           '--fetch-retries=1',
-          `git+file://${bare}#HEAD`,
+          `git+file://${bare()}#HEAD`,
         ],
         app(),
         { timeout: 540_000, loglevel: 'warn' },
@@ -152,6 +199,6 @@ describe('installing from source', () => {
       expect(npmWarnings).not.toMatch(/not yet covered by allowScripts|ESTRICTALLOWSCRIPTS/);
     });
 
-    describeInstalled(app);
+    describeInstalled(app, bare);
   });
 });
