@@ -376,8 +376,8 @@ export class ClientCertificate {
   }
 
   #verifiesItself(): boolean {
-    if (!isVerifiableKey(this.subjectPublicKeyInfo)) return false;
     const native = this.native;
+    if (!isVerifiableKey(this.subjectPublicKeyInfo)) return false;
     try {
       return native.verify(native.publicKey);
     } catch {
