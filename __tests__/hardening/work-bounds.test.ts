@@ -339,7 +339,10 @@ describe('chain path search: bounded work per validation, cold and warm caches',
     try {
       const errors: MtlsError[] = [];
       const blocks = await refusedWithinBound(
-        () => request(protectedApp(errors)).get('/api').set('X-SSL-CERT', nginxHeader([leaf])),
+        () =>
+          request(protectedApp(errors))
+            .get('/api')
+            .set('X-SSL-CERT', nginxHeader([leaf])),
         errors,
         UNTRUSTED,
       );
