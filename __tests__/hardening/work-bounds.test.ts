@@ -338,11 +338,9 @@ describe('chain path search: bounded work per validation, cold and warm caches',
     const native = jest.spyOn(X509Certificate.prototype, 'verify');
     try {
       const errors: MtlsError[] = [];
+      const app = protectedApp(errors);
       const blocks = await refusedWithinBound(
-        () =>
-          request(protectedApp(errors))
-            .get('/api')
-            .set('X-SSL-CERT', nginxHeader([leaf])),
+        () => request(app).get('/api').set('X-SSL-CERT', nginxHeader([leaf])),
         errors,
         UNTRUSTED,
       );
