@@ -340,7 +340,10 @@ describe('chain path search: bounded work per validation, cold and warm caches',
       const errors: MtlsError[] = [];
       const app = protectedApp(errors);
       const blocks = await refusedWithinBound(
-        () => request(app).get('/api').set('X-SSL-CERT', nginxHeader([leaf])),
+        () =>
+          request(app)
+            .get('/api')
+            .set('X-SSL-CERT', nginxHeader([leaf])),
         errors,
         UNTRUSTED,
       );
