@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { CertificateParseError, ClientCertificate, confirmationClaim, thumbprint } from '../lib';
 import { der, pem, X5T_S256 } from './helpers/fixtures';
+import { rsaPublicKeyInfo, selfNamedWithJunkSignature } from './helpers/hostile-certificate';
 import { tlv } from './helpers/tlv';
 
 function foundation(name: string): string {
@@ -584,6 +585,43 @@ describe('ClientCertificate', () => {
       expect(selfIssued.subjectDer.equals(selfIssued.issuerDer)).toBe(true);
       expect(selfIssued.isSelfSigned).toBe(false);
       expect(selfIssued.isSelfSigned).toBe(false);
+    });
+
+    it.each([
+      ['an RSA-16384 key with a 64-bit exponent', rsaPublicKeyInfo(16384, 64), 2048],
+      ['an RSA-3072 key with a 34-bit exponent', rsaPublicKeyInfo(3072, 34), 384],
+    ])(
+      'a self-named certificate over %s (too costly to verify with): not self-signed, no verification',
+      (_name, spki, signatureBytes) => {
+        const certificate = ClientCertificate.from(
+          selfNamedWithJunkSignature('costly', spki, signatureBytes),
+        );
+        const verify = jest.spyOn(X509Certificate.prototype, 'verify');
+        try {
+          expect(certificate.subjectDer.equals(certificate.issuerDer)).toBe(true);
+          expect(certificate.isSelfSigned).toBe(false);
+          expect(certificate.isSelfSigned).toBe(false);
+          expect(verify).not.toHaveBeenCalled();
+        } finally {
+          verify.mockRestore();
+        }
+      },
+    );
+
+    it('a self-named certificate over a cheap key with a junk signature: verified once per instance', () => {
+      const spki = new X509Certificate(pem('self-signed')).publicKey.export({
+        type: 'spki',
+        format: 'der',
+      });
+      const certificate = ClientCertificate.from(selfNamedWithJunkSignature('junk', spki, 256));
+      const verify = jest.spyOn(X509Certificate.prototype, 'verify');
+      try {
+        expect(certificate.isSelfSigned).toBe(false);
+        expect(certificate.isSelfSigned).toBe(false);
+        expect(verify).toHaveBeenCalledTimes(1);
+      } finally {
+        verify.mockRestore();
+      }
     });
   });
 

@@ -16,6 +16,7 @@ import {
   readTlv,
   type CertificateLayout,
 } from './internal/der';
+import { isVerifiableKey } from './internal/key-strength';
 import { decodeOid } from './internal/oid';
 import { formatIp } from './internal/ip';
 import { decodeCertificatePem, encodePem, pemTextOf, PemError } from './internal/pem';
@@ -295,7 +296,10 @@ export class ClientCertificate {
 
   /**
    * Whether the certificate is self-signed: its issuer and subject names are identical and its
-   * signature verifies with its own public key (a key OpenSSL cannot use verifies nothing).
+   * signature verifies with its own public key. A key that is too costly to verify with (RSA
+   * over 8192 bits or with a public exponent over 33 bits, EC off P-256/P-384/P-521) or that is
+   * not a signing key verifies nothing: the certificate is then not self-signed, and no
+   * signature is checked. Computed once per instance.
    *
    * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-3.2 | RFC 5280 §3.2}
    */
@@ -373,6 +377,7 @@ export class ClientCertificate {
 
   #verifiesItself(): boolean {
     const native = this.native;
+    if (!isVerifiableKey(this.subjectPublicKeyInfo)) return false;
     try {
       return native.verify(native.publicKey);
     } catch {

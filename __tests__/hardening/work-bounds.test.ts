@@ -50,8 +50,10 @@ import {
   splitConcatenated,
 } from '../../lib/internal/der';
 import { decodeCertificatePem } from '../../lib/internal/pem';
+import * as algorithms from '../../lib/auth/chain/algorithms';
 import { oid, tlv } from '../auth/chain/der-builders';
 import { pem } from '../helpers/fixtures';
+import { rsaPublicKeyInfo, selfNamedWithJunkSignature } from '../helpers/hostile-certificate';
 import { measureLoopBlock } from './helpers/bounds';
 import { nest } from './helpers/hostile';
 import { OpensslPki } from './helpers/openssl-pki';
@@ -273,6 +275,87 @@ describe('chain path search: bounded work per validation, cold and warm caches',
       Array(3).fill('intermediate: path search stopped after 256 issuer candidates'),
     );
     expect(Math.max(...blocks)).toBeLessThan(MAX_LOOP_BLOCK_MS);
+  });
+
+  it('presented CAs on a binary curve (a ring of 8 sect571r1 "CN=Evil CA" sharing one key identifier, a fresh ring per request): unknown_issuer with no signature verified', async () => {
+    // the keys are the attacker's: 3.5–12 ms per sect571r1 verification, 31 per request before
+    const keys = Array.from({ length: 8 }, (_v, i) => pki.key(`evil-${i}`, 'sect571r1'));
+    const boot = keys.map((key) =>
+      pki.certificate({ subject: '/CN=Evil CA', key, profile: 'shared-ski' }),
+    );
+    const leafKey = pki.key('evil-leaf');
+    const ring = (): Shape => ({
+      chain: keys.map((key, i) =>
+        pki.pem(
+          pki.certificate({
+            subject: '/CN=Evil CA',
+            key,
+            issuer: { certificate: boot[(i + 1) % 8] as string, key: keys[(i + 1) % 8] as string },
+            profile: 'shared-ski',
+          }),
+        ),
+      ),
+      leaf: pki.pem(
+        pki.certificate({
+          subject: '/CN=victim',
+          key: leafKey,
+          issuer: { certificate: boot[0] as string, key: keys[0] as string },
+          profile: 'leaf',
+        }),
+      ),
+    });
+    const first = ring();
+    const second = ring();
+    const verify = jest.spyOn(algorithms, 'verifySignature');
+    try {
+      const errors: MtlsError[] = [];
+      const app = protectedApp(errors);
+      await refusedWithinBound(
+        () =>
+          request(app)
+            .get('/api')
+            .set('X-SSL-CERT', nginxHeader([first.leaf, ...first.chain])),
+        errors,
+        UNTRUSTED,
+      );
+      const res = await request(app)
+        .get('/api')
+        .set('X-SSL-CERT', nginxHeader([second.leaf, ...second.chain]));
+      expect(res.status).toBe(403);
+      expect(errors[WARM_REQUESTS + 1]).toMatchObject({
+        code: UNTRUSTED.code,
+        reason: UNTRUSTED.reason,
+      });
+      expect(verify).not.toHaveBeenCalled();
+    } finally {
+      verify.mockRestore();
+    }
+  }, 60_000);
+
+  it('a self-named leaf over an RSA-16384 key with a 64-bit exponent and a junk signature: never verified, cold or warm', async () => {
+    const leaf = selfNamedWithJunkSignature('huge', rsaPublicKeyInfo(16384, 64), 2048);
+    const verify = jest.spyOn(algorithms, 'verifySignature');
+    const native = jest.spyOn(X509Certificate.prototype, 'verify');
+    try {
+      const errors: MtlsError[] = [];
+      const app = protectedApp(errors);
+      const blocks = await refusedWithinBound(
+        () =>
+          request(app)
+            .get('/api')
+            .set('X-SSL-CERT', nginxHeader([leaf])),
+        errors,
+        UNTRUSTED,
+      );
+      expect(errors[0]?.message).toMatch(/not a trust anchor/);
+      expect(verify).not.toHaveBeenCalled();
+      expect(native).not.toHaveBeenCalled();
+      // one such verification took 8–12 ms warm, ~34 ms cold; what is left is parsing
+      expect(Math.max(...blocks.slice(1))).toBeLessThan(MAX_LOOP_BLOCK_MS);
+    } finally {
+      verify.mockRestore();
+      native.mockRestore();
+    }
   });
 });
 

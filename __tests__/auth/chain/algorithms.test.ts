@@ -2,6 +2,7 @@ import { constants, generateKeyPairSync, sign } from 'node:crypto';
 import { ClientCertificate } from '../../../lib/certificate';
 import { readTlv } from '../../../lib/internal/der';
 import {
+  isVerifiableKey,
   keyStrength,
   signatureAlgorithm,
   verifySignature,
@@ -117,7 +118,7 @@ describe('key strength policy', () => {
     expect(keyStrength(spki('leaf-p192'), 2048)).toEqual({
       ok: false,
       description: 'EC P-192',
-      verifiable: true,
+      verifiable: false,
     });
   });
 
@@ -135,17 +136,17 @@ describe('key strength policy', () => {
     expect(keyStrength(generated('ec', { namedCurve: 'secp256k1' }), 2048)).toEqual({
       ok: false,
       description: 'EC secp256k1',
-      verifiable: true,
+      verifiable: false,
     });
     expect(keyStrength(generated('ec', { namedCurve: 'P-224' }), 2048)).toEqual({
       ok: false,
       description: 'EC P-224',
-      verifiable: true,
+      verifiable: false,
     });
     expect(keyStrength(generated('ec', { namedCurve: 'brainpoolP256r1' }), 2048)).toEqual({
       ok: false,
       description: 'EC 1.3.36.3.3.2.8.1.1.7',
-      verifiable: true,
+      verifiable: false,
     });
     expect(keyStrength(generated('ed25519'), 2048)).toEqual({
       ok: true,
@@ -171,12 +172,22 @@ describe('key strength policy', () => {
     });
   });
 
-  test('hand-made keys: explicit EC parameters, a zero modulus', () => {
+  test('hand-made keys: explicit EC parameters, a binary curve, a zero modulus', () => {
     const explicit = tlv(0x30, algorithm('1.2.840.10045.2.1', tlv(0x30)), tlv(0x03, [0, 4]));
     expect(keyStrength(explicit, 2048)).toEqual({
       ok: false,
       description: 'EC explicit parameters',
-      verifiable: true,
+      verifiable: false,
+    });
+    const sect571r1 = tlv(
+      0x30,
+      algorithm('1.2.840.10045.2.1', oid('1.3.132.0.39')),
+      tlv(0x03, [0, 4]),
+    );
+    expect(keyStrength(sect571r1, 2048)).toEqual({
+      ok: false,
+      description: 'EC 1.3.132.0.39',
+      verifiable: false,
     });
     const zero = tlv(
       0x30,
@@ -245,6 +256,14 @@ describe('key strength policy', () => {
     ],
   ])('refuses %s', (_name, der) => {
     expect(() => keyStrength(der, 2048)).toThrow(/malformed/);
+    expect(isVerifiableKey(der)).toBe(false);
+  });
+
+  test('isVerifiableKey(): the verifiable verdict whatever the minimum RSA size', () => {
+    expect(isVerifiableKey(spki('ec-leaf'))).toBe(true);
+    expect(isVerifiableKey(spki('leaf-rsa1024'))).toBe(true);
+    expect(isVerifiableKey(spki('leaf-p192'))).toBe(false);
+    expect(isVerifiableKey(tlv(0x30, algorithm('1.3.101.110'), tlv(0x03, [0])))).toBe(false);
   });
 });
 

@@ -1,6 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { ClientCertificate } from '../../../lib/certificate';
 import { createChainValidator, type ChainValidationResult } from '../../../lib/auth/chain';
+import * as algorithms from '../../../lib/auth/chain/algorithms';
+import { OpensslPki } from '../../hardening/helpers/openssl-pki';
+import { rsaPublicKeyInfo, selfNamedWithJunkSignature } from '../../helpers/hostile-certificate';
 import { CHAIN_X5T, chainPem } from './chain-fixtures';
 
 const EC_ROOT = chainPem('ec-root');
@@ -320,5 +323,87 @@ describe('cache', () => {
         await v.validate(leaf('leaf-not-yet-valid'), { now: new Date('2124-01-02T00:00:00Z') }),
       ),
     ).toBe('expired');
+  });
+});
+
+describe('key-cost limits (issue #10): no signature is verified with a key that is not verifiable', () => {
+  let pki: OpensslPki;
+  beforeAll(() => {
+    pki = new OpensslPki();
+  }, 30_000);
+  afterAll(() => {
+    pki.remove();
+  });
+
+  it('an intermediate on a binary curve (sect571r1) under a trusted P-256 root: weak_key, the leaf link not verified', async () => {
+    const root = pki.certificate({ subject: '/CN=Root', key: pki.key('root'), profile: 'ca' });
+    const intKey = pki.key('int', 'sect571r1');
+    const intermediate = pki.certificate({
+      subject: '/CN=Binary Int',
+      key: intKey,
+      issuer: { certificate: root, key: 'root' },
+      profile: 'ca',
+    });
+    const leafPem = pki.pem(
+      pki.certificate({
+        subject: '/CN=leaf',
+        key: pki.key('leaf'),
+        issuer: { certificate: intermediate, key: intKey },
+        profile: 'leaf',
+      }),
+    );
+    const validator = createChainValidator({ trustAnchors: [pki.pem(root)] });
+    const verify = jest.spyOn(algorithms, 'verifySignature');
+    try {
+      const result = await validator.validate(
+        ClientCertificate.from(leafPem, { chain: [ClientCertificate.from(pki.pem(intermediate))] }),
+      );
+      expect(reasonOf(result)).toBe('weak_key');
+      expect(result.ok ? [] : result.trace[0]?.checks[0]).toMatchObject({
+        name: 'signature',
+        ok: false,
+        reason: 'weak_key',
+        detail: 'not verified: the key of issuer "CN=Binary Int" (EC 1.3.132.0.39) is not accepted',
+      });
+      // the intermediate's own link (by the P-256 root), nothing with the sect571r1 key
+      expect(verify).toHaveBeenCalledTimes(1);
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
+  it('a self-named leaf whose signature does not verify: its own key is tried once, then the verdict is cached', async () => {
+    const validator = createChainValidator({ trustAnchors: [EC_ROOT] });
+    const spki = new X509Certificate(EC_ROOT).publicKey.export({ type: 'spki', format: 'der' });
+    const junk = ClientCertificate.from(selfNamedWithJunkSignature('junk', spki, 64));
+    const verify = jest.spyOn(algorithms, 'verifySignature');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const result = await validator.validate(junk);
+        expect(reasonOf(result)).toBe('unknown_issuer');
+      }
+      expect(verify).toHaveBeenCalledTimes(1);
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
+  it('a self-named leaf over an RSA-16384 key: not self-signed, never verified', async () => {
+    const validator = createChainValidator({ trustAnchors: [EC_ROOT] });
+    const huge = ClientCertificate.from(
+      selfNamedWithJunkSignature('huge', rsaPublicKeyInfo(16384, 17), 2048),
+    );
+    const verify = jest.spyOn(algorithms, 'verifySignature');
+    try {
+      const result = await validator.validate(huge);
+      expect(result).toMatchObject({
+        ok: false,
+        reason: 'unknown_issuer',
+        detail: 'leaf: self-signed certificate "CN=huge" is not a trust anchor',
+      });
+      expect(verify).not.toHaveBeenCalled();
+    } finally {
+      verify.mockRestore();
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Certificates made with the openssl command line in a temporary directory, for shapes no
  * committed fixture has (many certificates sharing one key, cross-certificate cliques). EC P-256
- * keys: fast to make, fast to verify, small enough to fill a chain within the header limit.
+ * keys unless told: fast to make, fast to verify, small enough to fill a chain within the header
+ * limit.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,10 @@ basicConstraints = critical, CA:TRUE
 keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[shared-ski]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = 01:02:03:04
 [leaf]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -37,14 +42,14 @@ export class OpensslPki {
     execFileSync('openssl', args, { cwd: this.dir, stdio: 'pipe' });
   }
 
-  /** Makes an EC P-256 key named `name`; returns its name. */
-  key(name: string): string {
+  /** Makes an EC key named `name` on `curve` (P-256 unless told); returns its name. */
+  key(name: string, curve = 'P-256'): string {
     this.openssl(
       'genpkey',
       '-algorithm',
       'EC',
       '-pkeyopt',
-      'ec_paramgen_curve:P-256',
+      `ec_paramgen_curve:${curve}`,
       '-out',
       `${name}.key`,
     );
@@ -59,7 +64,8 @@ export class OpensslPki {
     readonly subject: string;
     readonly key: string;
     readonly issuer?: { readonly certificate: string; readonly key: string };
-    readonly profile: 'ca' | 'leaf';
+    /** `shared-ski`: a CA whose key identifier is 01020304 whatever its key, with no AKI. */
+    readonly profile: 'ca' | 'shared-ski' | 'leaf';
   }): string {
     const serial = String(this.serial++);
     const out = `cert-${serial}.pem`;

@@ -5,15 +5,24 @@
  * Policy: RSA PKCS#1 v1.5 and RSA-PSS with SHA-2, ECDSA with SHA-2, Ed25519 and Ed448 are
  * accepted; MD2/MD4/MD5/SHA-1 and DSA signatures are `weak_algorithm`. RSA keys below the
  * configured minimum (2048 bits by default), EC keys on curves other than P-256/P-384/P-521,
- * and DSA keys are `weak_key`.
+ * and DSA keys are `weak_key`; the key policy itself lives in `lib/internal/key-strength.ts`
+ * (re-exported here), shared with `ClientCertificate.isSelfSigned`.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-4.1.1.2 | RFC 5280 §4.1.1.2}
  * @see {@link https://www.rfc-editor.org/rfc/rfc8603 | RFC 8603} (key sizes of the CNSA suite, for context)
  * @packageDocumentation
  */
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { DerError, readChildren, readTlv, type Tlv } from '../../internal/der';
+import { DerError, readChildren, type Tlv } from '../../internal/der';
 import { decodeOid } from '../../internal/oid';
+
+export {
+  isVerifiableKey,
+  keyStrength,
+  MAX_RSA_BITS,
+  MAX_RSA_EXPONENT_BITS,
+  type KeyStrength,
+} from '../../internal/key-strength';
 
 /** A signature algorithm as policy sees it. */
 export type SignatureAlgorithm =
@@ -93,102 +102,6 @@ export function signatureAlgorithm(der: Uint8Array, tlv: Tlv): SignatureAlgorith
       : { status: 'weak', name: 'RSASSA-PSS with SHA-1 or unknown parameters' };
   }
   return { status: 'weak', name: WEAK[oid] ?? `unsupported algorithm ${oid}` };
-}
-
-/** A public key as policy sees it. */
-export interface KeyStrength {
-  readonly ok: boolean;
-  /** For example `RSA 2048`, `EC P-256`, `Ed25519`. */
-  readonly description: string;
-  /**
-   * Whether a signature may be checked with this key at a bounded cost: `false` for RSA keys
-   * above {@link MAX_RSA_BITS} bits or with a public exponent above {@link MAX_RSA_EXPONENT_BITS}
-   * bits (one verification would block the event loop for up to tens of milliseconds), and for
-   * key types that cannot check an accepted signature algorithm (DSA, unsupported types).
-   */
-  readonly verifiable: boolean;
-}
-
-/**
- * Largest RSA modulus a signature is checked with, in bits (Go's crypto/tls limit since
- * CVE-2023-29409): a 16384-bit key with a 64-bit exponent costs ~35 ms per verification.
- */
-export const MAX_RSA_BITS = 8192;
-
-/**
- * Largest RSA public exponent a signature is checked with, in bits (BoringSSL's limit): OpenSSL
- * accepts any exponent with a modulus up to 3072 bits, and a 3071-bit one costs ~14 ms.
- */
-export const MAX_RSA_EXPONENT_BITS = 33;
-
-const CURVES: Readonly<Record<string, { name: string; allowed: boolean }>> = {
-  '1.2.840.10045.3.1.7': { name: 'P-256', allowed: true },
-  '1.3.132.0.34': { name: 'P-384', allowed: true },
-  '1.3.132.0.35': { name: 'P-521', allowed: true },
-  '1.2.840.10045.3.1.1': { name: 'P-192', allowed: false },
-  '1.3.132.0.33': { name: 'P-224', allowed: false },
-  '1.3.132.0.10': { name: 'secp256k1', allowed: false },
-};
-
-function integerBits(der: Uint8Array, integer: Tlv): number {
-  let start = integer.valueStart;
-  while (start < integer.end && der[start] === 0) start++;
-  if (start === integer.end) return 0;
-  return (integer.end - start) * 8 - Math.clz32(der[start] as number) + 24;
-}
-
-function rsaKeyStrength(spki: Uint8Array, bitString: Tlv, minRsaBits: number): KeyStrength {
-  if (bitString.tag !== 0x03 || spki[bitString.valueStart] !== 0) {
-    throw new DerError('malformed subjectPublicKey');
-  }
-  const key = readTlv(spki, bitString.valueStart + 1, bitString.end);
-  const [modulus, exponent] = key.tag === 0x30 ? readChildren(spki, key) : [];
-  if (modulus?.tag !== 0x02 || exponent?.tag !== 0x02) {
-    throw new DerError('malformed RSA public key');
-  }
-  const bits = integerBits(spki, modulus);
-  const exponentBits = integerBits(spki, exponent);
-  if (bits > MAX_RSA_BITS) {
-    return { ok: false, description: `RSA ${bits} (over ${MAX_RSA_BITS} bits)`, verifiable: false };
-  }
-  if (exponentBits > MAX_RSA_EXPONENT_BITS) {
-    return {
-      ok: false,
-      description: `RSA ${bits} with a ${exponentBits}-bit public exponent`,
-      verifiable: false,
-    };
-  }
-  return { ok: bits >= minRsaBits, description: `RSA ${bits}`, verifiable: true };
-}
-
-/**
- * Judges the SubjectPublicKeyInfo `spki` (DER) without creating a KeyObject (which costs more
- * than the whole rest of a leaf's checks).
- *
- * @see {@link https://www.rfc-editor.org/rfc/rfc5480#section-2.1.1.1 | RFC 5480 §2.1.1.1}
- */
-export function keyStrength(spki: Uint8Array, minRsaBits: number): KeyStrength {
-  const outer = readTlv(spki, 0, spki.length);
-  const [algorithm, bitString] = readChildren(spki, outer);
-  if (algorithm?.tag !== 0x30 || !bitString) throw new DerError('malformed SubjectPublicKeyInfo');
-  const [oidTlv, params] = readChildren(spki, algorithm);
-  const oid = oidAt(spki, oidTlv);
-  if (oid === '1.2.840.113549.1.1.1' || oid === RSA_PSS) {
-    return rsaKeyStrength(spki, bitString, minRsaBits);
-  }
-  if (oid === '1.2.840.10045.2.1') {
-    const curveOid = params?.tag === 0x06 ? oidAt(spki, params) : 'explicit parameters';
-    const curve = CURVES[curveOid];
-    return {
-      ok: curve?.allowed === true,
-      description: `EC ${curve?.name ?? curveOid}`,
-      verifiable: true,
-    };
-  }
-  if (oid === '1.3.101.112') return { ok: true, description: 'Ed25519', verifiable: true };
-  if (oid === '1.3.101.113') return { ok: true, description: 'Ed448', verifiable: true };
-  if (oid === '1.2.840.10040.4.1') return { ok: false, description: 'DSA', verifiable: false };
-  return { ok: false, description: `unsupported key type ${oid}`, verifiable: false };
 }
 
 /** What {@link verifySignature} needs of a signed structure (certificate, CRL, OCSP response). */

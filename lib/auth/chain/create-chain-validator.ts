@@ -8,6 +8,7 @@ import { certificateInfo, type CertificateInfo } from './certificate-info';
 import { verifyFirstLink } from './first-link';
 import {
   buildPaths,
+  linkKey,
   MAX_PATHS,
   searchContext,
   type IssuerPool,
@@ -76,13 +77,25 @@ function certificates(factory: string, name: string, value: unknown): ClientCert
   );
 }
 
-/** Whether a certificate's signature verifies with its own key (false when the key is unusable). */
-function verifiesItself(info: CertificateInfo): boolean {
-  try {
-    return verifySignature(info, info.publicKey());
-  } catch {
-    return false;
+/**
+ * Whether a certificate's signature verifies with its own key: `false`, with no verification,
+ * when its key is not `verifiable` (too costly to verify with, or unusable). The verdict is kept
+ * in `links` (as the link of the certificate to itself), so a repeated self-named leaf whose
+ * signature does not verify costs one verification, not one per request.
+ */
+function verifiesItself(info: CertificateInfo, links: LruCache<string, boolean>): boolean {
+  if (!info.key.verifiable) return false;
+  const key = linkKey(info, info);
+  let valid = links.get(key);
+  if (valid === undefined) {
+    try {
+      valid = verifySignature(info, info.publicKey());
+    } catch {
+      valid = false;
+    }
+    links.set(key, valid);
   }
+  return valid;
 }
 
 function byName(
@@ -281,7 +294,7 @@ export function createChainValidator(
     if (hit && now >= hit.validFrom) return hit.result;
 
     const leafInfo = prepare(leaf);
-    if (leafInfo.subjectKey === leafInfo.issuerKey && verifiesItself(leafInfo)) {
+    if (leafInfo.subjectKey === leafInfo.issuerKey && verifiesItself(leafInfo, links)) {
       const check: CertificateCheckItem = {
         name: 'self-signed',
         ok: false,
