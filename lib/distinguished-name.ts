@@ -58,7 +58,7 @@ const LONE_SURROGATE = /\p{Cs}/u;
 const CHARACTER_SETS: ReadonlyMap<number, RegExp> = new Map([
   [0x12, /^[0-9 ]*$/], // NumericString
   [0x13, /^[A-Za-z0-9 '()+,\-./:=?]*$/], // PrintableString
-  [0x16, /^[\x00-\x7f]*$/], // IA5String
+  [0x16, /^[^\x80-\xff]*$/], // IA5String (Latin-1 decoded: every byte below 0x80)
   [0x1a, /^[\x20-\x7e]*$/], // VisibleString
 ]);
 

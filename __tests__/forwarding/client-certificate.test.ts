@@ -856,7 +856,7 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
         format: 'nginx',
         trustProxy: (address) => {
           calls.push(address);
-          return address !== undefined && address.includes(':');
+          return address?.includes(':') === true;
         },
       });
       expect(calls).toEqual([]);
