@@ -54,19 +54,36 @@ const SEQUENCE = 0x30;
 
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/** The ASN.1 character sets of the restricted string types (X.680 §41). */
+const CHARACTER_SETS: ReadonlyMap<number, RegExp> = new Map([
+  [0x12, /^[0-9 ]*$/], // NumericString
+  [0x13, /^[A-Za-z0-9 '()+,\-./:=?]*$/], // PrintableString
+  [0x16, /^[^\x80-\xff]*$/], // IA5String (Latin-1 decoded: every byte below 0x80)
+  [0x1a, /^[\x20-\x7e]*$/], // VisibleString
+]);
+
 /**
- * Decodes the content of a DER string value (UTF8String, PrintableString, IA5String,
- * VisibleString, TeletexString, BMPString, UniversalString); `undefined` for other types and for
- * content that is not valid in its type (ill-formed UTF-8, UTF-16 or UCS-4), so that two
- * different byte strings never decode to the same text.
+ * Decodes the content of a DER string value (UTF8String, NumericString, PrintableString,
+ * IA5String, VisibleString, TeletexString, BMPString, UniversalString); `undefined` for other
+ * types and for content that is not valid in its type (a character outside the ASN.1 character
+ * set of a NumericString, PrintableString, IA5String or VisibleString — stricter than OpenSSL,
+ * on purpose —, ill-formed UTF-8, UTF-16 or UCS-4), so that two different byte strings never
+ * decode to the same text and a value that breaks its type never matches as text.
+ *
+ * @see {@link https://www.itu.int/rec/T-REC-X.680 | X.680 §41} (restricted character strings)
  */
 export function decodeString(tag: number, content: Buffer): string | undefined {
   switch (tag) {
     case 0x0c: // UTF8String
       return isUtf8(content) ? content.toString('utf8') : undefined;
+    case 0x12: // NumericString
     case 0x13: // PrintableString
     case 0x16: // IA5String
-    case 0x1a: // VisibleString
+    case 0x1a: {
+      // VisibleString
+      const text = content.toString('latin1');
+      return (CHARACTER_SETS.get(tag) as RegExp).test(text) ? text : undefined;
+    }
     case 0x14: // TeletexString (decoded as Latin-1, as OpenSSL does)
       return content.toString('latin1');
     case 0x1e: {

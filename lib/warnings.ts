@@ -13,7 +13,8 @@ import { errorDocsUrl } from './errors-docs';
  *
  * - `MTLS_NO_TRUSTED_PROXY`: nothing is trusted, so no certificate header is ever read.
  * - `MTLS_TRUST_PROXY_TOO_BROAD`: the app's `trust proxy` trusts every peer (`true`, a hop
- *   count); that is not trust for a certificate header, which is ignored.
+ *   count, a list or function trusting a whole address family), or a `trustProxy` function
+ *   does; that is not trust for a certificate header, which is ignored.
  * - `MTLS_DANGEROUSLY_TRUST_ANY_PROXY`: `dangerouslyTrustAnyProxy` is on.
  * - `MTLS_UNTRUSTED_PEER`: a certificate header arrived from a peer that is not a trusted proxy.
  * - `MTLS_WRONG_CERTIFICATE_HEADER`: the configured header never arrives from the proxy, but

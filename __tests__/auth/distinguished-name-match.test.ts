@@ -6,7 +6,9 @@ import {
 import { ClientCertificate } from '../../lib';
 import * as stringPreparation from '../../lib/internal/string-preparation';
 import type { NameAttribute } from '../../lib';
+import { decodeName, formatName } from '../../lib/distinguished-name';
 import { pem } from '../helpers/fixtures';
+import { tlv } from '../helpers/tlv';
 import { clientAuthPem, OPENSSL_SUBJECTS, type ClientAuthName } from './client-auth-fixtures';
 
 const CN = '2.5.4.3';
@@ -367,5 +369,65 @@ describe('distinguishedNameMatches on certificates made by openssl', () => {
     expect(
       matches('CN=Jane Q. Public,E=ops@example.com,1.3.6.1.4.1.55555.2=custom value', 'dn-oid'),
     ).toBe(false);
+  });
+});
+
+describe('lookalike certificate values against a registered CN=admin (decoded from DER)', () => {
+  const registered = parseDistinguishedName('CN=admin');
+  const CN_OID = [0x06, 0x03, 0x55, 0x04, 0x03];
+  const commonName = (tag: number, value: Buffer): Buffer =>
+    tlv(0x30, tlv(0x31, tlv(0x30, CN_OID, tlv(tag, value))));
+
+  it.each<[string, number, Buffer]>([
+    ['UTF8String with a soft hyphen (§2.2)', 0x0c, Buffer.from('ad\u00admin')],
+    ['UTF8String with a zero-width space (§2.2)', 0x0c, Buffer.from('adm\u200bin')],
+    ['UTF8String with a byte-order mark (§2.2)', 0x0c, Buffer.from('\ufeffadmin')],
+    ['UTF8String in fullwidth forms (§2.3 NFKC)', 0x0c, Buffer.from('ＡＤＭＩＮ')],
+    ['UTF8String with a TAB mapped to SPACE (§2.2), trailing', 0x0c, Buffer.from('admin\t')],
+  ])('%s matches: an intended RFC 4518 equivalence', (_what, tag, value) => {
+    const rdns = decodeName(commonName(tag, value));
+    expect(rdns[0]?.[0]?.value).not.toBe('admin');
+    expect(distinguishedNameMatches(registered, rdns)).toBe(true);
+  });
+
+  it.each<[string, number, Buffer, string]>([
+    ['PrintableString with a NUL', 0x13, Buffer.from('ad\0min', 'latin1'), 'CN=#13066164006D696E'],
+    ['PrintableString with "@"', 0x13, Buffer.from('admin@'), 'CN=#130661646D696E40'],
+    ['NumericString with a letter', 0x12, Buffer.from('1a'), 'CN=#12023161'],
+    ['IA5String with C1 U+0081', 0x16, Buffer.from('admi\x81n', 'latin1'), 'CN=#160661646D69816E'],
+    ['VisibleString with a NUL', 0x1a, Buffer.from('admin\0', 'latin1'), 'CN=#1A0661646D696E00'],
+  ])('%s is not text: never matches, written as #hex', (_what, tag, value, written) => {
+    const rdns = decodeName(commonName(tag, value));
+    expect(rdns[0]?.[0]?.value).toBeUndefined();
+    expect(formatName(rdns)).toBe(written);
+    expect(distinguishedNameMatches(registered, rdns)).toBe(false);
+  });
+
+  it.each<[string, number, Buffer]>([
+    ['IA5String with DEL and C1 U+0081', 0x16, Buffer.from('ad\x7fmi\x81n', 'latin1')],
+    ['IA5String with a NUL', 0x16, Buffer.from('ad\0min', 'latin1')],
+    ['TeletexString with a trailing NUL', 0x14, Buffer.from('admin\0', 'latin1')],
+    ['TeletexString with C1 U+0090', 0x14, Buffer.from('ad\x90min', 'latin1')],
+    ['UTF8String with a BEL', 0x0c, Buffer.from('adm\u0007in')],
+    ['UTF8String with ESC', 0x0c, Buffer.from('\u001badmin')],
+    ['BMPString with a NUL', 0x1e, Buffer.from('\0a\0d\0\0\0m\0i\0n', 'latin1')],
+  ])('%s never matches (a control is refused, stricter than RFC 4518 §2.2)', (_w, tag, value) => {
+    const rdns = decodeName(commonName(tag, value));
+    expect(distinguishedNameMatches(registered, rdns)).toBe(false);
+  });
+
+  it('refuses a registered value holding a control, written escaped', () => {
+    const rdns = decodeName(commonName(0x0c, Buffer.from('ad\0min', 'latin1')));
+    expect(distinguishedNameMatches(parseDistinguishedName('CN=ad\\00min'), rdns)).toBe(false);
+  });
+
+  it('still matches such a value by its exact BER bytes (#hex)', () => {
+    const rdns = decodeName(commonName(0x13, Buffer.from('ad\0min', 'latin1')));
+    expect(distinguishedNameMatches(parseDistinguishedName('CN=#130661640D6D696E'), rdns)).toBe(
+      false,
+    );
+    expect(distinguishedNameMatches(parseDistinguishedName('CN=#13066164006D696E'), rdns)).toBe(
+      true,
+    );
   });
 });

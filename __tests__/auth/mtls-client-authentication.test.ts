@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { forgetWarnings } from '../../lib/warnings';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, sign, X509Certificate } from 'node:crypto';
 import express5, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import request from 'supertest';
 import type { OAuthClientMetadata } from '../../lib/auth/client-metadata';
@@ -14,11 +14,13 @@ import {
   mtlsClientAuthentication,
   mtlsErrorHandler,
 } from '../../lib';
+import { certificateLayout } from '../../lib/internal/der';
 import { markCertificateProcessed } from '../../lib/internal/request-state';
 import { postWithoutBody } from '../helpers/bodyless-post';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
-import { pem, X5T_S256 } from '../helpers/fixtures';
+import { key, pem, X5T_S256 } from '../helpers/fixtures';
 import { selfSignedWithCommonName } from '../helpers/hostile-certificate';
+import { tlv } from '../helpers/tlv';
 import { CLIENT_AUTH_X5T, clientAuthPem, rfc8705AppendixAJwk } from './client-auth-fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -74,6 +76,37 @@ class JwksServer {
       }),
     );
   }
+}
+
+/**
+ * client-a's certificate with its subject replaced by `O=express-mtls tests` (UTF8String) and a
+ * CN of the given DER string type and content bytes, re-signed by the test intermediate CA.
+ */
+function clientAWithCommonName(tag: number, content: Buffer): string {
+  const der = Buffer.from(new X509Certificate(pem('client-a')).raw);
+  const layout = certificateLayout(der);
+  const attribute = (oid: number[], valueTag: number, value: Buffer): Buffer =>
+    tlv(0x31, tlv(0x30, tlv(0x06, oid), tlv(valueTag, value)));
+  const subject = tlv(
+    0x30,
+    attribute([0x55, 0x04, 0x0a], 0x0c, Buffer.from('express-mtls tests')),
+    attribute([0x55, 0x04, 0x03], tag, content),
+  );
+  const tbs = tlv(
+    0x30,
+    der.subarray(layout.tbs.valueStart, layout.subject.start),
+    subject,
+    der.subarray(layout.subject.end, layout.tbs.end),
+  );
+  const signature = sign('sha256', tbs, createPrivateKey(key('intermediate-ca')));
+  const certificate = tlv(
+    0x30,
+    tbs,
+    der.subarray(layout.signatureAlgorithm.start, layout.signatureAlgorithm.end),
+    tlv(0x03, [0x00], signature),
+  );
+  const body = certificate.toString('base64').replace(/.{64}/g, '$&\n');
+  return `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
 }
 
 const DN_CLIENT_A = 'CN=client-a,OU=Payments,O=express-mtls tests,C=US';
@@ -397,6 +430,39 @@ describe.each(EXPRESS_VERSIONS)('mtlsClientAuthentication() on %s', (version, ma
         clientId: 'pki-admin',
         thumbprint: CLIENT_AUTH_X5T['dn-dotless-i'],
       });
+    });
+
+    it.each<[string, number, Buffer]>([
+      ['PrintableString admin (control)', 0x13, Buffer.from('admin')],
+      ['UTF8String with a soft hyphen (RFC 4518 §2.2)', 0x0c, Buffer.from('ad\u00admin')],
+      ['UTF8String with a zero-width space (RFC 4518 §2.2)', 0x0c, Buffer.from('adm\u200bin')],
+      ['UTF8String with a byte-order mark (RFC 4518 §2.2)', 0x0c, Buffer.from('\ufeffadmin')],
+      ['UTF8String in fullwidth forms (NFKC)', 0x0c, Buffer.from('ＡＤＭＩＮ')],
+    ])(
+      'accepts CN=%s for a registered CN=admin: an intended equivalence',
+      async (_what, tag, content) => {
+        const response = await token(
+          app(),
+          clientAWithCommonName(tag, content),
+          'client_id=pki-admin',
+        );
+        expect(response.status).toBe(200);
+        expect(response.body).toMatchObject({ clientId: 'pki-admin', method: TLS });
+      },
+    );
+
+    it.each<[string, number, Buffer]>([
+      ['PrintableString with a NUL', 0x13, Buffer.from('ad\0min', 'latin1')],
+      ['IA5String with DEL and C1 U+0081', 0x16, Buffer.from('ad\x7fmi\x81n', 'latin1')],
+      ['TeletexString with a trailing NUL', 0x14, Buffer.from('admin\0', 'latin1')],
+      ['UTF8String with a BEL', 0x0c, Buffer.from('adm\u0007in')],
+    ])('rejects CN=%s for a registered CN=admin: subject_mismatch', async (_what, tag, content) => {
+      const response = await token(
+        app(),
+        clientAWithCommonName(tag, content),
+        'client_id=pki-admin',
+      );
+      await expectInvalidClient(response, 'subject_mismatch');
     });
 
     it('still accepts the same certificate for its own DN, in another case', async () => {

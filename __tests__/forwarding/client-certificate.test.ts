@@ -757,6 +757,8 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       ['a fractional hop count', 0.5],
       ['all IPv4-mapped addresses', '::ffff:0.0.0.0/96'],
       ['both halves of IPv4', '0.0.0.0/1, 128.0.0.0/1'],
+      ['a hand-written hop count (ip, i) => i < 1', (_ip: string, i: number) => i < 1],
+      ['a function that says yes to all', () => true],
     ])(
       'an inherited trust proxy that trusts every peer (%s) is no trust: header ignored, one warning',
       async (_what, setting) => {
@@ -785,11 +787,14 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       },
     );
 
-    it('an inherited hop count is no trust over a Unix socket either', async () => {
+    it.each<[string, unknown]>([
+      ['hop count', 1],
+      ['hop-count function', (_ip: string, i: number) => i < 1],
+    ])('an inherited %s is no trust over a Unix socket either', async (_what, setting) => {
       const dir = mkdtempSync(join(tmpdir(), 'express-mtls-'));
       const socketPath = join(dir, 'hop.sock');
       try {
-        const app = appWith({ format: 'nginx' }, (a) => a.set('trust proxy', 1));
+        const app = appWith({ format: 'nginx' }, (a) => a.set('trust proxy', setting));
         const server = await listen(app, { path: socketPath });
         try {
           const res = await get({ socketPath }, [['x-ssl-cert', NGINX_A]]);
@@ -829,11 +834,87 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       expect(warnings()).not.toContain('MTLS_TRUST_PROXY_TOO_BROAD');
     });
 
-    it('an app trust proxy function that accepts every peer is honoured (it names its peers)', async () => {
-      const app = appWith({ format: 'nginx' }, (a) => a.set('trust proxy', () => true));
-      const res = await request(app).get('/').set('x-ssl-cert', NGINX_A);
-      expect(res.body).toMatchObject({ thumbprint: X5T_S256['client-a'] });
+    it('an app trust proxy function that names its peers is honoured, asked about the probes once', async () => {
+      const calls: unknown[] = [];
+      const app = appWith({ format: 'nginx' }, (a) =>
+        a.set('trust proxy', (address: string) => {
+          calls.push(address);
+          return address === '127.0.0.1';
+        }),
+      );
+      for (let i = 0; i < 2; i++) {
+        const res = await request(app).get('/').set('x-ssl-cert', NGINX_A);
+        expect(res.body).toMatchObject({ thumbprint: X5T_S256['client-a'] });
+      }
+      expect(calls).toEqual(['0.0.0.0', '::', '127.0.0.1', '127.0.0.1']);
       expect(warnings()).toEqual([]);
+    });
+
+    it('an explicit trustProxy function that trusts a whole address family: header ignored, one warning', async () => {
+      const events = collect(DIAGNOSTICS_CHANNELS.certificateIgnored);
+      const calls: unknown[] = [];
+      const middleware = clientCertificate({
+        format: 'nginx',
+        trustProxy: (address) => {
+          calls.push(address);
+          return address?.includes(':') === true;
+        },
+      });
+      expect(calls).toEqual([]);
+      const app = createApp();
+      app.use(middleware, (req, res) => {
+        res.json({ thumbprint: req.clientCert?.thumbprint ?? null });
+      });
+      try {
+        for (let i = 0; i < 2; i++) {
+          const res = await request(app).get('/').set('x-ssl-cert', NGINX_A);
+          expect(res.status).toBe(200);
+          expect(res.body).toEqual({ thumbprint: null });
+        }
+      } finally {
+        events.stop();
+      }
+      expect(calls).toEqual([
+        '0.0.0.0',
+        '::',
+        '2001:db8::1',
+        'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+      ]);
+      expect(warnings()).toEqual(['MTLS_TRUST_PROXY_TOO_BROAD']);
+      expect(emitWarning.mock.calls[0]?.[0]).toMatch(
+        /^clientCertificate\(\): the trustProxy function trusts every peer.*x-ssl-cert header is ignored.*dangerouslyTrustAnyProxy: true\. See docs\/errors\.md#mtls_trust_proxy_too_broad$/,
+      );
+      expect(events.messages.map((m) => m.reason)).toEqual([
+        'trust_proxy_too_broad',
+        'trust_proxy_too_broad',
+      ]);
+    });
+
+    it('an app trust proxy function is never asked about a Unix-socket peer (only trustProxy may trust one)', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'express-mtls-'));
+      const socketPath = join(dir, 'app-fn.sock');
+      const calls: unknown[] = [];
+      try {
+        const app = appWith({ format: 'nginx' }, (a) =>
+          a.set('trust proxy', (address: string | undefined) => {
+            calls.push(address);
+            return address === undefined || address === '10.0.0.1';
+          }),
+        );
+        const server = await listen(app, { path: socketPath });
+        try {
+          const res = await get({ socketPath }, [['x-ssl-cert', NGINX_A]]);
+          expect(res.status).toBe(200);
+          expect(JSON.parse(res.body)).toMatchObject({ thumbprint: null });
+        } finally {
+          await server.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect(calls).not.toContain(undefined);
+      expect(warnings()).toEqual(['MTLS_UNTRUSTED_PEER']);
+      expect(emitWarning.mock.calls[0]?.[0]).toMatch(/arrived from a Unix socket, which is not/);
     });
 
     it('an app trust proxy setting that trusts other addresses does not trust this peer', async () => {
@@ -918,14 +999,18 @@ describe.each(EXPRESS_VERSIONS)('clientCertificate() on %s', (_version, createAp
       } finally {
         await server.close();
       }
-      expect(calls).toEqual([['127.0.0.1', 0]]);
+      expect(calls).toEqual([
+        ['0.0.0.0', 0],
+        ['::', 0],
+        ['127.0.0.1', 0],
+      ]);
     });
 
     it('asks a trust function once per connection, and again after the app setting changes', async () => {
       let calls = 0;
       const app = appWith({ format: 'nginx' }, (a) =>
         a.set('trust proxy', (address: string) => {
-          calls++;
+          if (address === '127.0.0.1') calls++;
           return address === '127.0.0.1';
         }),
       );

@@ -115,7 +115,16 @@ describe.each([
     ['a CIDR list', ['10.0.0.0/8', 'fd00::/8'], 'some'],
     ['every IPv4-mapped address', '::ffff:0.0.0.0/96', 'everyone'],
     ['both halves of IPv4', '0.0.0.0/1,128.0.0.0/1', 'everyone'],
-    ['a function (it names its peers, even when it says yes to all)', () => true, 'some'],
+    ['a list covering both ends of IPv4 but not its middle', '0.0.0.0/8, 255.0.0.0/8', 'some'],
+    ['a function naming its peers', (address: string) => address === '10.0.0.1', 'some'],
+    ['a function that says yes to all', () => true, 'everyone'],
+    ['a hand-written hop count', (_address: string, hop: number) => hop < 1, 'everyone'],
+    ['a function trusting all of IPv6', (address: string) => address.includes(':'), 'everyone'],
+    [
+      'a function trusting both ends of IPv4 but not its middle',
+      (address: string) => address === '0.0.0.0' || address === '255.255.255.255',
+      'some',
+    ],
   ])('%s → %s', (_what, setting, expected) => {
     expect(scope(setting)).toBe(expected);
     expect(scope(setting)).toBe(expected);
@@ -158,6 +167,49 @@ describe('resolveTrust', () => {
       kind: 'none',
       reason: 'trust_proxy_too_broad',
     });
-    expect(resolveTrust(config, listed)).toEqual({ kind: 'function', fn: listed.fn });
+    const resolved = resolveTrust(config, listed);
+    expect(resolved).toEqual({ kind: 'function', fn: expect.any(Function) });
+    const fn = (resolved as { fn: (address: string | undefined, hop: number) => boolean }).fn;
+    expect(fn('10.0.0.1', 0)).toBe(true);
+    expect(fn('10.0.0.2', 0)).toBe(false);
+    expect(resolveTrust(config, listed)).toEqual(resolved);
+    expect((resolveTrust(config, listed) as { fn: unknown }).fn).toBe(fn);
+  });
+
+  it('an inherited function is never asked about a peer without an address', () => {
+    const calls: unknown[] = [];
+    const app = {
+      setting: 'a function',
+      fn: (address: string | undefined) => {
+        calls.push(address);
+        return address === undefined || address === '10.0.0.1';
+      },
+    };
+    const resolved = resolveTrust({ trust: undefined, trustAnyProxy: false }, app);
+    const fn = (resolved as { fn: (address: string | undefined, hop: number) => boolean }).fn;
+    expect(fn(undefined, 0)).toBe(false);
+    expect(fn('10.0.0.1', 0)).toBe(true);
+    expect(calls).toEqual(['0.0.0.0', '::', '10.0.0.1']);
+  });
+
+  it('probes an explicit trustProxy function at its first request, not at creation, once', () => {
+    const calls: unknown[] = [];
+    const trust = compileTrustProxy('f()', (address: string | undefined) => {
+      calls.push(address);
+      return address !== '10.0.0.7';
+    });
+    expect(calls).toEqual([]);
+    const config = { trust, trustAnyProxy: false };
+    const tooBroad = { kind: 'none', reason: 'trust_proxy_too_broad' };
+    expect(resolveTrust(config, undefined)).toEqual(tooBroad);
+    expect(resolveTrust(config, undefined)).toEqual(tooBroad);
+    expect(calls).toEqual(['0.0.0.0', '192.0.2.1', '255.255.255.255']);
+  });
+
+  it('honours an explicit trustProxy function that names its peers, Unix sockets included', () => {
+    const trust = compileTrustProxy('f()', (address: string | undefined) => address === undefined);
+    const resolved = resolveTrust({ trust, trustAnyProxy: false }, undefined);
+    expect(resolved).toEqual({ kind: 'function', fn: trust });
+    expect(trust(undefined, 0)).toBe(true);
   });
 });

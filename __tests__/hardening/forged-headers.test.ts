@@ -81,6 +81,8 @@ function inheritedTrustApp(makeApp: () => Express, errors: MtlsError[]): Express
   for (const [path, setting] of [
     ['/true', true],
     ['/1', 1],
+    ['/hop-function', (_address: string, hop: number) => hop < 1],
+    ['/yes-function', () => true],
   ] as const) {
     const sub = makeApp();
     sub.set('trust proxy', setting);
@@ -172,7 +174,7 @@ describe.each(EXPRESS_VERSIONS)('forged headers on %s', (_name, makeApp) => {
     });
   });
 
-  describe("with the app's trust proxy trusting every peer (true, a hop count): not trust", () => {
+  describe("with the app's trust proxy trusting every peer (true, a hop count, a function): not trust", () => {
     let broad: Listening;
     let emitWarning: jest.SpyInstance;
 
@@ -201,7 +203,7 @@ describe.each(EXPRESS_VERSIONS)('forged headers on %s', (_name, makeApp) => {
       emitWarning.mockRestore();
     });
 
-    it.each(['true', '1'])(
+    it.each(['true', '1', 'hop-function', 'yes-function'])(
       'trust proxy %s: a forged header straight from any peer is ignored (401), one warning',
       async (setting) => {
         for (const localAddress of ['127.0.0.2', '127.0.0.3']) {

@@ -18,7 +18,6 @@ describe('prepareCaseIgnoreString (RFC 4518 §2, caseIgnoreMatch)', () => {
       ['B.1 ZERO WIDTH NON-JOINER maps to nothing', 'ad\u200cmin', ' admin '],
       ['B.1 BYTE ORDER MARK maps to nothing', '\ufeffadmin', ' admin '],
       ['B.1 variation selector maps to nothing', 'admin\ufe0f', ' admin '],
-      ['§2.2 Cc control maps to nothing', 'ad\u0000m\u0007in\u007f', ' admin '],
       ['§2.2 bidi override (Cf) maps to nothing', '\u202eadmin\u202c', ' admin '],
       ['§2.2 tag characters map to nothing', 'admin\u{e0001}\u{e0041}', ' admin '],
       ['B.2 ß folds to ss', 'Straße', ' strasse '],
@@ -69,6 +68,25 @@ describe('prepareCaseIgnoreString (RFC 4518 §2, caseIgnoreMatch)', () => {
 
     it('keeps dotless ı (U+0131) as it is', () => {
       expect(prepareCaseIgnoreString('admın')).toBe(' adm\u0131n ');
+    });
+  });
+
+  describe('C0 and C1 controls other than TAB, LF, VT, FF, CR, NEL: refused, stricter than §2.2', () => {
+    it.each([
+      ['NUL', 'ad\u0000min'],
+      ['BEL', 'adm\u0007in'],
+      ['a trailing NUL', 'admin\u0000'],
+      ['SO (U+000E)', 'a\u000eb'],
+      ['US (U+001F)', 'a\u001fb'],
+      ['DEL', 'ad\u007fmin'],
+      ['C1 U+0080', 'a\u0080b'],
+      ['C1 U+0081', 'ad\u0081min'],
+      ['C1 U+0084', 'a\u0084b'],
+      ['C1 U+0086', 'a\u0086b'],
+      ['C1 U+009F', 'a\u009fb'],
+      ['a control among non-ASCII text', 'jürgen\u0000'],
+    ])('%s', (_, input) => {
+      expect(prepareCaseIgnoreString(input)).toBeUndefined();
     });
   });
 

@@ -295,8 +295,12 @@ function rdnMatches(
  * same attributes in any order; attribute types by OID; string values equal after RFC 4518
  * `caseIgnoreMatch` preparation ({@link prepareCaseIgnoreString}: RFC 3454 B.2 case folding,
  * NFKC, insignificant spaces), whatever their ASN.1 string type (PrintableString and UTF8String
- * of the same text are equal); a value holding a prohibited code point never matches; a `#hex`
- * value also equals the certificate value with the same BER bytes. Each certificate value is
+ * of the same text are equal; soft hyphen, zero-width space, U+FEFF are mapped to nothing and
+ * fullwidth forms fold by NFKC, as the RFC says); a value holding a prohibited code point, a C0 or
+ * C1 control other than TAB, LF, VT, FF, CR and NEL, or a character outside the set of its ASN.1
+ * type (PrintableString, NumericString, IA5String, VisibleString) never matches as text — a
+ * deliberate strictness beyond RFC 4518; a `#hex` value also equals the certificate value with
+ * the same BER bytes. Each certificate value is
  * prepared at most once (the RDN's attributes are indexed, so an RDN of n attributes costs O(n)).
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc4517#section-4.2.15 | RFC 4517 §4.2.15}

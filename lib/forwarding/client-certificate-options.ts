@@ -75,10 +75,17 @@ export interface ClientCertificateOptions {
   /**
    * Which immediate peers are trusted proxies (see {@link TrustProxyOption}); the header is
    * honoured only from them and never parsed from anyone else. `true`, or a list covering every
-   * IPv4 or IPv6 address, is refused (`TypeError`): use `dangerouslyTrustAnyProxy`. Default: the
-   * Express app's `trust proxy` setting (which trusts nobody unless set) — but a setting that
-   * trusts every peer (`true`, a hop count) is not trust for a certificate header: the header is
-   * then ignored, with one `MTLS_TRUST_PROXY_TOO_BROAD` warning.
+   * IPv4 or IPv6 address, is refused (`TypeError`): use `dangerouslyTrustAnyProxy`. A function is
+   * not called at creation (it may have side effects or depend on state not yet loaded): at the
+   * first request it is asked, once, about both ends and a documentation address in the middle of
+   * IPv4 and of IPv6 (`0.0.0.0`, `192.0.2.1`, `255.255.255.255`, `::`, `2001:db8::1`,
+   * `ffff:…:ffff`, hop index 0); if it trusts all three of a family, the header is ignored with one
+   * `MTLS_TRUST_PROXY_TOO_BROAD` warning. A function is the only way to trust a peer without an
+   * address (a Unix socket: `undefined`). Default: the Express app's `trust proxy` setting (which
+   * trusts nobody unless set) — but a setting that trusts every peer (`true`, a hop count, or a
+   * list or function trusting a whole family, probed the same way) is not trust for a certificate
+   * header: the header is then ignored, with one `MTLS_TRUST_PROXY_TOO_BROAD` warning; and the
+   * app's setting never trusts a Unix-socket peer.
    */
   readonly trustProxy?: TrustProxyOption | undefined;
   /**

@@ -80,10 +80,11 @@ function appTrust(req: Request): { fn: unknown; setting: unknown } | undefined {
  *
  * Trust: the header is honoured only when the immediate TCP peer (`req.socket.remoteAddress`,
  * never `X-Forwarded-For`) is a trusted proxy (`trustProxy`, default: the app's `trust proxy`
- * setting, unless that trusts every peer: `true` or a hop count); from anyone else it is ignored
- * without being parsed. With nothing trusted, no header is ever read and one warning
- * (`MTLS_NO_TRUSTED_PROXY`) is emitted at the first request; with an app setting that trusts
- * every peer, likewise (`MTLS_TRUST_PROXY_TOO_BROAD`).
+ * setting, unless that trusts every peer: `true`, a hop count, or a list or function that trusts
+ * a whole address family); from anyone else it is ignored without being parsed. With nothing
+ * trusted, no header is ever read and one warning (`MTLS_NO_TRUSTED_PROXY`) is emitted at the
+ * first request; with a setting or `trustProxy` function that trusts every peer, likewise
+ * (`MTLS_TRUST_PROXY_TOO_BROAD`).
  *
  * Failures go to `next(err)`: `400 ERR_MTLS_HEADER_MALFORMED` (with a precise `reason`),
  * `400 ERR_MTLS_HEADER_DUPLICATE`, `431 ERR_MTLS_HEADER_TOO_LARGE`, `400 ERR_MTLS_CHAIN_TOO_LONG`
@@ -137,9 +138,13 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
       return trustedSocket(req, trust.fn, peer) ? undefined : 'untrusted_peer';
     }
     if (trust.reason === 'trust_proxy_too_broad') {
+      const setting =
+        config.trust === undefined
+          ? `the app's 'trust proxy' setting (${String(appTrust(req)?.setting)})`
+          : 'the trustProxy function';
       warnOnce(
         'MTLS_TRUST_PROXY_TOO_BROAD',
-        `clientCertificate(): the app's 'trust proxy' setting (${String(appTrust(req)?.setting)}) ` +
+        `clientCertificate(): ${setting} ` +
           `trusts every peer, which is no reason to believe a certificate header: the ` +
           `${headerLabel} is ignored and req.clientCert stays undefined. Set the trustProxy ` +
           `option to your proxy's address (for example 'loopback' or '10.0.0.2'); to trust ` +

@@ -28,14 +28,19 @@ export function normalizePeerAddress(address: string | undefined): string | unde
 
 /**
  * Compiles a `trustProxy` option once, with proxy-addr (the matcher Express uses for
- * `trust proxy`). Compiled address lists never trust a peer without an address.
+ * `trust proxy`). Compiled address lists never trust a peer without an address. A function is
+ * not called here (it may have side effects or depend on state not yet there): it is probed at
+ * the first request instead (see {@link resolveTrust}).
  *
- * @throws {TypeError} for anything that is not a valid address, range or name.
+ * @throws {TypeError} for anything that is not a valid address, range or name, and for a list
+ *   that covers every IPv4 or IPv6 address.
  */
 export function compileTrustProxy(factory: string, value: unknown): TrustProxyFunction {
   if (typeof value === 'function') {
     const fn = value as (address: string | undefined, hopIndex: number) => unknown;
-    return (address, hopIndex) => fn(address, hopIndex) === true;
+    const compiled: TrustProxyFunction = (address, hopIndex) => fn(address, hopIndex) === true;
+    probedAtFirstUse.add(compiled);
+    return compiled;
   }
   const list: unknown[] =
     typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : [value];
@@ -76,26 +81,48 @@ export function compileTrustProxy(factory: string, value: unknown): TrustProxyFu
   return (address, hopIndex) => address !== undefined && compiled(address, hopIndex);
 }
 
-/** Both ends of each address family: a matcher that trusts both trusts the whole family. */
-const FAMILY_ENDS: readonly (readonly [string, string])[] = [
-  ['0.0.0.0', '255.255.255.255'],
-  ['::', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'],
+/**
+ * The addresses a matcher is asked about, per address family: both ends and a documentation
+ * address in the middle (RFC 5737, RFC 3849), none of which is a proxy. A matcher that trusts
+ * all three of a family is taken to trust the whole family.
+ */
+const FAMILY_PROBES: readonly (readonly string[])[] = [
+  ['0.0.0.0', '192.0.2.1', '255.255.255.255'],
+  ['::', '2001:db8::1', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'],
 ];
 
 /**
- * Whether an address matcher trusts a whole address family — `::ffff:0.0.0.0/96`, or
- * `0.0.0.0/1` with `128.0.0.0/1` — judged by asking it about both ends of IPv4 and of IPv6.
+ * Whether an address matcher trusts a whole address family — `::ffff:0.0.0.0/96`, `0.0.0.0/1`
+ * with `128.0.0.0/1`, `() => true`, a hand-written hop count `(ip, i) => i < 1` — judged by
+ * asking it about {@link FAMILY_PROBES} at hop index 0. A function that trusts all but a few
+ * addresses is not caught: a probe is a guard against the common mistakes, not a proof.
  */
 function trustsWholeFamily(fn: (address: string, hopIndex: number) => unknown): boolean {
-  return FAMILY_ENDS.some(([low, high]) => fn(low, 0) === true && fn(high, 0) === true);
+  return FAMILY_PROBES.some((probes) => probes.every((address) => fn(address, 0) === true));
 }
+
+/** Functions already probed (a new setting or option, a new function), with the verdict. */
+const broadFunctions = new WeakMap<object, boolean>();
+
+/** {@link trustsWholeFamily}, asked once per function. */
+function judgedBroad(fn: object): boolean {
+  let broad = broadFunctions.get(fn);
+  if (broad === undefined) {
+    broad = trustsWholeFamily(fn as (address: string, hopIndex: number) => unknown);
+    broadFunctions.set(fn, broad);
+  }
+  return broad;
+}
+
+/** Compiled `trustProxy` functions, probed at their first request rather than at creation. */
+const probedAtFirstUse = new WeakSet<TrustProxyFunction>();
 
 /**
  * How far the Express app's `trust proxy` setting reaches, as far as a certificate header is
  * concerned: `'nobody'` (unset, `false`, a hop count of 0), `'everyone'` (`true`, any hop count
  * above 0 — Express compiles `n` to `(address, i) => i < n`, which says yes about the immediate
- * peer whoever it is — or an address list covering a whole address family), or `'some'` (an
- * address list, or a function, both honoured).
+ * peer whoever it is — or an address list or a function that trusts a whole address family,
+ * probed once), or `'some'` (an address list, or a function, both honoured).
  *
  * A hop count says how many proxies stand in front of the app, not which peers may set a
  * certificate header; so it is never trust for one.
@@ -110,17 +137,27 @@ export function appTrustScope(setting: unknown, fn: unknown): 'nobody' | 'everyo
   }
   if (setting === true) return 'everyone';
   if (typeof setting === 'number') return setting > 0 ? 'everyone' : 'nobody';
-  if (typeof setting === 'function') return 'some';
-  let broad = listScopes.get(fn);
-  if (broad === undefined) {
-    broad = trustsWholeFamily(fn as (address: string, hopIndex: number) => unknown);
-    listScopes.set(fn, broad);
-  }
-  return broad ? 'everyone' : 'some';
+  return judgedBroad(fn) ? 'everyone' : 'some';
 }
 
-/** Address-list settings already judged, by their compiled function (a new setting, a new one). */
-const listScopes = new WeakMap<object, boolean>();
+/** The inherited `trust proxy fn`s, wrapped so that a peer without an address is never asked. */
+const addressOnly = new WeakMap<object, TrustProxyFunction>();
+
+/**
+ * An inherited `trust proxy fn` that never trusts a peer without an address (a Unix socket):
+ * Express's own functions are written for IP addresses, and only an explicit `trustProxy`
+ * function may speak for such a peer. The same wrapper for the same function, so that a
+ * per-connection answer stays cached.
+ */
+function inheritedTrust(fn: object): TrustProxyFunction {
+  let wrapped = addressOnly.get(fn);
+  if (wrapped === undefined) {
+    const app = fn as (address: string, hopIndex: number) => unknown;
+    wrapped = (address, hopIndex) => address !== undefined && app(address, hopIndex) === true;
+    addressOnly.set(fn, wrapped);
+  }
+  return wrapped;
+}
 
 /** Why the immediate peer may not set a certificate header. */
 export type UntrustedPeerReason = 'no_trusted_proxy' | 'trust_proxy_too_broad' | 'untrusted_peer';
@@ -145,9 +182,11 @@ const TOO_BROAD: ResolvedTrust = Object.freeze({ kind: 'none', reason: 'trust_pr
 
 /**
  * Decides which peers may set forwarded headers: `dangerouslyTrustAnyProxy` → every peer; a
- * `trustProxy` option → that function; otherwise the app's `trust proxy` setting, unless it
- * trusts nobody or everybody (see {@link appTrustScope}) — an inherited setting that trusts every
- * peer is not trust. Pure: the caller asks the returned function about the peer (hop index 0).
+ * `trustProxy` option → that function, unless it is a function that trusts a whole address
+ * family (probed once, at the first request: `'trust_proxy_too_broad'`); otherwise the app's
+ * `trust proxy` setting, unless it trusts nobody or everybody (see {@link appTrustScope}) — an
+ * inherited setting that trusts every peer is not trust — and never for a peer without an
+ * address. The caller asks the returned function about the peer (hop index 0).
  *
  * @param app the app's `trust proxy` setting and compiled `trust proxy fn`, or `undefined`
  *   without an app.
@@ -157,10 +196,13 @@ export function resolveTrust(
   app: { readonly setting: unknown; readonly fn: unknown } | undefined,
 ): ResolvedTrust {
   if (config.trustAnyProxy) return TRUST_ANY;
-  if (config.trust !== undefined) return { kind: 'function', fn: config.trust };
+  if (config.trust !== undefined) {
+    if (probedAtFirstUse.has(config.trust) && judgedBroad(config.trust)) return TOO_BROAD;
+    return { kind: 'function', fn: config.trust };
+  }
   if (app === undefined) return NO_TRUSTED_PROXY;
   const scope = appTrustScope(app.setting, app.fn);
   if (scope === 'nobody') return NO_TRUSTED_PROXY;
   if (scope === 'everyone') return TOO_BROAD;
-  return { kind: 'function', fn: app.fn as TrustProxyFunction };
+  return { kind: 'function', fn: inheritedTrust(app.fn as object) };
 }

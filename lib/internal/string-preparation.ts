@@ -66,11 +66,20 @@ function parseCaseFolding(): ReadonlyMap<number, string> {
 const UNASSIGNED_RANGES = parseRanges(UNASSIGNED);
 /** RFC 4518 §2.4: A.1, C.3, C.4, C.5, C.8 and U+FFFD. */
 const PROHIBITED_RANGES = parseRanges(UNASSIGNED, PROHIBITED, 'fffd');
-/** RFC 4518 §2.2: SOFT HYPHEN, CGJ, variation selectors, U+FFFC, U+200B, Cc and Cf (3.2). */
+/**
+ * RFC 4518 §2.2: SOFT HYPHEN, CGJ, variation selectors, U+FFFC, U+200B and Cf (3.2). The other
+ * Cc (C0 and C1 controls), which the RFC also maps to nothing, are refused instead.
+ */
 const MAPPED_TO_NOTHING = parseRanges(
-  '0-8 e-1f 7f-84 86-9f ad 34f 6dd 70f 1806 180b-180e 200b-200f 202a-202e 2060-2063 206a-206f',
+  'ad 34f 6dd 70f 1806 180b-180e 200b-200f 202a-202e 2060-2063 206a-206f',
   'fe00-fe0f feff fff9-fffc 1d173-1d17a e0001 e0020-e007f',
 );
+/**
+ * The C0 and C1 controls RFC 4518 §2.2 maps to nothing (all but TAB, LF, VT, FF, CR and NEL,
+ * mapped to SPACE): refused, a deliberate strictness beyond the RFC, so that `ad\0min` does not
+ * equal `admin`.
+ */
+const REFUSED_CONTROLS = parseRanges('0-8 e-1f 7f-84 86-9f');
 /** RFC 4518 §2.2: TAB, LF, VT, FF, CR, NEL, and every Zs, Zl, Zp code point (3.2). */
 const MAPPED_TO_SPACE = parseRanges('9-d 20 85 a0 1680 2000-200a 2028-2029 202f 205f 3000');
 /** RFC 3454 B.2: case folding for use with NFKC. */
@@ -111,7 +120,9 @@ function map(value: string): string | undefined {
   for (let i = 0; i < value.length; i++) {
     const codePoint = value.codePointAt(i) as number;
     const width = codePoint > 0xffff ? 2 : 1;
-    if (inRanges(UNASSIGNED_RANGES, codePoint)) return undefined;
+    if (inRanges(UNASSIGNED_RANGES, codePoint) || inRanges(REFUSED_CONTROLS, codePoint)) {
+      return undefined;
+    }
     const replacement = inRanges(MAPPED_TO_SPACE, codePoint)
       ? ' '
       : inRanges(MAPPED_TO_NOTHING, codePoint)
@@ -140,8 +151,12 @@ function isProhibited(value: string): boolean {
  * exactly when their prepared forms are equal:
  *
  * 1. Transcode: the value is already Unicode (decoded from its ASN.1 string type).
- * 2. Map: the characters of §2.2 to nothing (RFC 3454 B.1, other Cc and Cf) or to SPACE, then
- *    case folding with RFC 3454 table B.2 (so `ß` → `ss` and `İ` → `i̇`, but `ı` stays `ı`).
+ * 2. Map: the characters of §2.2 to nothing (RFC 3454 B.1 — soft hyphen, zero-width space,
+ *    variation selectors, U+FEFF… — and Cf) or to SPACE (TAB, LF, VT, FF, CR, NEL, Zs, Zl, Zp),
+ *    then case folding with RFC 3454 table B.2 (so `ß` → `ss` and `İ` → `i̇`, but `ı` stays
+ *    `ı`). The other C0 and C1 controls (U+0000–U+0008, U+000E–U+001F, U+007F–U+0084,
+ *    U+0086–U+009F), which the RFC maps to nothing, are refused instead: deliberately stricter
+ *    than RFC 4518, so that a certificate value with a hidden control never equals another.
  * 3. Normalize: NFKC.
  * 4. Prohibit: RFC 3454 C.3 (private use), C.4 (non-characters), C.5 (surrogates), C.8
  *    (deprecated format characters), U+FFFD, and A.1 (unassigned in Unicode 3.2, checked on the
@@ -153,8 +168,8 @@ function isProhibited(value: string): boolean {
  * Unicode stability policy agrees with 3.2 on characters assigned in 3.2. Printable ASCII, by
  * far the common case, takes a fast path with the same result. Linear in the length of the value.
  *
- * @returns the prepared value, or `undefined` when it holds a prohibited code point: such a
- *   value never matches anything (fail closed).
+ * @returns the prepared value, or `undefined` when it holds a prohibited code point or a
+ *   refused control: such a value never matches anything (fail closed).
  * @see {@link https://www.rfc-editor.org/rfc/rfc4518#section-2 | RFC 4518 §2}
  * @see {@link https://www.rfc-editor.org/rfc/rfc4517#section-4.2.11 | RFC 4517 §4.2.11} (caseIgnoreMatch)
  */
