@@ -128,6 +128,8 @@ describe('decodeString', () => {
     ['IA5String', 0x16, '612e62', 'a.b'],
     ['VisibleString', 0x1a, '7e', '~'],
     ['NumericString', 0x12, '3120', '1 '],
+    ['PrintableString with "*" (a wildcard name, as CAs write it)', 0x13, '2a2e6578', '*.ex'],
+    ['PrintableString with "@" (an e-mail in a CN, as CAs write it)', 0x13, '6140', 'a@'],
     [
       'PrintableString, its whole character set',
       0x13,
@@ -154,8 +156,6 @@ describe('decodeString', () => {
     ['a BIT STRING', 0x03, '0005'],
     ['a NumericString with a letter', 0x12, '3141'],
     ['a PrintableString with a NUL', 0x13, '6164006d696e'],
-    ['a PrintableString with "*"', 0x13, '2a2e6578'],
-    ['a PrintableString with "@"', 0x13, '6140'],
     ['a PrintableString with a Latin-1 byte', 0x13, '61e9'],
     ['an IA5String with a byte above 0x7F', 0x16, '61646d81696e'],
     ['a VisibleString with a control', 0x1a, '610a'],

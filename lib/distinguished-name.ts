@@ -57,7 +57,9 @@ const LONE_SURROGATE = /\p{Cs}/u;
 /** The ASN.1 character sets of the restricted string types (X.680 §41). */
 const CHARACTER_SETS: ReadonlyMap<number, RegExp> = new Map([
   [0x12, /^[0-9 ]*$/], // NumericString
-  [0x13, /^[A-Za-z0-9 '()+,\-./:=?]*$/], // PrintableString
+  // PrintableString, read as VisibleString: CAs put `*`, `@`, `&` and `_` in it in practice,
+  // and none of them hides or imitates a character; controls and non-ASCII bytes stay refused.
+  [0x13, /^[\x20-\x7e]*$/],
   [0x16, /^[^\x80-\xff]*$/], // IA5String (Latin-1 decoded: every byte below 0x80)
   [0x1a, /^[\x20-\x7e]*$/], // VisibleString
 ]);
@@ -66,8 +68,8 @@ const CHARACTER_SETS: ReadonlyMap<number, RegExp> = new Map([
  * Decodes the content of a DER string value (UTF8String, NumericString, PrintableString,
  * IA5String, VisibleString, TeletexString, BMPString, UniversalString); `undefined` for other
  * types and for content that is not valid in its type (a character outside the ASN.1 character
- * set of a NumericString, PrintableString, IA5String or VisibleString — stricter than OpenSSL,
- * on purpose —, ill-formed UTF-8, UTF-16 or UCS-4), so that two different byte strings never
+ * set of a NumericString, IA5String or VisibleString, or outside printable ASCII for a
+ * PrintableString — stricter than OpenSSL, on purpose —, ill-formed UTF-8, UTF-16 or UCS-4), so that two different byte strings never
  * decode to the same text and a value that breaks its type never matches as text.
  *
  * @see {@link https://www.itu.int/rec/T-REC-X.680 | X.680 §41} (restricted character strings)

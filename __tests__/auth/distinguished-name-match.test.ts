@@ -392,7 +392,7 @@ describe('lookalike certificate values against a registered CN=admin (decoded fr
 
   it.each<[string, number, Buffer, string]>([
     ['PrintableString with a NUL', 0x13, Buffer.from('ad\0min', 'latin1'), 'CN=#13066164006D696E'],
-    ['PrintableString with "@"', 0x13, Buffer.from('admin@'), 'CN=#130661646D696E40'],
+    ['PrintableString with DEL', 0x13, Buffer.from('admin\x7f', 'latin1'), 'CN=#130661646D696E7F'],
     ['NumericString with a letter', 0x12, Buffer.from('1a'), 'CN=#12023161'],
     ['IA5String with C1 U+0081', 0x16, Buffer.from('admi\x81n', 'latin1'), 'CN=#160661646D69816E'],
     ['VisibleString with a NUL', 0x1a, Buffer.from('admin\0', 'latin1'), 'CN=#1A0661646D696E00'],
