@@ -84,6 +84,7 @@ interface Events {
   token: Record<string, unknown>[];
   oauthClient: Record<string, unknown>[];
   ignored: Record<string, unknown>[];
+  warning: Record<string, unknown>[];
 }
 
 const PAYMENTS_CLIENT = 'payments-app';
@@ -151,7 +152,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   let tempDir: string | undefined;
   let exitCode: DemoResult['exitCode'] = 0;
   let failedStep: string | undefined;
-  const events: Events = { token: [], oauthClient: [], ignored: [] };
+  const events: Events = { token: [], oauthClient: [], ignored: [], warning: [] };
   const collect =
     (list: keyof Events) =>
     (message: unknown): void => {
@@ -161,8 +162,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     [DIAGNOSTICS_CHANNELS.token, collect('token')],
     [DIAGNOSTICS_CHANNELS.oauthClient, collect('oauthClient')],
     [DIAGNOSTICS_CHANNELS.certificateIgnored, collect('ignored')],
+    [DIAGNOSTICS_CHANNELS.warning, collect('warning')],
   ] as const;
   for (const [name, listener] of listeners) subscribe(name, listener);
+  // The app's configuration warnings belong to the transcript (the forged-header step shows the
+  // one it triggers), not to stderr; other process warnings are printed as usual.
+  const printers = process.listeners('warning');
+  const onWarning = (warning: Error): void => {
+    if (warning.name === 'ExpressMtlsWarning') return;
+    for (const print of printers) print(warning);
+  };
+  process.removeAllListeners('warning');
+  process.on('warning', onWarning);
   const checkInterrupted = (): void => {
     if (signal?.aborted === true) throw new Interrupted('interrupted');
   };
@@ -475,6 +486,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           expectRefusedToken(res, 'certificate_missing');
           const ignored = field(events.ignored.at(-1), 'reason');
           t.detail(`express-mtls:certificate:ignored → reason ${String(ignored)}`, 'diagnostics');
+          const warned = events.warning.find((w) => w.code === 'MTLS_UNTRUSTED_PEER');
+          if (warned !== undefined) {
+            t.detail(
+              'express-mtls:warning → MTLS_UNTRUSTED_PEER (once per process)',
+              'diagnostics',
+            );
+          }
           if (ignored !== 'untrusted_peer') {
             throw new StepFailure(
               `expected the header to be ignored as untrusted_peer, got ${String(ignored)}`,
@@ -534,6 +552,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
   } finally {
     for (const [name, listener] of listeners) unsubscribe(name, listener);
+    process.off('warning', onWarning);
+    for (const print of printers) process.on('warning', print);
     const done: string[] = [];
     for (const cleanup of cleanups.reverse()) {
       try {
