@@ -551,7 +551,7 @@ describe('without an Express app', () => {
         rawHeaders: ['x-forwarded-client-cert', ISTIO],
       } as unknown as Parameters<RequestHandler>[0];
       const next = jest.fn();
-      proxyAssertedIdentity()(req, {} as Parameters<RequestHandler>[1], next);
+      proxyAssertedIdentity()(req, {} as never, next);
       expect(next).toHaveBeenCalledWith();
       expect(req.proxyAssertedIdentity).toBeUndefined();
       expect(emitWarning.mock.calls.map((c: unknown[]) => (c[1] as { code: string }).code)).toEqual(

@@ -40,8 +40,9 @@ export function identityRefusal(
     }
     if (policy.ids !== undefined && !policy.ids.has(parsed.value.id)) return 'identity_not_allowed';
   }
-  if (policy.allow !== undefined && policy.allow(identity, req) !== true) {
-    return 'identity_not_allowed';
+  if (policy.allow !== undefined) {
+    const verdict: unknown = policy.allow(identity, req);
+    if (verdict !== true) return 'identity_not_allowed';
   }
   return undefined;
 }

@@ -9,7 +9,6 @@ import {
   compileTrustProxy,
   normalizePeerAddress,
   resolveTrust,
-  type TrustProxyFunction,
   type TrustProxyOption,
 } from './trust-proxy';
 import { readXfccIdentity } from './xfcc-identity';
@@ -103,7 +102,8 @@ export function proxyAssertedIdentity(options?: ProxyAssertedIdentityOptions): R
     );
     if (trust.kind === 'any') return true;
     if (trust.kind === 'function') {
-      return (trust.fn as TrustProxyFunction)(normalizePeerAddress(req.socket.remoteAddress), 0);
+      const answer: unknown = trust.fn(normalizePeerAddress(req.socket.remoteAddress), 0);
+      return answer === true;
     }
     warnOnce(
       trust.reason === 'trust_proxy_too_broad'
