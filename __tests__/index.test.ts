@@ -9,6 +9,8 @@ const CONTRACT = [
   'confirmationClaim',
   'clientCertificate',
   'requireClientCertificate',
+  'proxyAssertedIdentity',
+  'requireProxyAssertedIdentity',
   'mtlsClientAuthentication',
   'requireCertificateBoundToken',
   'mtlsMetadata',
@@ -83,7 +85,8 @@ describe('the public entry point (lib/index.ts)', () => {
       req.clientCertAuth satisfies api.ClientCertificateAuthentication | undefined,
       req.oauthClient satisfies api.OAuthClientAuthentication | undefined,
       req.auth satisfies api.CertificateBoundAuth | undefined,
+      req.proxyAssertedIdentity satisfies api.ProxyAssertedIdentity | undefined,
     ];
-    expect(fields).toEqual([undefined, undefined, undefined, undefined]);
+    expect(fields).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
 });

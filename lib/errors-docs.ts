@@ -5,7 +5,12 @@
  *
  * @packageDocumentation
  */
-import type { CertificateRejectionReason, MtlsErrorCode, TokenRejectionReason } from './errors';
+import type {
+  CertificateRejectionReason,
+  CredentialMissingReason,
+  MtlsErrorCode,
+  TokenRejectionReason,
+} from './errors';
 import type { WarningCode } from './warnings';
 
 /**
@@ -36,6 +41,7 @@ const CERTIFICATE_REASONS = {
   self_signed_not_allowed: true,
   spiffe_invalid: true,
   spiffe_not_allowed: true,
+  identity_not_allowed: true,
   rejected: true,
 } as const satisfies Listed<CertificateRejectionReason>;
 
@@ -55,6 +61,10 @@ const TOKEN_REASONS = {
   certificate_missing: true,
   binding_mismatch: true,
 } as const satisfies Listed<TokenRejectionReason>;
+
+const CREDENTIAL_REASONS = {
+  identity_missing: true,
+} as const satisfies Listed<CredentialMissingReason>;
 
 /** The reasons documented under each code (a code whose `reason` is open text lists its own). */
 const REASONS: Readonly<Record<MtlsErrorCode, readonly string[]>> = {
@@ -76,7 +86,7 @@ const REASONS: Readonly<Record<MtlsErrorCode, readonly string[]>> = {
   ERR_MTLS_HEADER_DUPLICATE: [],
   ERR_MTLS_HEADER_TOO_LARGE: [],
   ERR_MTLS_CHAIN_TOO_LONG: [],
-  ERR_MTLS_CERTIFICATE_REQUIRED: [],
+  ERR_MTLS_CERTIFICATE_REQUIRED: Object.keys(CREDENTIAL_REASONS),
   ERR_MTLS_CERTIFICATE_UNTRUSTED: Object.keys(CERTIFICATE_REASONS),
   ERR_MTLS_INVALID_CLIENT: [
     'client_id_missing',

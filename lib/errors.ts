@@ -54,6 +54,7 @@ export type CertificateRejectionReason =
   | 'self_signed_not_allowed'
   | 'spiffe_invalid'
   | 'spiffe_not_allowed'
+  | 'identity_not_allowed'
   | 'rejected';
 
 /**
@@ -220,14 +221,35 @@ export class ChainTooLongError extends MtlsError {
   }
 }
 
-/** No client certificate was presented where one is required. */
+/**
+ * Why a required credential is missing (`ERR_MTLS_CERTIFICATE_REQUIRED`): `undefined` when the
+ * client certificate is missing, `identity_missing` when `requireProxyAssertedIdentity()` found
+ * no proxy-asserted identity.
+ */
+export type CredentialMissingReason = 'identity_missing';
+
+/**
+ * No client certificate was presented where one is required — or, with reason
+ * `identity_missing`, no proxy-asserted identity where `requireProxyAssertedIdentity()` requires
+ * one.
+ */
 export class CertificateRequiredError extends MtlsError {
-  constructor(options?: MtlsErrorOptions) {
+  declare readonly reason: CredentialMissingReason | undefined;
+
+  constructor(
+    options?: MtlsErrorOptions & { readonly reason?: CredentialMissingReason | undefined },
+  ) {
     super(
       'ERR_MTLS_CERTIFICATE_REQUIRED',
       401,
-      { error: 'unauthorized', error_description: 'client certificate required' },
-      undefined,
+      {
+        error: 'unauthorized',
+        error_description:
+          options?.reason === undefined
+            ? 'client certificate required'
+            : 'client identity required',
+      },
+      options?.reason,
       options,
     );
   }

@@ -41,6 +41,7 @@ export {
   type MtlsErrorBody,
   type MtlsErrorOptions,
   type CertificateRejectionReason,
+  type CredentialMissingReason,
   type TokenRejectionReason,
   type BearerChallenge,
   type BearerErrorOptions,
@@ -102,6 +103,15 @@ export {
   type JwksUriOptions,
 } from './auth/mtls-client-authentication';
 export type { OAuthClientMetadata, JsonWebKeySet } from './auth/client-metadata';
+export {
+  proxyAssertedIdentity,
+  type ProxyAssertedIdentityOptions,
+} from './forwarding/proxy-asserted-identity';
+export type { ProxyAssertedIdentity } from './forwarding/xfcc-identity';
+export {
+  requireProxyAssertedIdentity,
+  type RequireProxyAssertedIdentityOptions,
+} from './auth/require-proxy-asserted-identity';
 export {
   certificateSubjectMatches,
   SUBJECT_PARAMETERS,

@@ -7,6 +7,7 @@
 import type { AccessTokenClaims } from './access-token-claims';
 import type { OAuthClientMetadata } from './auth/client-metadata';
 import type { ClientCertificate } from './certificate';
+import type { ProxyAssertedIdentity } from './forwarding/xfcc-identity';
 
 /** What `requireClientCertificate()` sets on `req.clientCertAuth`. */
 export interface ClientCertificateAuthentication {
@@ -54,6 +55,11 @@ declare global {
       oauthClient?: OAuthClientAuthentication | undefined;
       /** Set by `requireCertificateBoundToken()` on success. */
       auth?: CertificateBoundAuth | undefined;
+      /**
+       * An identity a trusted proxy asserted without a certificate, set by
+       * `proxyAssertedIdentity()`; never a certificate, never in `clientCert`.
+       */
+      proxyAssertedIdentity?: ProxyAssertedIdentity | undefined;
     }
   }
 }
