@@ -66,7 +66,7 @@ describe('parseBenchArgs', () => {
     [['--connections', 'many'], '--connections needs a positive integer'],
     [
       ['--cases'],
-      '--cases needs case ids among bare, peer, cert, binding, full, peer-cold, binding-cold, full-cold',
+      '--cases needs case ids among bare, peer, cert, binding, full, full-otel, peer-cold, binding-cold, full-cold',
     ],
     [['--cases', 'bare,nope'], '(not nope)'],
     [['--fast'], 'unknown option --fast'],
