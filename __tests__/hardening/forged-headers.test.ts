@@ -138,6 +138,21 @@ describe.each(EXPRESS_VERSIONS)('forged headers on %s', (_name, makeApp) => {
   }
 
   describe('from an untrusted peer (127.0.0.2, not the proxy): ignored, never parsed', () => {
+    let emitWarning: jest.SpyInstance;
+
+    beforeEach(() => {
+      forgetWarnings();
+      emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    });
+
+    afterEach(() => {
+      // Captured, not printed: the operator is told once that a peer sent a certificate header.
+      expect(emitWarning.mock.calls.map((call: unknown[]) => call[1])).toEqual([
+        { type: 'ExpressMtlsWarning', code: 'MTLS_UNTRUSTED_PEER' },
+      ]);
+      emitWarning.mockRestore();
+    });
+
     it.each(['der-base64', 'rfc9440', 'xfcc', 'nginx'] as const)(
       '%s: a perfect client-a header is not a certificate (401 certificate required)',
       async (format: BuiltInFormat) => {
