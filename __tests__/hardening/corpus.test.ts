@@ -98,6 +98,22 @@ test('the corpus holds every kind of entry, each with how it was made', () => {
   }
 });
 
+// The corpus sends certificate headers from untrusted peers and in the wrong format on purpose:
+// the operator warnings this triggers are captured and checked here, not printed.
+let emitWarning: jest.SpyInstance;
+beforeAll(() => {
+  emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+});
+afterAll(() => {
+  const codes = new Set(
+    emitWarning.mock.calls.map((call: unknown[]) => (call[1] as { code?: string }).code),
+  );
+  emitWarning.mockRestore();
+  expect(
+    [...codes].filter((code) => code !== 'MTLS_UNTRUSTED_PEER' && code !== 'MTLS_FORMAT_MISMATCH'),
+  ).toEqual([]);
+});
+
 describe.each(EXPRESS_VERSIONS)('corpus replay on %s', (_name, makeApp) => {
   const errors: MtlsError[] = [];
   let listening: Listening;

@@ -128,6 +128,7 @@ describe('auditMtls()', () => {
       warnings.push(message);
     };
     subscribe(DIAGNOSTICS_CHANNELS.warning, onWarning);
+    const printed = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const audit = auditMtls({
       sink: () => {
         throw new Error('sink down');
@@ -143,6 +144,10 @@ describe('auditMtls()', () => {
     } finally {
       audit.disable();
       unsubscribe(DIAGNOSTICS_CHANNELS.warning, onWarning);
+      expect(printed.mock.calls.map((call: unknown[]) => call[1])).toEqual([
+        { type: 'ExpressMtlsWarning', code: 'MTLS_AUDIT_SINK_FAILED' },
+      ]);
+      printed.mockRestore();
     }
     expect(warnings).toEqual([
       {
@@ -159,6 +164,7 @@ describe('auditMtls()', () => {
       warnings.push(message);
     };
     subscribe(DIAGNOSTICS_CHANNELS.warning, onWarning);
+    const printed = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     track(
       auditMtls({
         sink: () => {
@@ -170,6 +176,10 @@ describe('auditMtls()', () => {
       await request(app()).get('/client').expect(401);
     } finally {
       unsubscribe(DIAGNOSTICS_CHANNELS.warning, onWarning);
+      expect(printed.mock.calls.map((call: unknown[]) => call[1])).toEqual([
+        { type: 'ExpressMtlsWarning', code: 'MTLS_AUDIT_SINK_FAILED' },
+      ]);
+      printed.mockRestore();
     }
     expect(warnings).toEqual([
       expect.objectContaining({ message: expect.stringContaining('the sink threw (RangeError)') }),
