@@ -5,14 +5,22 @@ import { escapeUntrusted } from '../lib/internal/sanitize';
 type DebugModule = typeof import('../lib/debug');
 
 /** A fresh copy of the debug module (its "started" flag is per process). */
+const started: DebugModule[] = [];
+
 function freshDebug(): DebugModule {
   let loaded: DebugModule | undefined;
   jest.isolateModules(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded = require('../lib/debug') as DebugModule;
   });
+  started.push(loaded as DebugModule);
   return loaded as DebugModule;
 }
+
+// Diagnostics channels are process-wide: no subscription may outlive its test.
+afterEach(() => {
+  for (const debug of started.splice(0)) debug.stopDebugOutput();
+});
 
 describe('debugMatcher (the debug package syntax)', () => {
   it.each<[string | undefined, string, boolean]>([
@@ -110,6 +118,12 @@ describe('startDebugOutput', () => {
     publish(DIAGNOSTICS_CHANNELS.certificateAccepted, () => ({ thumbprint: 'x' }));
     expect(lines).toEqual([
       'express-mtls:certificate:ignored reason=untrusted_peer peer=10.0.0.5\n',
+    ]);
+    debug.stopDebugOutput();
+    publish(DIAGNOSTICS_CHANNELS.certificateIgnored, () => ({ reason: 'untrusted_peer' }));
+    expect(lines).toHaveLength(1);
+    expect(debug.startDebugOutput('express-mtls:token', (line) => lines.push(line))).toEqual([
+      'express-mtls:token',
     ]);
   });
 

@@ -8,7 +8,7 @@
  *
  * @packageDocumentation
  */
-import { subscribe } from 'node:diagnostics_channel';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { DIAGNOSTICS_CHANNELS } from './diagnostics';
 import { escapeUntrusted } from './internal/sanitize';
 
@@ -81,6 +81,7 @@ export function formatDebugLine(namespace: string, message: unknown): string {
 }
 
 let started = false;
+const subscriptions: [string, (message: unknown) => void][] = [];
 
 /**
  * Starts the debug output once per process, for the channels that `DEBUG` enables (read on the
@@ -99,9 +100,20 @@ export function startDebugOutput(
   const enabled = debugMatcher(spec);
   const names = Object.values(DIAGNOSTICS_CHANNELS).filter(enabled);
   for (const name of names) {
-    subscribe(name, (message) => {
+    const listener = (message: unknown): void => {
       write(`${formatDebugLine(name, message)}\n`);
-    });
+    };
+    subscribe(name, listener);
+    subscriptions.push([name, listener]);
   }
   return names;
+}
+
+/**
+ * Stops the debug output and forgets that it was started (tests: diagnostics channels are
+ * process-wide, so a subscription would outlive the test that made it).
+ */
+export function stopDebugOutput(): void {
+  for (const [name, listener] of subscriptions.splice(0)) unsubscribe(name, listener);
+  started = false;
 }

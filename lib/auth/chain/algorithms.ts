@@ -16,13 +16,7 @@ import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { DerError, readChildren, type Tlv } from '../../internal/der';
 import { decodeOid } from '../../internal/oid';
 
-export {
-  isVerifiableKey,
-  keyStrength,
-  MAX_RSA_BITS,
-  MAX_RSA_EXPONENT_BITS,
-  type KeyStrength,
-} from '../../internal/key-strength';
+export { isVerifiableKey, keyStrength, type KeyStrength } from '../../internal/key-strength';
 
 /** A signature algorithm as policy sees it. */
 export type SignatureAlgorithm =
