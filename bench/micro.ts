@@ -10,6 +10,7 @@ import { verify as jwtVerify } from 'jsonwebtoken';
 import { Bench } from 'tinybench';
 import { ClientCertificate } from '../lib/certificate';
 import { createChainValidator } from '../lib/auth/chain';
+import { acceptQuickly } from '../lib/binding/jwt-fast-path';
 import { encodeForwardedCertificate } from '../lib/forwarding/encode-forwarded-certificate';
 import { FORMAT_NAMES, FORMATS } from '../lib/forwarding/formats';
 import { peculiarX509 } from '../lib/internal/peculiar';
@@ -117,6 +118,15 @@ export async function runMicro(input: MicroInput): Promise<MicroResult[]> {
     jwtVerify(token, issuer.publicKey, jwtOptions),
   );
   add('jwt', 'jsonwebtoken.verify RS256, PEM string', () => jwtVerify(token, pem, jwtOptions));
+  const fastPolicy = {
+    issuers: [ISSUER],
+    audiences: [AUDIENCE],
+    clockTolerance: 0,
+    maxTokenAge: undefined,
+  };
+  add('jwt', 'ours: fast path RS256 (split + verify + claims)', () =>
+    acceptQuickly(token.split('.'), 'RS256', issuer.publicKey, fastPolicy),
+  );
   for (const format of FORMAT_NAMES) {
     const codec = FORMATS[format];
     const value = codec.encode(leaf).value;
