@@ -65,36 +65,37 @@ export function memoryReplayStore(options?: MemoryReplayStoreOptions): ReplaySto
     }
   };
 
+  const addNow = (key: string, ttlMs: number): boolean => {
+    const ttl = checkReplayArguments(FACTORY, key, ttlMs);
+    warnOnce(
+      'MTLS_REPLAY_STORE_LOCAL',
+      'DPoP replay protection uses memoryReplayStore(), which protects this process only: ' +
+        'with several instances, a proof accepted by one is accepted again by another. ' +
+        'Share a redisReplayStore() between the instances.',
+    );
+    const time = now();
+    sweep(time);
+    const digest = replayKeyDigest(key);
+    const expires = expiries.get(digest);
+    if (expires !== undefined) {
+      if (expires > time) return false;
+      expiries.delete(digest);
+    }
+    if (expiries.size >= maxEntries) {
+      throw new UnavailableError('replay_store_full', {
+        message:
+          `the in-memory DPoP replay store holds ${maxEntries} unexpired proofs: ` +
+          'raise maxEntries or use redisReplayStore()',
+      });
+    }
+    expiries.set(digest, time + ttl);
+    return true;
+  };
+
   return {
-    add(key: string, ttlMs: number): Promise<boolean> {
-      try {
-        const ttl = checkReplayArguments(FACTORY, key, ttlMs);
-        warnOnce(
-          'MTLS_REPLAY_STORE_LOCAL',
-          'DPoP replay protection uses memoryReplayStore(), which protects this process only: ' +
-            'with several instances, a proof accepted by one is accepted again by another. ' +
-            'Share a redisReplayStore() between the instances.',
-        );
-        const time = now();
-        sweep(time);
-        const digest = replayKeyDigest(key);
-        const expires = expiries.get(digest);
-        if (expires !== undefined) {
-          if (expires > time) return Promise.resolve(false);
-          expiries.delete(digest);
-        }
-        if (expiries.size >= maxEntries) {
-          throw new UnavailableError('replay_store_full', {
-            message:
-              `the in-memory DPoP replay store holds ${maxEntries} unexpired proofs: ` +
-              'raise maxEntries or use redisReplayStore()',
-          });
-        }
-        expiries.set(digest, time + ttl);
-        return Promise.resolve(true);
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
-    },
+    add: (key, ttlMs) =>
+      new Promise<boolean>((resolve) => {
+        resolve(addNow(key, ttlMs));
+      }),
   };
 }
