@@ -72,7 +72,11 @@ describe('redisReplayStore(): options, checked at creation', () => {
   });
 });
 
-type Client = { readonly name: string; readonly store: ReplayStore; close(): Promise<void> };
+interface Client {
+  readonly name: string;
+  readonly store: ReplayStore;
+  close(): Promise<void>;
+}
 
 async function nodeRedisClient(url: string, prefix?: string): Promise<Client> {
   const client = createClient({ url, socket: { reconnectStrategy: () => 50 } });
