@@ -72,13 +72,21 @@ export interface ProtectedResourceMetadataOptions {
 
 /** The metadata document (RFC 9728 §2) that {@link protectedResourceMetadata} serves. */
 export interface ProtectedResourceMetadata {
+  /** The resource identifier, exactly as configured (§3.3: clients compare it verbatim). */
   readonly resource: string;
+  /** The issuer identifiers of the authorization servers. */
   readonly authorization_servers: readonly string[];
+  /** The resource's own JWK Set, when configured. */
   readonly jwks_uri?: string;
+  /** The scope values, when configured (an empty list is omitted, §3.2). */
   readonly scopes_supported?: readonly string[];
+  /** Always `["header"]`: tokens are read from the `Authorization` header. */
   readonly bearer_methods_supported: readonly ['header'];
+  /** Whether certificate-bound tokens (RFC 8705) are accepted: `methods` includes `mtls`. */
   readonly tls_client_certificate_bound_access_tokens: boolean;
+  /** The DPoP proof algorithms accepted, when `methods` includes `dpop`. */
   readonly dpop_signing_alg_values_supported?: readonly string[];
+  /** Whether every token must be DPoP-bound: `methods` is `['dpop']`. */
   readonly dpop_bound_access_tokens_required: boolean;
 }
 

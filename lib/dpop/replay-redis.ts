@@ -13,7 +13,9 @@ const FACTORY = 'redisReplayStore()';
  * `createCluster()`): `set(key, value, { NX: true, PX: ttl })` answers `'OK'` or `null`.
  */
 export interface NodeRedisClientLike {
+  /** Whether the client is open (node-redis has it; it tells the two packages apart). */
   readonly isOpen: boolean;
+  /** `SET key value NX PX ttl`. */
   set(key: string, value: string, options: { NX: true; PX: number }): Promise<unknown>;
 }
 
@@ -22,8 +24,11 @@ export interface NodeRedisClientLike {
  * `set(key, value, 'PX', ttl, 'NX')` answers `'OK'` or `null`.
  */
 export interface IoRedisClientLike {
+  /** The connection status (ioredis has it; it tells the two packages apart). */
   readonly status: string;
+  /** ioredis's generic command method (only its presence is checked). */
   call(...args: never[]): unknown;
+  /** `SET key value PX ttl NX`. */
   set(key: string, value: string, px: 'PX', ttl: number, nx: 'NX'): Promise<unknown>;
 }
 
