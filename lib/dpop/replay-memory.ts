@@ -55,6 +55,7 @@ export function memoryReplayStore(options?: MemoryReplayStoreOptions): ReplaySto
   }
   const now = clock as () => number;
   const expiries = new Map<string, number>();
+  let warned = false;
 
   const sweep = (time: number): void => {
     let removed = 0;
@@ -67,12 +68,15 @@ export function memoryReplayStore(options?: MemoryReplayStoreOptions): ReplaySto
 
   const addNow = (key: string, ttlMs: number): boolean => {
     const ttl = checkReplayArguments(FACTORY, key, ttlMs);
-    warnOnce(
-      'MTLS_REPLAY_STORE_LOCAL',
-      'DPoP replay protection uses memoryReplayStore(), which protects this process only: ' +
-        'with several instances, a proof accepted by one is accepted again by another. ' +
-        'Share a redisReplayStore() between the instances.',
-    );
+    if (!warned) {
+      warned = true;
+      warnOnce(
+        'MTLS_REPLAY_STORE_LOCAL',
+        'DPoP replay protection uses memoryReplayStore(), which protects this process only: ' +
+          'with several instances, a proof accepted by one is accepted again by another. ' +
+          'Share a redisReplayStore() between the instances.',
+      );
+    }
     const time = now();
     sweep(time);
     const digest = replayKeyDigest(key);
