@@ -20,11 +20,14 @@ export const REDIS_INSTALL_HINT = 'apt-get install -y redis-server';
  * - missing otherwise: prints a loud warning and returns `undefined`; the caller then registers
  *   no live Redis tests (never `it.skip`).
  */
-export function requireRedisServer(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const path = locateBinary('redis-server', env.PATH);
+export function requireRedisServer(
+  env: NodeJS.ProcessEnv = process.env,
+  command = 'redis-server',
+): string | undefined {
+  const path = locateBinary(command, env.PATH);
   if (path !== undefined) return path;
   const message =
-    'express-mtls: no redis-server binary is installed, so the replay-store tests against a ' +
+    `express-mtls: no ${command} binary is installed, so the replay-store tests against a ` +
     `real Redis cannot run. Install it with: ${REDIS_INSTALL_HINT}`;
   if (env.EXPRESS_MTLS_REQUIRE_PROXIES === '1') {
     throw new Error(`${message} (EXPRESS_MTLS_REQUIRE_PROXIES=1 forbids skipping them).`);
