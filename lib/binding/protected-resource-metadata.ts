@@ -212,8 +212,8 @@ export function compileProtectedResourceMetadata(options: ProtectedResourceMetad
   if (o.dpopAlgorithms !== undefined && !dpop) {
     throw new TypeError(`${FACTORY}: "dpopAlgorithms" needs "dpop" in "methods".`);
   }
-  const jwksUri =
-    o.jwksUri === undefined ? undefined : secureUrlOption(FACTORY, 'jwksUri', o.jwksUri).href;
+  if (o.jwksUri !== undefined) secureUrlOption(FACTORY, 'jwksUri', o.jwksUri);
+  const jwksUri = o.jwksUri;
   const path: unknown = o.path ?? wellKnownPath(resource);
   if (
     typeof path !== 'string' ||
