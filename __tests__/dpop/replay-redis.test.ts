@@ -179,7 +179,7 @@ if (REDIS !== undefined) {
       await expect(client.store.add('short-lived', 1000)).resolves.toBe(true);
     });
 
-    it('rounds a fractional TTL up to whole milliseconds', async () => {
+    it('accepts a fractional TTL (sent to Redis as whole milliseconds, PX takes no fraction)', async () => {
       await expect(client.store.add('fractional', 20_000.2)).resolves.toBe(true);
       const ttl = await look.pTTL(`express-mtls:dpop:${replayKeyDigest('fractional')}`);
       expect(ttl).toBeGreaterThan(15_000);
