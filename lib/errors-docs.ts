@@ -123,6 +123,9 @@ const REASONS: Readonly<Record<MtlsErrorCode, readonly string[]>> = {
     'spiffe_bundle_unavailable',
     'spiffe_ids_failed',
     'spiffe_ids_timeout',
+    'replay_store_unavailable',
+    'replay_store_timeout',
+    'replay_store_full',
   ],
   ERR_MTLS_MISCONFIGURED: [],
 };
@@ -147,6 +150,7 @@ export function errorDocsAnchors(): ReadonlyMap<MtlsErrorCode | MtlsWarningCode,
     MTLS_NO_BODY_PARSER: true,
     MTLS_AUDIT_SINK_FAILED: true,
     MTLS_NOT_TLS: true,
+    MTLS_REPLAY_STORE_LOCAL: true,
   };
   for (const code of Object.keys(warnings) as MtlsWarningCode[]) {
     anchors.set(code, [code.toLowerCase()]);

@@ -89,6 +89,21 @@ export type {
 export type { PublicKeyInput, SecretInput, JsonWebKeyInput } from './binding/key-source';
 export { requireScopes } from './binding/require-scopes';
 export {
+  protectedResourceMetadata,
+  protectedResourceMetadataUrl,
+  type ProtectedResourceMetadata,
+  type ProtectedResourceMetadataOptions,
+  type SenderConstraintMethod,
+} from './binding/protected-resource-metadata';
+export type { ReplayStore } from './dpop/replay-store';
+export { memoryReplayStore, type MemoryReplayStoreOptions } from './dpop/replay-memory';
+export {
+  redisReplayStore,
+  type RedisReplayStoreOptions,
+  type NodeRedisClientLike,
+  type IoRedisClientLike,
+} from './dpop/replay-redis';
+export {
   mtlsMetadata,
   MTLS_ENDPOINT_NAMES,
   type MtlsEndpointName,

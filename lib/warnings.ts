@@ -25,6 +25,8 @@ import { errorDocsUrl } from './errors-docs';
  * - `MTLS_NO_BODY_PARSER`: a middleware that reads `req.body` (`requireCertificateBoundToken()`
  *   with `allowBodyToken`, `mtlsClientAuthentication()`) ran before any body parser.
  * - `MTLS_AUDIT_SINK_FAILED`: an `auditMtls()` sink or `requestId` function threw.
+ * - `MTLS_REPLAY_STORE_LOCAL`: DPoP replay protection runs on `memoryReplayStore()`, which
+ *   protects one process only.
  */
 export type WarningCode =
   | 'MTLS_NO_TRUSTED_PROXY'
@@ -35,7 +37,8 @@ export type WarningCode =
   | 'MTLS_FORMAT_MISMATCH'
   | 'MTLS_NOT_TLS'
   | 'MTLS_NO_BODY_PARSER'
-  | 'MTLS_AUDIT_SINK_FAILED';
+  | 'MTLS_AUDIT_SINK_FAILED'
+  | 'MTLS_REPLAY_STORE_LOCAL';
 
 /**
  * The documentation link of a warning code: its entry in `docs/errors.md`, a page shipped in the
