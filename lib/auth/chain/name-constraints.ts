@@ -98,6 +98,8 @@ interface CertificateName {
 
 const LABEL = /^[a-z0-9_-]+$/;
 const LOCAL_PART = /^[\x21-\x3f\x41-\x7e]+$/;
+/** A mailbox's local part (quoted ones may hold `@`: the host follows the last one). */
+const MAILBOX_LOCAL_PART = /^[\x21-\x7e]+$/;
 
 /** A host name of ASCII letters, digits, `-` and `_` labels; lower-cased, or undefined. */
 function hostName(text: string, wildcard = false): string | undefined {
@@ -250,7 +252,7 @@ function dnsName(text: string, label: string): CertificateName {
 function emailName(text: string, label: string): CertificateName {
   const at = text.lastIndexOf('@');
   const local = text.slice(0, at);
-  const host = at > 0 && LOCAL_PART.test(local) ? hostName(text.slice(at + 1)) : undefined;
+  const host = at > 0 && MAILBOX_LOCAL_PART.test(local) ? hostName(text.slice(at + 1)) : undefined;
   return host === undefined
     ? { form: 'rfc822Name', label, value: undefined, unusable: 'not an ASCII mailbox' }
     : { form: 'rfc822Name', label, value: host, local };
@@ -337,10 +339,11 @@ function certificateNames(info: CertificateInfo, leaf: boolean): CertificateName
   for (const attribute of rdns.flat()) {
     if (attribute.oid !== EMAIL_ADDRESS) continue;
     const text = attribute.tag === IA5_STRING ? attribute.value : undefined;
-    const label = `subject emailAddress ${describeUntrusted(attribute.value ?? '')}`;
+    const shown = attribute.value ?? `#${attribute.der.toString('hex')}`;
+    const label = `subject emailAddress ${describeUntrusted(shown)}`;
     names.push(
       text === undefined
-        ? { form: 'rfc822Name', label, value: undefined, unusable: 'not an IA5String' }
+        ? { form: 'rfc822Name', label, value: undefined, unusable: 'not an ASCII IA5String' }
         : emailName(text, label),
     );
   }
