@@ -64,9 +64,9 @@ const IA5_STRING = 0x16;
 /** One subtree (`base`) of a name constraints extension. */
 export interface Subtree {
   readonly form: NameForm;
-  /** The constraint as OpenSSL prints it (`DNS:example.com`, `IP:10.0.0.0/255.0.0.0`). */
+  /** The constraint for explanations (`DNS:example.com`, `IP:10.0.0.0/8`, `DirName:O=Example`). */
   readonly label: string;
-  /** dNSName, URI host and rfc822Name constraints: lower-cased; directoryName: RDN keys. */
+  /** dNSName, URI and rfc822Name host or domain, lower-cased; iPAddress `address/prefix`; else `''`. */
   readonly text: string;
   /** rfc822Name `local@host`: the local part (compared case-sensitively). */
   readonly local?: string | undefined;
