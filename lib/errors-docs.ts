@@ -37,6 +37,7 @@ const CERTIFICATE_REASONS = {
   weak_algorithm: true,
   weak_key: true,
   unknown_critical_extension: true,
+  name_constraints: true,
   not_pinned: true,
   self_signed_not_allowed: true,
   spiffe_invalid: true,

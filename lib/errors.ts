@@ -50,6 +50,7 @@ export type CertificateRejectionReason =
   | 'weak_algorithm'
   | 'weak_key'
   | 'unknown_critical_extension'
+  | 'name_constraints'
   | 'not_pinned'
   | 'self_signed_not_allowed'
   | 'spiffe_invalid'

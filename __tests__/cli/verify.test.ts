@@ -471,4 +471,52 @@ describe('express-mtls verify', () => {
       expect(stderr.startsWith(`express-mtls verify: ${message}`)).toBe(true);
     });
   });
+
+  describe('name constraints (RFC 5280 §4.2.1.10): the constraint that refused a name is printed', () => {
+    const NC = (int: string): string[] => [
+      '--ca',
+      chainFile('nc/nc-root.pem'),
+      '--intermediate',
+      chainFile(`nc/${int}.pem`),
+    ];
+
+    it('an excluded subtree: the name and the excluded constraint', async () => {
+      const text = await cli(['verify', chainFile('nc/excl-in.pem'), ...NC('int-dns-excl')]);
+      expect(text.code).toBe(1);
+      const detail =
+        'leaf: DNS name "x.bad.example.com" is excluded by "DNS:bad.example.com" (excluded subtree of "CN=Excluded DNS bad.example.com,O=express-mtls nc")';
+      expect(text.stdout).toContain(
+        `\n  FAIL  name-constraints     ${detail.slice('leaf: '.length)}  [name_constraints]\n`,
+      );
+      expect(text.stdout.endsWith(`\nINVALID: name_constraints — ${detail}\n`)).toBe(true);
+    });
+
+    it('outside the permitted subtrees: the name and the permitted constraints', async () => {
+      const { code, json } = await cliJson([
+        'verify',
+        chainFile('nc/dns-near.pem'),
+        ...NC('int-dns'),
+      ]);
+      expect(code).toBe(1);
+      expect(json.reason).toBe('name_constraints');
+      expect(json.detail).toBe(
+        'leaf: DNS name "client.badexample.com" is not within the permitted subtrees of "CN=Permitted DNS example.com,O=express-mtls nc": "DNS:example.com"',
+      );
+    });
+
+    it('a name within the constraints: the check passes and says so', async () => {
+      const { code, json } = await cliJson([
+        'verify',
+        chainFile('nc/dns-in.pem'),
+        ...NC('int-dns'),
+      ]);
+      expect(code).toBe(0);
+      expect(json.trace[0]!.checks.find((c) => c.name === 'name-constraints')).toEqual({
+        name: 'name-constraints',
+        ok: true,
+        detail: '2 name(s) within the constraints of 1 CA(s) above',
+        reason: null,
+      });
+    });
+  });
 });

@@ -51,6 +51,8 @@ import {
 } from '../../lib/internal/der';
 import { decodeCertificatePem } from '../../lib/internal/pem';
 import * as algorithms from '../../lib/auth/chain/algorithms';
+import { certificateInfo } from '../../lib/auth/chain/certificate-info';
+import { checkNameConstraints } from '../../lib/auth/chain/name-constraints';
 import { oid, tlv } from '../auth/chain/der-builders';
 import { pem } from '../helpers/fixtures';
 import { rsaPublicKeyInfo, selfNamedWithJunkSignature } from '../helpers/hostile-certificate';
@@ -356,6 +358,100 @@ describe('chain path search: bounded work per validation, cold and warm caches',
       verify.mockRestore();
       native.mockRestore();
     }
+  });
+});
+
+describe('name constraints (RFC 5280 §4.2.1.10): names × subtrees per path are capped', () => {
+  /** A root with 32 dNSName subtrees (`example.com` last) and a leaf under it with `sans` dNSNames. */
+  function constrained(sans: number): { root: string; leaf: string } {
+    const bases = Array.from({ length: 31 }, (_v, i) => `permitted;DNS:zone${i}.test`);
+    const rootKey = pki.key(`nc-root-${sans}`);
+    const ca = pki.profile(`nc-ca-${sans}`, [
+      'basicConstraints = critical, CA:TRUE',
+      'keyUsage = critical, keyCertSign, cRLSign',
+      'subjectKeyIdentifier = hash',
+      `nameConstraints = critical, ${[...bases, 'permitted;DNS:example.com'].join(', ')}`,
+    ]);
+    const root = pki.certificate({ subject: '/CN=NC Root', key: rootKey, profile: ca });
+    const names = Array.from({ length: sans }, (_v, i) => `DNS:client-${i}.example.com`);
+    const profile = pki.profile(`nc-leaf-${sans}`, [
+      'basicConstraints = critical, CA:FALSE',
+      'keyUsage = critical, digitalSignature',
+      'extendedKeyUsage = clientAuth',
+      'authorityKeyIdentifier = keyid',
+      `subjectAltName = ${names.join(', ')}`,
+    ]);
+    const leaf = pki.certificate({
+      subject: '/CN=client',
+      key: pki.key(`nc-leaf-${sans}`),
+      issuer: { certificate: root, key: rootKey },
+      profile,
+    });
+    return { root: pki.pem(root), leaf: pki.pem(leaf) };
+  }
+
+  it.each([
+    ['32 names × 32 subtrees (1024, the cap): accepted', 32, { ok: true }],
+    [
+      '33 names × 32 subtrees (1056): refused before any comparison',
+      33,
+      { ok: false, reason: 'name_constraints' },
+    ],
+  ])('%s, within the loop bound, cold and warm', async (_name, sans, verdict) => {
+    const { root, leaf } = constrained(sans);
+    const validator = createChainValidator({ trustAnchors: [root], cacheSize: 0 });
+    const blocks: number[] = [];
+    const elapsed: number[] = [];
+    for (let i = 0; i <= WARM_REQUESTS; i++) {
+      const certificate = ClientCertificate.from(leaf);
+      const { value, maxBlockMs, elapsedMs } = await measureLoopBlock(() =>
+        validator.validate(certificate),
+      );
+      expect(value).toMatchObject(verdict);
+      blocks.push(maxBlockMs);
+      elapsed.push(elapsedMs);
+      MEASURED.push([`${expect.getState().currentTestName ?? ''} #${i} loop block`, maxBlockMs]);
+      MEASURED.push([`${expect.getState().currentTestName ?? ''} #${i} elapsed`, elapsedMs]);
+    }
+    expect(Math.max(...blocks)).toBeLessThan(MAX_LOOP_BLOCK_MS);
+    expect(Math.max(...elapsed)).toBeLessThan(MAX_BLOCK_MS);
+    // the constraint work alone, cold (certificates decoded, names and subtrees prepared anew)
+    const fresh = () =>
+      [leaf, root].map((text) => certificateInfo(ClientCertificate.from(text), 2048));
+    expect(checkNameConstraints(fresh())[0]?.ok).toBe(verdict.ok);
+    expect(fastestMs(() => checkNameConstraints(fresh()))).toBeLessThan(MAX_BLOCK_MS);
+  });
+
+  it('requireClientCertificate(): beyond the cap is 403 name_constraints, within the loop bound', async () => {
+    const { root, leaf } = constrained(33);
+    const app = express();
+    app.use(clientCertificate({ format: 'nginx', trustProxy: 'loopback' }));
+    app.get('/api', requireClientCertificate({ trustAnchors: [root] }), (_req, res) => {
+      res.json({ ok: true });
+    });
+    const errors: MtlsError[] = [];
+    const record: ErrorRequestHandler = (err, _req, _res, next) => {
+      errors.push(err as MtlsError);
+      next(err);
+    };
+    app.use(record, mtlsErrorHandler());
+    const { value: res, maxBlockMs } = await measureLoopBlock(async () =>
+      request(app)
+        .get('/api')
+        .set('X-SSL-CERT', nginxHeader([leaf])),
+    );
+    MEASURED.push([expect.getState().currentTestName ?? '', maxBlockMs]);
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({
+      error: 'access_denied',
+      error_description: 'client certificate not accepted',
+    });
+    expect(res.headers['www-authenticate']).toBeUndefined();
+    expect(errors[0]).toMatchObject({
+      code: 'ERR_MTLS_CERTIFICATE_UNTRUSTED',
+      reason: 'name_constraints',
+    });
+    expect(maxBlockMs).toBeLessThan(MAX_LOOP_BLOCK_MS);
   });
 });
 

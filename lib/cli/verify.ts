@@ -191,11 +191,12 @@ export const verifyCommand: Command = {
 (createChainValidator): builds a path from the certificate, through the certificates presented
 after it in the input and the --intermediate files, to a --ca trust anchor, and checks every
 certificate of it (signature, validity, algorithm, key size, critical extensions, CA basic
-constraints and path length, clientAuth purpose, and revocation against --crl files). No
-network: CRLs are read only from --crl files, OCSP is not used.
+constraints and path length, name constraints, clientAuth purpose, and revocation against
+--crl files). No network: CRLs are read only from --crl files, OCSP is not used.
 
 Prints every check of every certificate, then VALID or INVALID with the reason the middleware
-would put on ERR_MTLS_CERTIFICATE_UNTRUSTED. Exit code 0: valid; 1: invalid; 2: usage error.
+would put on ERR_MTLS_CERTIFICATE_UNTRUSTED. A name refused by name constraints is printed with
+the constraint that refused it (the excluded subtree, or the permitted ones it lies outside). Exit code 0: valid; 1: invalid; 2: usage error.
 
 Examples:
   express-mtls verify client.pem --ca root-ca.pem --intermediate intermediate-ca.pem

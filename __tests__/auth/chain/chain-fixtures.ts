@@ -9,9 +9,14 @@ export function chainPem(name: string): string {
   return readFileSync(join(CHAINS_DIR, `${name}.pem`), 'utf8');
 }
 
-/** x5t#S256 of each fixture, as computed by openssl in make.sh (thumbprints.txt). */
+/**
+ * x5t#S256 of each fixture, as computed by openssl in make.sh (thumbprints.txt) and nc/make.sh
+ * (nc/thumbprints.txt, files named `nc/…`).
+ */
 export const CHAIN_X5T: ReadonlyMap<string, string> = new Map(
-  readFileSync(join(CHAINS_DIR, 'thumbprints.txt'), 'utf8')
+  ['thumbprints.txt', 'nc/thumbprints.txt']
+    .map((file) => readFileSync(join(CHAINS_DIR, file), 'utf8'))
+    .join('\n')
     .split('\n')
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map((line) => {

@@ -97,6 +97,16 @@ describe('createChainValidator() options', () => {
       /unknown option "clockTolerence"\. Did you mean "clockTolerance"\?/,
     ],
     [
+      'an anchor whose name constraints cannot be enforced (registeredID)',
+      { trustAnchors: [chainPem('nc/int-rid')] },
+      /trustAnchors holds "CN=Permitted registeredID,O=express-mtls nc", whose nameConstraints cannot be enforced: unsupported name form registeredID; every path through it would be refused \(name_constraints\)\./,
+    ],
+    [
+      'a configured intermediate whose name constraints cannot be enforced',
+      { trustAnchors: [EC_ROOT], intermediates: [chainPem('nc/int-rid')] },
+      /intermediates holds "CN=Permitted registeredID,O=express-mtls nc", whose nameConstraints cannot be enforced/,
+    ],
+    [
       'bad revocation options',
       { trustAnchors: [EC_ROOT], revocation: { methods: ['crl', 'crl'] } },
       /revocation\.methods must be/,

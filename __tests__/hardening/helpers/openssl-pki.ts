@@ -5,7 +5,7 @@
  * limit.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -42,6 +42,12 @@ export class OpensslPki {
     execFileSync('openssl', args, { cwd: this.dir, stdio: 'pipe' });
   }
 
+  /** Adds an extension section (`[name]` and its lines) that `certificate()` can use as `profile`. */
+  profile(name: string, lines: readonly string[]): string {
+    appendFileSync(join(this.dir, 'openssl.cnf'), `[${name}]\n${lines.join('\n')}\n`);
+    return name;
+  }
+
   /** Makes an EC key named `name` on `curve` (P-256 unless told); returns its name. */
   key(name: string, curve = 'P-256'): string {
     this.openssl(
@@ -64,8 +70,11 @@ export class OpensslPki {
     readonly subject: string;
     readonly key: string;
     readonly issuer?: { readonly certificate: string; readonly key: string };
-    /** `shared-ski`: a CA whose key identifier is 01020304 whatever its key, with no AKI. */
-    readonly profile: 'ca' | 'shared-ski' | 'leaf';
+    /**
+     * `shared-ski`: a CA whose key identifier is 01020304 whatever its key, with no AKI; or a
+     * section added with `profile()`.
+     */
+    readonly profile: 'ca' | 'shared-ski' | 'leaf' | (string & Record<never, never>);
   }): string {
     const serial = String(this.serial++);
     const out = `cert-${serial}.pem`;

@@ -29,6 +29,7 @@ const HANDLED = new Set<string>([
   EXTENSION.subjectAltName,
   EXTENSION.issuerAltName,
   EXTENSION.basicConstraints,
+  EXTENSION.nameConstraints,
   EXTENSION.crlDistributionPoints,
   EXTENSION.certificatePolicies,
   EXTENSION.authorityKeyIdentifier,
@@ -124,12 +125,6 @@ export function certificateInfo(
     const unhandledCritical: string[] = [];
     for (const [oid, extension] of extensions) {
       if (extension.critical && !HANDLED.has(oid)) unhandledCritical.push(oid);
-    }
-    if (
-      extensions.has(EXTENSION.nameConstraints) &&
-      !unhandledCritical.includes(EXTENSION.nameConstraints)
-    ) {
-      unhandledCritical.push(EXTENSION.nameConstraints);
     }
     let key: KeyObject | undefined;
     return {

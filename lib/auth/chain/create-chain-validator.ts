@@ -15,6 +15,7 @@ import {
   type NameIndex,
   type SearchContext,
 } from './path-builder';
+import { nameConstraintsOf } from './name-constraints';
 import { checkPath, type CheckSettings, type PathFailure } from './path-checks';
 import type {
   CertificateCheck,
@@ -124,6 +125,12 @@ function index(infos: readonly CertificateInfo[]): NameIndex {
 }
 
 function requireCa(factory: string, name: string, info: CertificateInfo): void {
+  const constraints = nameConstraintsOf(info);
+  if (constraints?.ok === false) {
+    throw new TypeError(
+      `${factory}: ${name} holds "${info.certificate.subject}", whose ${constraints.error.message}; every path through it would be refused (name_constraints).`,
+    );
+  }
   if (info.basicConstraints?.ca !== true) {
     throw new TypeError(
       `${factory}: ${name} must hold CA certificates (basicConstraints cA=true), but "${info.certificate.subject}" is not one. ` +

@@ -66,7 +66,8 @@ export interface ChainValidatorOptions {
 export interface CertificateCheckItem {
   /**
    * What was checked: `'self-signed'`, `'issuer'`, `'signature'`, `'validity'`, `'algorithm'`,
-   * `'key'`, `'critical-extensions'`, `'ca'`, `'path-length'`, `'purpose'`, `'revocation'`.
+   * `'key'`, `'critical-extensions'`, `'ca'`, `'path-length'`, `'name-constraints'`, `'purpose'`,
+   *   `'revocation'`.
    */
   readonly name: string;
   /** Whether the check passed. */

@@ -1,6 +1,6 @@
 /**
  * The per-certificate checks of a built path: validity, algorithms, key strength, critical
- * extensions, CA constraints, path length and purpose. Signatures are checked while the path
+ * extensions, CA constraints, path length, name constraints and purpose. Signatures are checked while the path
  * is built (`path-builder.ts`) and revocation afterwards.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6.1.3 | RFC 5280 §6.1.3}
@@ -10,6 +10,7 @@
 import type { CertificateRejectionReason } from '../../errors';
 import type { CertificateInfo } from './certificate-info';
 import { CLIENT_AUTH, KEY_USAGE } from './extensions';
+import { checkNameConstraints } from './name-constraints';
 import type { CertificateCheck, CertificateCheckItem } from './index';
 
 /** Settings the checks read. */
@@ -120,6 +121,7 @@ export function checkPath(
   const trace: CertificateCheck[] = [];
   let failure: PathFailure | undefined;
   let intermediatesBelow = 0;
+  const names = complete ? checkNameConstraints(path) : [];
   path.forEach((info, index) => {
     const role: Role =
       index === 0 ? 'leaf' : complete && index === path.length - 1 ? 'anchor' : 'intermediate';
@@ -178,6 +180,14 @@ export function checkPath(
             ),
       );
       if (!info.selfIssued) intermediatesBelow++;
+    }
+    const constrained = names[index];
+    if (constrained) {
+      checks.push(
+        constrained.ok
+          ? item('name-constraints', true, constrained.value, 'name_constraints')
+          : item('name-constraints', false, constrained.error.message, 'name_constraints'),
+      );
     }
     if (settings.requireClientAuthEku) checks.push(purposeCheck(info, role));
     const failed = checks.find((check) => !check.ok);
