@@ -209,7 +209,8 @@ export function fetchBounded(request: BoundedRequest): Promise<BoundedResponse> 
         chunks.push(chunk);
       });
       res.on('end', () => {
-        if (finish()) resolve({ status, headers: res.headers, body: Buffer.concat(chunks) });
+        finish();
+        resolve({ status, headers: res.headers, body: Buffer.concat(chunks) });
       });
       res.on('error', (error) => {
         fail(network(error));
