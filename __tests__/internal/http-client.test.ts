@@ -201,7 +201,9 @@ describe('fetchBounded: answers', () => {
     const hostile = await failure(get(`${server.origin}/hostile`, { acceptContentType: isJson }));
     expect(hostile.kind).toBe('content_type');
     // the server's bytes (é sent as UTF-8, read as Latin-1) are quoted and escaped, never copied raw
-    expect(hostile.detail).toBe('unexpected content-type "text/html\\u0009\\u00c3\\u00a9; x=\\"\\\\\\""');
+    expect(hostile.detail).toBe(
+      'unexpected content-type "text/html\\u0009\\u00c3\\u00a9; x=\\"\\\\\\""',
+    );
     expect(seen).toEqual(['application/json', undefined, expect.any(String)]);
   });
 });
@@ -350,10 +352,11 @@ describe('fetchBounded: refusals, each a typed HttpClientError', () => {
     expect(await failure(get(server.origin))).toMatchObject({ kind: 'network' });
   });
 
-  it('a request Node refuses to send (header injection) is network, not a throw', async () => {
+  it('a header Node refuses to send (CR LF injection) rejects with its error as it is, sending nothing', async () => {
     const server = await serve((_req, res) => res.end());
-    const error = await failure(get(server.origin, { headers: { 'x-a': 'v\r\nx-b: injected' } }));
-    expect(error.kind).toBe('network');
+    const pending = get(server.origin, { headers: { 'x-a': 'v\r\nx-b: injected' } });
+    await expect(pending).rejects.not.toBeInstanceOf(HttpClientError);
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_INVALID_CHAR' });
     expect(server.requests).toHaveLength(0);
   });
 
@@ -425,11 +428,11 @@ describe('fetchBounded over HTTPS', () => {
     }
   });
 
-  it('an http: agent for an https: URL is network, not a throw', async () => {
+  it('an http: agent for an https: URL rejects with the configuration error as it is', async () => {
     const agent = new HttpAgent();
-    const error = await failure(get('https://127.0.0.1:1/', { agent }));
-    expect(error.kind).toBe('network');
-    expect(error.detail).toMatch(/Protocol "https:" not supported/);
+    const pending = get('https://127.0.0.1:1/', { agent });
+    await expect(pending).rejects.not.toBeInstanceOf(HttpClientError);
+    await expect(pending).rejects.toThrow(/Protocol "https:" not supported/);
     agent.destroy();
   });
 });

@@ -145,7 +145,8 @@ export function createIntrospectionVerifier(settings: IntrospectionSettings): To
         expectStatus: 200,
       }));
     } catch (error) {
-      return unreachable(error as HttpClientError);
+      if (!(error instanceof HttpClientError)) throw error;
+      return unreachable(error);
     }
     return interpretIntrospection(answer.toString('utf8'), settings);
   }

@@ -104,7 +104,10 @@ function parseUrl(url: string | URL): URL {
  * and `signal` bound the whole exchange. On any failure the socket is destroyed at once (never
  * drained, never returned to the agent) and the promise rejects with an {@link HttpClientError}.
  *
- * @throws {HttpClientError} (as a rejection) for every failure.
+ * @throws {HttpClientError} (as a rejection) for every failure of the exchange.
+ * @throws {Error} (as a rejection) what Node's `request()` throws before anything is sent, as it
+ *   is: a broken agent, or an agent or header Node refuses, is a configuration error for the
+ *   caller to report, not an outage of the server.
  */
 export function fetchBounded(request: BoundedRequest): Promise<BoundedResponse> {
   return new Promise<BoundedResponse>((resolve, reject) => {
@@ -165,7 +168,8 @@ export function fetchBounded(request: BoundedRequest): Promise<BoundedResponse> 
         ...(request.agent === undefined ? {} : { agent: request.agent }),
       });
     } catch (error) {
-      fail(network(error as Error));
+      finish();
+      reject(error as Error);
       return;
     }
     req.on('error', (error) => {
