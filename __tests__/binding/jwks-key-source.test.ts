@@ -244,7 +244,13 @@ describe('jwksKeySource: the JWKS download is bounded (one HTTP client, jwks-rsa
   ): Promise<{ uri: string; server: LoopbackServer; closed: () => Promise<void> }> {
     const closings: Promise<void>[] = [];
     const server = await startServer(handler, (socket) => {
-      closings.push(new Promise((resolve) => socket.on('close', () => resolve())));
+      closings.push(
+        new Promise((resolve) =>
+          socket.on('close', () => {
+            resolve();
+          }),
+        ),
+      );
     });
     servers.push(server);
     const closed = async (): Promise<void> => {
@@ -258,7 +264,9 @@ describe('jwksKeySource: the JWKS download is bounded (one HTTP client, jwks-rsa
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"keys":[');
       const drip = setInterval(() => res.write(' '), 20);
-      res.on('close', () => clearInterval(drip));
+      res.on('close', () => {
+        clearInterval(drip);
+      });
     });
     const started = Date.now();
     expect(await lookup(jwksKeySource(options(uri, { timeout: 200 })).get('rsa-1'))).toMatchObject({

@@ -39,10 +39,22 @@ async function serve(handler: Handler, server: Server = createHttpServer()): Pro
   const bodies: Buffer[] = [];
   const closings: Promise<void>[] = [];
   server.on('connection', (socket: Socket) => {
-    closings.push(new Promise((resolve) => socket.on('close', () => resolve())));
+    closings.push(
+      new Promise((resolve) =>
+        socket.on('close', () => {
+          resolve();
+        }),
+      ),
+    );
   });
   server.on('secureConnection', (socket: Socket) => {
-    closings.push(new Promise((resolve) => socket.on('close', () => resolve())));
+    closings.push(
+      new Promise((resolve) =>
+        socket.on('close', () => {
+          resolve();
+        }),
+      ),
+    );
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -65,7 +77,9 @@ async function serve(handler: Handler, server: Server = createHttpServer()): Pro
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }
@@ -76,7 +90,9 @@ afterEach(async () => {
       (server) =>
         new Promise<void>((resolve) => {
           server.closeAllConnections();
-          server.close(() => resolve());
+          server.close(() => {
+            resolve();
+          });
         }),
     ),
   );
@@ -97,7 +113,9 @@ async function failure(promise: Promise<unknown>): Promise<HttpClientError> {
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      reject(new Error(`${what}: not within ${ms} ms`));
+    }, ms);
   });
   try {
     return await Promise.race([promise, late]);
@@ -223,7 +241,9 @@ describe('fetchBounded: refusals, each a typed HttpClientError', () => {
       res.writeHead(500, { 'content-type': 'text/plain' });
       // an endless error body: the client must not keep reading it
       const drip = setInterval(() => res.write('x'.repeat(100)), 10);
-      res.on('close', () => clearInterval(drip));
+      res.on('close', () => {
+        clearInterval(drip);
+      });
     });
     const error = await failure(get(server.origin));
     expect(error).toMatchObject({
@@ -285,7 +305,9 @@ describe('fetchBounded: refusals, each a typed HttpClientError', () => {
         written += 64;
         res.write(Buffer.alloc(64, 0x20));
       }, 5);
-      res.on('close', () => clearInterval(pump));
+      res.on('close', () => {
+        clearInterval(pump);
+      });
     });
     const error = await failure(get(server.origin, { maxBytes: 300, timeoutMs: 5000 }));
     expect(error).toMatchObject({ kind: 'too_large', detail: 'answer larger than 300 bytes' });
@@ -310,7 +332,9 @@ describe('fetchBounded: refusals, each a typed HttpClientError', () => {
     const server = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       const drip = setInterval(() => res.write(' '), 20);
-      res.on('close', () => clearInterval(drip));
+      res.on('close', () => {
+        clearInterval(drip);
+      });
     });
     const started = Date.now();
     const error = await failure(get(server.origin, { timeoutMs: 200, maxBytes: 1_000_000 }));
@@ -403,7 +427,8 @@ describe('fetchBounded over HTTPS', () => {
     const seen: { authorized: boolean; subject: string | undefined }[] = [];
     const server = await serve(
       (req, res) => {
-        const socket = req.socket as TLSSocket;
+        const socket = req.socket;
+        if (!(socket instanceof TLSSocket)) throw new Error('expected a TLS socket');
         seen.push({
           authorized: socket.authorized,
           subject: socket.getPeerX509Certificate()?.subject,

@@ -99,12 +99,8 @@ export function jwksKeySource(options: JwksKeySourceOptions): KeySource {
 
   /** The one mapping of a failed fetch: `jwks_unavailable` (503). */
   function unusable(error: unknown): VerifierUnavailable {
-    const message =
-      error instanceof HttpClientError
-        ? error.detail
-        : error instanceof Error
-          ? error.message
-          : String(error);
+    // jwks-rsa rejects with Errors only: ours (the download) or its own (the set's content)
+    const message = error instanceof HttpClientError ? error.detail : (error as Error).message;
     return unavailable('jwks_unavailable', `JWKS ${options.jwksUri} unusable: ${message}`, error);
   }
 

@@ -169,7 +169,8 @@ export function fetchBounded(request: BoundedRequest): Promise<BoundedResponse> 
       });
     } catch (error) {
       finish();
-      reject(error as Error);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as it is
+      reject(error);
       return;
     }
     req.on('error', (error) => {

@@ -157,10 +157,18 @@ describe('defaultRevocationFetcher frees the socket of a refused answer', () => 
       const server = createHttpServer((_req, res) => {
         res.writeHead(status, { location: 'http://elsewhere.test/' });
         const drip = setInterval(() => res.write('x'.repeat(100)), 10);
-        res.on('close', () => clearInterval(drip));
+        res.on('close', () => {
+          clearInterval(drip);
+        });
       });
       server.on('connection', (socket: Socket) => {
-        closings.push(new Promise((resolve) => socket.on('close', () => resolve())));
+        closings.push(
+          new Promise((resolve) =>
+            socket.on('close', () => {
+              resolve();
+            }),
+          ),
+        );
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const { port } = server.address() as AddressInfo;
@@ -218,6 +226,11 @@ describe('guardedFetch: every failure is one HttpClientError (an outage for the 
     const error = await failure;
     expect(error).toBeInstanceOf(HttpClientError);
     expect(error).toMatchObject({ kind, message });
+  });
+
+  test('bytes within maxBytes and the deadline are returned as they are', async () => {
+    const bytes = Uint8Array.of(1, 2, 3, 4);
+    await expect(guardedFetch(() => Promise.resolve(bytes), request, 1000)).resolves.toBe(bytes);
   });
 
   test('the signal a fetcher gets is aborted at the deadline', async () => {
