@@ -7,6 +7,7 @@ import {
   JwksUriFetcher,
   type JwksUriFetcherOptions,
 } from '../../lib/auth/jwks-uri-fetcher';
+import { HttpClientError } from '../../lib/internal/http-client';
 import { key, pem } from '../helpers/fixtures';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -178,7 +179,11 @@ describe('JwksUriFetcher (real loopback server)', () => {
       reason: 'jwks_uri_unavailable',
       message: 'jwks_uri request failed',
     });
-    expect((error.cause as Error).message).toBe('fetch failed');
+    expect(error.cause).toBeInstanceOf(HttpClientError);
+    expect(error.cause).toMatchObject({
+      kind: 'network',
+      detail: expect.stringMatching(/ECONNREFUSED/),
+    });
   });
 
   it('gives up after the timeout', async () => {

@@ -224,6 +224,27 @@ describe('createIntrospectionVerifier against a real loopback endpoint', () => {
     });
   });
 
+  it('is unavailable on a redirect, which is not followed (to another host or not)', async () => {
+    const elsewhere = await startServer((_req, res) => {
+      sendJson(res, 200, ACTIVE());
+    });
+    answer = (_req, res) => {
+      res.writeHead(307, { location: `${elsewhere.url.replace('127.0.0.1', 'localhost')}/i` });
+      res.end();
+    };
+    try {
+      const verifier = createIntrospectionVerifier(settings(`${server.url}/introspect`));
+      expect(await verifier.verify('t')).toEqual({
+        status: 'unavailable',
+        reason: 'introspection_unavailable',
+        detail: `introspection at ${server.url}/introspect: answered HTTP 307 (redirects are not followed)`,
+      });
+      expect(elsewhere.requests).toHaveLength(0);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
   it('is unavailable when down (connection refused)', async () => {
     const url = `${await closedPortUrl()}/introspect`;
     const result = await createIntrospectionVerifier(settings(url)).verify('t');

@@ -231,3 +231,102 @@ describe('jwksKeySource fails closed (503) when the JWKS cannot be used', () => 
     expect(await outcome(uri)).toMatchObject({ status: 'unavailable', reason: 'jwks_unavailable' });
   });
 });
+
+describe('jwksKeySource: the JWKS download is bounded (one HTTP client, jwks-rsa only reads)', () => {
+  const servers: LoopbackServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  /** A loopback server; `closed()` resolves once every connection it accepted is closed. */
+  async function serving(
+    handler: Parameters<typeof startServer>[0],
+  ): Promise<{ uri: string; server: LoopbackServer; closed: () => Promise<void> }> {
+    const closings: Promise<void>[] = [];
+    const server = await startServer(handler, (socket) => {
+      closings.push(
+        new Promise((resolve) =>
+          socket.on('close', () => {
+            resolve();
+          }),
+        ),
+      );
+    });
+    servers.push(server);
+    const closed = async (): Promise<void> => {
+      await Promise.all(closings);
+    };
+    return { uri: `${server.url}/jwks`, server, closed };
+  }
+
+  it('a slow body under the cap (slowloris): 503 at the deadline, and the socket is freed', async () => {
+    const { uri, closed } = await serving((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"keys":[');
+      const drip = setInterval(() => res.write(' '), 20);
+      res.on('close', () => {
+        clearInterval(drip);
+      });
+    });
+    const started = Date.now();
+    expect(await lookup(jwksKeySource(options(uri, { timeout: 200 })).get('rsa-1'))).toMatchObject({
+      status: 'unavailable',
+      reason: 'jwks_unavailable',
+      detail: `JWKS ${uri} unusable: no answer within 200 ms`,
+    });
+    expect(Date.now() - started).toBeLessThan(1500);
+    const freed = await Promise.race([
+      closed().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(resolve, 1000, 'still open')),
+    ]);
+    expect(freed).toBe('closed');
+  });
+
+  it('a JWKS larger than the cap is 503, even when it holds the key (announced or streamed)', async () => {
+    const big = JSON.stringify({ keys: [rsaJwk], padding: 'x'.repeat(2 * 1024 * 1024) });
+    const { uri } = await serving((req, res) => {
+      if (req.url === '/jwks') {
+        sendJson(res, 200, big);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(big.slice(0, 1000));
+      res.end(big.slice(1000));
+    });
+    for (const url of [uri, `${uri}-chunked`]) {
+      expect(await lookup(jwksKeySource(options(url)).get('rsa-1'))).toMatchObject({
+        status: 'unavailable',
+        reason: 'jwks_unavailable',
+        detail: `JWKS ${url} unusable: answer larger than 1048576 bytes`,
+      });
+    }
+    const small = jwksKeySource(options(uri, { maxBytes: 100 }));
+    expect(await lookup(small.get('rsa-1'))).toMatchObject({
+      detail: `JWKS ${uri} unusable: answer larger than 100 bytes`,
+    });
+  });
+
+  it('a redirect is not followed, to another host or not: 503', async () => {
+    const elsewhere = await serving((_req, res) => {
+      sendJson(res, 200, { keys: [rsaJwk] });
+    });
+    const { uri } = await serving((_req, res) => {
+      res.writeHead(302, { location: elsewhere.uri.replace('127.0.0.1', 'localhost') }).end();
+    });
+    expect(await lookup(jwksKeySource(options(uri)).get('rsa-1'))).toMatchObject({
+      status: 'unavailable',
+      reason: 'jwks_unavailable',
+      detail: `JWKS ${uri} unusable: answered HTTP 302 (redirects are not followed)`,
+    });
+    expect(elsewhere.server.requests).toHaveLength(0);
+  });
+
+  it('an empty 200 body is a JWKS without keys: 503', async () => {
+    const { uri } = await serving((_req, res) => res.end());
+    expect(await lookup(jwksKeySource(options(uri)).get('rsa-1'))).toMatchObject({
+      status: 'unavailable',
+      reason: 'jwks_unavailable',
+      detail: `JWKS ${uri} unusable: The JWKS endpoint did not contain any keys`,
+    });
+  });
+});

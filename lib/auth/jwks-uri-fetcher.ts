@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import { traceDependency } from '../diagnostics';
+import { fetchBounded, HttpClientError } from '../internal/http-client';
 import { LruCache } from '../internal/lru-cache';
 import { ClientRegistrationError } from './client-metadata';
 
@@ -159,29 +160,20 @@ export class JwksUriFetcher<T> {
 
   async #download(url: URL): Promise<unknown> {
     const { timeout, maxBytes } = this.#options;
-    let text: string;
+    let body: Buffer;
     try {
-      const response = await fetch(url, {
-        signal: AbortSignal.timeout(timeout),
-        redirect: 'error',
+      ({ body } = await fetchBounded({
+        url,
         headers: { accept: 'application/jwk-set+json, application/json' },
-      });
-      if (response.status !== 200) {
-        await response.body?.cancel();
-        throw new JwksFetchError(
-          'jwks_uri_unavailable',
-          `jwks_uri answered HTTP ${response.status}`,
-        );
-      }
-      text = await readLimited(response, maxBytes);
+        timeoutMs: timeout,
+        maxBytes,
+        expectStatus: 200,
+      }));
     } catch (error) {
-      if (error instanceof JwksFetchError) throw error;
-      const name = (error as Error).name;
-      const message = name === 'TimeoutError' ? `no answer within ${timeout} ms` : 'request failed';
-      throw new JwksFetchError('jwks_uri_unavailable', `jwks_uri ${message}`, { cause: error });
+      throw fetchFailure(error as HttpClientError, maxBytes);
     }
     try {
-      return JSON.parse(text) as unknown;
+      return JSON.parse(body.toString('utf8')) as unknown;
     } catch (error) {
       throw new JwksFetchError('jwks_uri_invalid', 'jwks_uri did not return JSON', {
         cause: error,
@@ -190,20 +182,28 @@ export class JwksUriFetcher<T> {
   }
 }
 
-async function readLimited(response: Response, maxBytes: number): Promise<string> {
-  const tooLarge = (): JwksFetchError =>
-    new JwksFetchError('jwks_uri_invalid', `jwks_uri returned more than ${maxBytes} bytes`);
-  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
-    await response.body?.cancel();
-    throw tooLarge();
+/**
+ * The one mapping of a failed `jwks_uri` download: an oversized answer is the client's invalid
+ * JWK Set; any other failure (status, redirect, timeout, network) leaves it unavailable.
+ */
+function fetchFailure(error: HttpClientError, maxBytes: number): JwksFetchError {
+  switch (error.kind) {
+    case 'too_large':
+      return new JwksFetchError(
+        'jwks_uri_invalid',
+        `jwks_uri returned more than ${maxBytes} bytes`,
+        {
+          cause: error,
+        },
+      );
+    case 'status':
+    case 'timeout':
+      return new JwksFetchError('jwks_uri_unavailable', `jwks_uri ${error.detail}`, {
+        cause: error,
+      });
+    default:
+      return new JwksFetchError('jwks_uri_unavailable', 'jwks_uri request failed', {
+        cause: error,
+      });
   }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  // A 200 answer to a GET always has a body stream (Fetch §2.2.4: only null-body statuses lack one).
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    total += chunk.byteLength;
-    if (total > maxBytes) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,17 +1,18 @@
 /**
  * OAuth 2.0 token introspection (RFC 7662) as a token verifier: POST the token to the
  * authorization server and believe its answer, or fail closed (503) when there is no usable
- * answer. Pure code over node:http(s): no Express.
+ * answer. Pure code over the library's one bounded HTTP client: no Express.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc7662 | RFC 7662}
  * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-3.2 | RFC 8705 §3.2} (`cnf` in the
  *   introspection response)
  * @packageDocumentation
  */
-import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from 'node:http';
-import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import type { JwtPayload } from 'jsonwebtoken';
 import { traceDependency } from '../diagnostics';
+import { fetchBounded, HttpClientError } from '../internal/http-client';
 import {
   checkIssuerAndAudience,
   checkRequiredClaims,
@@ -107,11 +108,10 @@ export function interpretIntrospection(
 /**
  * Creates an RFC 7662 introspection verifier. Each call POSTs
  * `token=…&token_type_hint=access_token` (plus `client_id` without a secret) and resolves to an
- * outcome; connection errors, timeouts, non-200 answers, oversized or non-RFC 7662 bodies are
- * `unavailable` (503), never an acceptance.
+ * outcome; connection errors, timeouts, non-200 answers (redirects are not followed), oversized
+ * or non-RFC 7662 bodies are `unavailable` (503), never an acceptance.
  */
 export function createIntrospectionVerifier(settings: IntrospectionSettings): TokenVerifier {
-  const send = settings.endpoint.protocol === 'https:' ? httpsRequest : httpRequest;
   const fixedHeaders: Record<string, string> = {
     ...settings.headers,
     'content-type': 'application/x-www-form-urlencoded',
@@ -131,55 +131,30 @@ export function createIntrospectionVerifier(settings: IntrospectionSettings): To
     },
   };
 
-  function introspect(body: string): Promise<TokenVerification> {
-    return new Promise<TokenVerification>((resolve) => {
-      let settled = false;
-      const settle = (outcome: TokenVerification): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(outcome);
-      };
-      const fail = (detail: string, cause?: unknown): void => {
-        settle(unavailable(UNAVAILABLE, `introspection at ${where}: ${detail}`, cause));
-        req.destroy();
-      };
-      const req = send(settings.endpoint, {
+  async function introspect(body: string): Promise<TokenVerification> {
+    let answer: Buffer;
+    try {
+      ({ body: answer } = await fetchBounded({
+        url: settings.endpoint,
         method: 'POST',
-        headers: { ...fixedHeaders, 'content-length': String(Buffer.byteLength(body)) },
-        ...(settings.agent === undefined ? {} : { agent: settings.agent }),
-      });
-      const timer = setTimeout(() => {
-        fail(`no answer within ${settings.timeout} ms`);
-      }, settings.timeout);
-      req.on('error', (error) => {
-        fail(error.message, error);
-      });
-      req.on('response', (res: IncomingMessage) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          fail(`answered HTTP ${String(res.statusCode)}`);
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > settings.maxResponseBytes) {
-            fail(`answer larger than ${settings.maxResponseBytes} bytes`);
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('end', () => {
-          settle(interpretIntrospection(Buffer.concat(chunks).toString('utf8'), settings));
-        });
-        res.on('error', (error) => {
-          fail(error.message, error);
-        });
-      });
-      req.end(body);
-    });
+        headers: fixedHeaders,
+        body,
+        agent: settings.agent,
+        timeoutMs: settings.timeout,
+        maxBytes: settings.maxResponseBytes,
+        expectStatus: 200,
+      }));
+    } catch (error) {
+      if (!(error instanceof HttpClientError)) throw error;
+      return unreachable(error);
+    }
+    return interpretIntrospection(answer.toString('utf8'), settings);
+  }
+
+  /** The one mapping of a failed exchange: `introspection_unavailable` (503). */
+  function unreachable(error: HttpClientError): TokenVerification {
+    const cause: unknown = error.kind === 'network' ? error.cause : undefined;
+    return unavailable(UNAVAILABLE, `introspection at ${where}: ${error.detail}`, cause);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * Verification keys from a JWKS endpoint, fetched with `jwks-rsa` (caching, rate-limited
- * refetch when an unknown `kid` shows up) and converted once to `KeyObject`s, which verify about
- * five times faster than PEM strings.
+ * Verification keys from a JWKS endpoint, downloaded by the library's one bounded HTTP client
+ * (timeout, size cap, no redirects) as `jwks-rsa`'s `fetcher`, read by `jwks-rsa`, cached and
+ * refetched (rate-limited) when an unknown `kid` shows up, and converted once to `KeyObject`s,
+ * which verify about five times faster than PEM strings.
  *
  * @packageDocumentation
  */
@@ -10,8 +11,8 @@ import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type * as JwksRsa from 'jwks-rsa';
 import { publishCache, traceDependency } from '../diagnostics';
+import { fetchBounded, HttpClientError } from '../internal/http-client';
 import { LruCache } from '../internal/lru-cache';
-import { withTimeout } from '../internal/with-timeout';
 import {
   allowedAlgorithms,
   type KeyLookup,
@@ -25,6 +26,8 @@ export interface JwksKeySourceOptions {
   readonly jwksUri: string;
   /** Milliseconds before a fetch counts as failed. */
   readonly timeout: number;
+  /** The largest JWKS accepted, in bytes. Default {@link JWKS_MAX_BYTES}. */
+  readonly maxBytes?: number | undefined;
   /** Milliseconds a fetched key is kept. */
   readonly cacheMaxAge: number;
   /** The most keys kept. */
@@ -46,9 +49,8 @@ function jwksRsa(): typeof JwksRsa {
   return jwksRsaModule;
 }
 
-class JwksTimeoutError extends Error {
-  override readonly name = 'JwksTimeoutError';
-}
+/** The largest JWKS document accepted by default: 1 MiB (a real JWKS is a few kilobytes). */
+export const JWKS_MAX_BYTES = 1024 * 1024;
 
 const MINUTE = 60_000;
 
@@ -75,10 +77,18 @@ export function jwksKeySource(options: JwksKeySourceOptions): KeySource {
     // the whole set is cached and refetches are limited here, not per kid by jwks-rsa
     cache: false,
     rateLimit: false,
-    // our own deadline (withTimeout) decides; this only makes sure the socket is released
-    timeout: options.timeout * 2,
-    ...(options.agent === undefined ? {} : { requestAgent: options.agent }),
-    ...(options.headers === undefined ? {} : { requestHeaders: { ...options.headers } }),
+    fetcher: async (uri) => {
+      const { body } = await fetchBounded({
+        url: uri,
+        headers: options.headers,
+        agent: options.agent,
+        timeoutMs: options.timeout,
+        maxBytes: options.maxBytes ?? JWKS_MAX_BYTES,
+      });
+      const text = body.toString('utf8');
+      // as jwks-rsa's own client: an empty body is "no keys", anything else must be JSON
+      return (text && JSON.parse(text)) as { keys: unknown };
+    },
   });
   const keys = new LruCache<string | undefined, VerificationKey>(options.cacheMaxEntries);
   /** When the fetches of the last minute started (oldest first). */
@@ -87,8 +97,10 @@ export function jwksKeySource(options: JwksKeySourceOptions): KeySource {
   let lastFailure: VerifierUnavailable | undefined;
   let inFlight: Promise<FetchedSet> | undefined;
 
+  /** The one mapping of a failed fetch: `jwks_unavailable` (503). */
   function unusable(error: unknown): VerifierUnavailable {
-    const message = error instanceof Error ? error.message : String(error);
+    // jwks-rsa rejects with Errors only: ours (the download) or its own (the set's content)
+    const message = error instanceof HttpClientError ? error.detail : (error as Error).message;
     return unavailable('jwks_unavailable', `JWKS ${options.jwksUri} unusable: ${message}`, error);
   }
 
@@ -96,13 +108,7 @@ export function jwksKeySource(options: JwksKeySourceOptions): KeySource {
   async function fetchSet(): Promise<FetchedSet> {
     let signingKeys: JwksRsa.SigningKey[];
     try {
-      signingKeys = await traceDependency('jwks', () =>
-        withTimeout(
-          client.getSigningKeys(),
-          options.timeout,
-          () => new JwksTimeoutError(`no answer within ${options.timeout} ms`),
-        ),
-      );
+      signingKeys = await traceDependency('jwks', () => client.getSigningKeys());
     } catch (error) {
       return unusable(error);
     }

@@ -4,9 +4,10 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { defaultRevocationFetcher, guardedFetch } from '../../../lib/auth/revocation/fetch';
 import type { RevocationFetchRequest } from '../../../lib/auth/revocation/types';
+import { HttpClientError } from '../../../lib/internal/http-client';
 import { key, pem } from '../../helpers/fixtures';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -142,5 +143,108 @@ describe('guardedFetch', () => {
         1000,
       ),
     ).rejects.toThrow('fetching http://x.test/ failed: nope');
+  });
+});
+
+describe('defaultRevocationFetcher frees the socket of a refused answer', () => {
+  test.each([
+    [500, 'HTTP 500 from'],
+    [302, 'HTTP 302 from'],
+  ])(
+    'HTTP %i with an endless body: rejected, and the connection closed at once',
+    async (status, text) => {
+      const closings: Promise<void>[] = [];
+      const server = createHttpServer((_req, res) => {
+        res.writeHead(status, { location: 'http://elsewhere.test/' });
+        const drip = setInterval(() => res.write('x'.repeat(100)), 10);
+        res.on('close', () => {
+          clearInterval(drip);
+        });
+      });
+      server.on('connection', (socket: Socket) => {
+        closings.push(
+          new Promise((resolve) =>
+            socket.on('close', () => {
+              resolve();
+            }),
+          ),
+        );
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      try {
+        await expect(get(`http://127.0.0.1:${port}/`)).rejects.toThrow(text);
+        const freed = await Promise.race([
+          Promise.all(closings).then(() => 'closed'),
+          new Promise((resolve) => setTimeout(resolve, 1000, 'still open')),
+        ]);
+        expect(freed).toBe('closed');
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    },
+  );
+});
+
+describe('guardedFetch: every failure is one HttpClientError (an outage for the checker)', () => {
+  const request = { url: 'http://x.test/crl', method: 'GET' as const, headers: {}, maxBytes: 4 };
+
+  test.each([
+    [
+      'a deadline',
+      () => new Promise<Uint8Array>(() => undefined),
+      'timeout',
+      'no answer from http://x.test/crl within 50 ms',
+    ],
+    [
+      'no bytes',
+      () => Promise.resolve('text' as unknown as Uint8Array),
+      'network',
+      'the fetcher did not return bytes',
+    ],
+    [
+      'too many bytes',
+      () => Promise.resolve(new Uint8Array(5)),
+      'too_large',
+      'response larger than 4 bytes',
+    ],
+    [
+      'a thrown error',
+      () => Promise.reject(new Error('boom')),
+      'network',
+      'fetching http://x.test/crl failed: boom',
+    ],
+    [
+      'its own HttpClientError',
+      () => Promise.reject(new HttpClientError('status', 'answered HTTP 404')),
+      'status',
+      'answered HTTP 404',
+    ],
+  ])('%s', async (_name, fetcher, kind, message) => {
+    const failure = guardedFetch(fetcher, request, 50).catch((error: unknown) => error);
+    const error = await failure;
+    expect(error).toBeInstanceOf(HttpClientError);
+    expect(error).toMatchObject({ kind, message });
+  });
+
+  test('bytes within maxBytes and the deadline are returned as they are', async () => {
+    const bytes = Uint8Array.of(1, 2, 3, 4);
+    await expect(guardedFetch(() => Promise.resolve(bytes), request, 1000)).resolves.toBe(bytes);
+  });
+
+  test('the signal a fetcher gets is aborted at the deadline', async () => {
+    let signal: AbortSignal | undefined;
+    await expect(
+      guardedFetch(
+        (r) => {
+          signal = r.signal;
+          return new Promise<Uint8Array>(() => undefined);
+        },
+        request,
+        30,
+      ),
+    ).rejects.toMatchObject({ kind: 'timeout' });
+    expect(signal?.aborted).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 /** A real HTTP server on 127.0.0.1, with its base URL and a log of the requests it received. */
 export interface LoopbackServer {
@@ -13,9 +13,13 @@ export interface LoopbackServer {
   close(): Promise<void>;
 }
 
-/** Starts an HTTP server on a free loopback port; `handler` gets the request body read. */
+/**
+ * Starts an HTTP server on a free loopback port; `handler` gets the request body read, and
+ * `onConnection` (optional) each accepted socket.
+ */
 export async function startServer(
   handler: (req: IncomingMessage, res: ServerResponse, body: string) => void,
+  onConnection?: (socket: Socket) => void,
 ): Promise<LoopbackServer> {
   const requests: LoopbackServer['requests'] = [];
   const server: Server = createServer((req, res) => {
@@ -27,6 +31,7 @@ export async function startServer(
       handler(req, res, body);
     });
   });
+  if (onConnection) server.on('connection', onConnection);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

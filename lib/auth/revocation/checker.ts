@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 import { traceDependency } from '../../diagnostics';
+import { HttpClientError } from '../../internal/http-client';
 import { LruCache } from '../../internal/lru-cache';
 import { decodePem, pemTextOf } from '../../internal/pem';
 import { booleanOption, checkOptions, enumOption, integerOption } from '../../internal/options';
@@ -18,7 +19,7 @@ import {
   EXTENSION,
 } from '../chain/extensions';
 import { crlIssuedBy, crlStatus, parseCrl, type Crl } from './crl';
-import { defaultRevocationFetcher, guardedFetch, RevocationFetchError } from './fetch';
+import { defaultRevocationFetcher, guardedFetch } from './fetch';
 import { buildOcspRequest, checkOcspResponse } from './ocsp';
 import type { CrlInput, RevocationFetcher, RevocationOptions } from './types';
 
@@ -261,7 +262,7 @@ export function createRevocationChecker(
           crl = await downloadCrl(url, now);
         } catch (error) {
           notes.push(`CRL: ${(error as Error).message}`);
-          if (error instanceof RevocationFetchError) outages++;
+          if (error instanceof HttpClientError) outages++;
           continue;
         }
       }
