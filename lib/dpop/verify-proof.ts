@@ -212,11 +212,11 @@ function readAlgorithms(value: unknown, profile: 'fapi2' | undefined): DpopProof
     const name = typeof alg === 'string' ? alg : `[${typeof alg}]`;
     const why =
       typeof alg === 'string' && (DPOP_PROOF_ALGORITHMS as readonly string[]).includes(alg)
-        ? 'FAPI 2.0 allows only PS256, ES256 and EdDSA (profile "fapi2")'
+        ? 'FAPI 2.0 allows only PS256, ES256 and EdDSA (profile "fapi2").'
         : /^(none|HS\d+)$/i.test(name)
-          ? 'a DPoP proof must be signed with an asymmetric key (RFC 9449 §4.2)'
+          ? 'a DPoP proof must be signed with an asymmetric key (RFC 9449 §4.2).'
           : `supported: ${allowed.join(', ')}.${typeof alg === 'string' ? didYouMean(alg, allowed) : ''}`;
-    throw new TypeError(`${FACTORY}: algorithm "${name.slice(0, 32)}" is not accepted: ${why}.`);
+    throw new TypeError(`${FACTORY}: algorithm "${name.slice(0, 32)}" is not accepted: ${why}`);
   }
   return [...new Set(value as DpopProofAlgorithm[])];
 }
