@@ -14,6 +14,7 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc3986#section-6.2.3 | RFC 3986 §6.2.3}
  * @packageDocumentation
  */
+import { isIPv4 } from 'node:net';
 import { formatIp, parseIp } from '../internal/ip';
 
 /** What a request says about its own URL; the adapter copies these from `req`. */
@@ -50,6 +51,8 @@ const URI_CHARACTERS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/;
 const PATH_CHARACTERS = /^[A-Za-z0-9\-._~:/@!$&'()*+,;=%]*$/;
 const ABSOLUTE_URI = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)/;
 const REG_NAME = /^[A-Za-z0-9._-]+$/;
+/** A last label that makes WHATWG URL parsers read the host as an IPv4 address. */
+const NUMERIC_LABEL = /^(?:[0-9]+|0x[0-9a-f]*)$/;
 const PORT = /^[0-9]{1,5}$/;
 const HEX = /^[0-9A-Fa-f]{2}$/;
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
@@ -58,7 +61,10 @@ const DEFAULT_PORTS: Readonly<Record<string, string>> = { http: '80', https: '44
 /**
  * `host[:port]` normalised for `scheme` (lower-case host, canonical IPv6, no default port), or
  * `undefined`: user information, an empty or non-numeric port, a zone, IPvFuture, a
- * percent-encoded or internationalised name, or anything else outside a DNS name or IP literal.
+ * percent-encoded or internationalised name, a name whose last label is numeric but which is no
+ * dotted-decimal IPv4 address (`0`, `2130706433`, `0x7f.1`, `1.2.3`: WHATWG parsers read these
+ * as addresses, RFC 3986 as names — ambiguous, so refused), or anything else outside a DNS name
+ * or IP literal.
  */
 function normalizeAuthority(authority: string, scheme: string): string | undefined {
   let host: string;
@@ -79,6 +85,9 @@ function normalizeAuthority(authority: string, scheme: string): string | undefin
     port = colon === -1 ? undefined : authority.slice(colon + 1);
     if (!REG_NAME.test(host)) return undefined;
     host = host.toLowerCase();
+    if (NUMERIC_LABEL.test(host.slice(host.lastIndexOf('.') + 1)) && !isIPv4(host)) {
+      return undefined;
+    }
   }
   if (port === undefined) return host;
   const number = Number(port);
