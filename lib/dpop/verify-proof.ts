@@ -375,9 +375,14 @@ export async function verifyDpopProof(
   if (proof.length > DPOP_PROOF_MAX_LENGTH) {
     return fail('malformed', `is longer than ${DPOP_PROOF_MAX_LENGTH} characters`);
   }
-  const parts = proof.split('.');
-  if (parts.length !== 3) return fail('malformed', 'is not a compact JWS of three parts');
-  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
+  const first = proof.indexOf('.');
+  const second = proof.indexOf('.', first + 1);
+  if (first === -1 || second === -1 || proof.includes('.', second + 1)) {
+    return fail('malformed', 'is not a compact JWS of three parts');
+  }
+  const headerPart = proof.slice(0, first);
+  const payloadPart = proof.slice(first + 1, second);
+  const signaturePart = proof.slice(second + 1);
   const header = jsonObject(headerPart);
   const payload = jsonObject(payloadPart);
   const signature = decodeBase64UrlStrict(signaturePart);
