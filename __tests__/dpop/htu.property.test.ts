@@ -14,7 +14,7 @@ const topLabel = fc.stringMatching(/^[a-z](?:[a-z0-9-]{0,6}[a-z0-9])?$/);
 const host = fc
   .tuple(fc.array(label, { maxLength: 3 }), topLabel)
   .map(([labels, top]) => [...labels, top].join('.'));
-const segmentChar = fc.constantFrom(...UNRESERVED, ...PCHAR_EXTRA);
+const segmentChar = fc.constantFrom(...(UNRESERVED + PCHAR_EXTRA).split(''));
 const segment = fc.array(segmentChar, { maxLength: 8 }).map((chars) => chars.join(''));
 const path = fc
   .array(segment, { maxLength: 5 })
@@ -37,10 +37,14 @@ function write(p: Parts): string {
 /** An equivalent spelling: scheme/host case, explicit default port, unreserved characters encoded. */
 function respell(p: Parts, upper: boolean[], encode: boolean[]): string {
   const flip = (text: string, offset: number) =>
-    [...text].map((c, i) => (upper[(i + offset) % upper.length] ? c.toUpperCase() : c)).join('');
+    text
+      .split('')
+      .map((c, i) => (upper[(i + offset) % upper.length] ? c.toUpperCase() : c))
+      .join('');
   const defaultPort = p.scheme === 'https' ? 443 : 80;
   const portText = p.port === undefined ? (upper[0] ? `:${defaultPort}` : '') : `:${p.port}`;
-  const pathText = [...p.path]
+  const pathText = p.path
+    .split('')
     .map((c, i) =>
       UNRESERVED.includes(c) && encode[i % encode.length]
         ? `%${c.charCodeAt(0).toString(16)[upper[i % upper.length] ? 'toUpperCase' : 'toLowerCase']()}`

@@ -41,6 +41,7 @@ describe('normalizeHtu (RFC 3986 §6.2.2, §6.2.3)', () => {
     ['https://api.example.com/a/', 'https://api.example.com/a/'],
     ['https://[2001:DB8:0:0:0:0:0:1]:443/r', 'https://[2001:db8::1]/r'],
     ['https://192.0.2.1:8443/r', 'https://192.0.2.1:8443/r'],
+    ['http://[0:0::1]/r', 'http://[::1]/r'],
     ['https://api.example.com./r', 'https://api.example.com./r'],
     ['https://v1.0x1.example/r', 'https://v1.0x1.example/r'],
     ["https://api.example.com/a:b@c!$&'()*+,;=", "https://api.example.com/a:b@c!$&'()*+,;="],

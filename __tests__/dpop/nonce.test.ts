@@ -79,11 +79,7 @@ describe('dpopNonces()', () => {
     ['a 31-byte secret', { secret: 'x'.repeat(31) }, /"secret" must be .* at least 32 bytes/],
     ['a 31-byte Buffer', { secret: Buffer.alloc(31) }, /at least 32 bytes/],
     ['a short previous secret', { secrets: [CURRENT, 'short'] }, /"secrets\[1\]"/],
-    [
-      'a numeric secret',
-      { secret: 12345678901234567890 },
-      /"secret" must be a string or Uint8Array/,
-    ],
+    ['a numeric secret', { secret: 1234567890123 }, /"secret" must be a string or Uint8Array/],
     ['an empty list', { secrets: [] }, /non-empty array/],
     ['a list that is a string', { secrets: CURRENT }, /non-empty array/],
     ['a zero step', { secret: CURRENT, stepSeconds: 0 }, /"stepSeconds" must be an integer ≥ 1/],

@@ -260,7 +260,7 @@ describe('verifyDpopProof: one proof, bounded, well-formed (missing, multiple, m
     ['padding', [signParts(`${b64('{"typ":"dpop+jwt"}')}=`, payload)], 'malformed'],
     [
       'a non-canonical base64url tail',
-      [signParts(`${header.slice(0, -1)}${'_'}`, payload)],
+      [signParts(`${header.slice(0, -1)}_`, payload)],
       'malformed',
     ],
     ['a header that is not JSON', [signParts(b64('not json'), payload)], 'malformed'],

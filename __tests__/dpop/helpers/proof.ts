@@ -85,12 +85,8 @@ function merge(
   base: Record<string, unknown>,
   changes: Readonly<Record<string, unknown>> | undefined,
 ): Record<string, unknown> {
-  const out = { ...base };
-  for (const [name, value] of Object.entries(changes ?? {})) {
-    if (value === undefined) delete out[name];
-    else out[name] = value;
-  }
-  return out;
+  const out = { ...base, ...changes };
+  return Object.fromEntries(Object.entries(out).filter(([, value]) => value !== undefined));
 }
 
 /**
