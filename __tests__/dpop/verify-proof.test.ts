@@ -230,6 +230,7 @@ describe('verifyDpopProof: the OpenID FAPI 2.0 conformance negative cases', () =
     ['iat an hour in the future', () => [makeProof({ payload: { iat: NOW_S + 3600 } })], 'iat'],
     ['wrong ath', () => [makeProof({ payload: { ath: RFC9449_ATH.replace('f', 'g') } })], 'ath'],
     ['two DPoP headers', () => [makeProof(), makeProof()], 'multiple'],
+    ['two DPoP headers joined by Node', () => [`${makeProof()}, ${makeProof()}`], 'multiple'],
   ])('refuses %s', async (_name, proofs, reason, ...input) => {
     const result = await verify(proofs(), input[0]);
     expect(result).toEqual({

@@ -83,7 +83,10 @@ export type DpopProofResult =
 
 /** What a request presents, as plain values. */
 export interface DpopProofInput {
-  /** Every `DPoP` header value of the request (none, one, or several). */
+  /**
+   * Every `DPoP` header value of the request (none, one, or several): `req.headersDistinct.dpop`,
+   * since `req.headers.dpop` joins repeated headers into one string (refused as `multiple` too).
+   */
   readonly proofs: readonly string[];
   /** The request method, as `req.method` gives it (upper case). */
   readonly method: string;
@@ -335,7 +338,8 @@ function equalText(expected: Buffer, actual: unknown): boolean {
  * Checks a DPoP proof for a request, in this order, each failure with its reason (a missing
  * claim gets the same reason as a wrong one):
  *
- * 1. exactly one proof — `missing` (none, or an empty value), `multiple`;
+ * 1. exactly one proof — `missing` (none, or an empty value), `multiple` (several values, or one
+ *    with a comma: Node joins repeated unknown headers with `, ` in `req.headers`);
  * 2. at most {@link DPOP_PROOF_MAX_LENGTH} characters, then a compact JWS of three strict
  *    base64url parts whose header and payload are JSON objects (UTF-8), without `crit` —
  *    `malformed`;
@@ -372,6 +376,8 @@ export async function verifyDpopProof(
   if (proofs.length > 1) return fail('multiple', 'header appears more than once');
   const proof = proofs[0];
   if (proof === undefined || proof === '') return fail('missing', 'header is missing');
+  if (proof.includes(','))
+    return fail('multiple', 'header holds a list (headers joined by a comma)');
   if (proof.length > DPOP_PROOF_MAX_LENGTH) {
     return fail('malformed', `is longer than ${DPOP_PROOF_MAX_LENGTH} characters`);
   }
