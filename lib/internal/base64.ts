@@ -37,3 +37,19 @@ export function decodeBase64Strict(value: string, allowUnpadded = false): Buffer
 export function isBase64UrlSha256(value: string): boolean {
   return BASE64URL_43.test(value);
 }
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * Decodes base64url without padding strictly (RFC 7515 §2, as JOSE uses it): only
+ * `A–Z a–z 0–9 - _`, no `=`, no whitespace, and the canonical form only (unused trailing bits
+ * zero), so that one byte string has exactly one encoding. Returns `undefined` on any deviation.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7515#section-2 | RFC 7515 §2}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc4648#section-3.5 | RFC 4648 §3.5} (canonical encoding)
+ */
+export function decodeBase64UrlStrict(value: string): Buffer | undefined {
+  if (value.length % 4 === 1 || !BASE64URL.test(value)) return undefined;
+  const bytes = Buffer.from(value, 'base64url');
+  return bytes.toString('base64url') === value ? bytes : undefined;
+}
