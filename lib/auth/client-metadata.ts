@@ -61,8 +61,4 @@ export type RegistrationProblem = Extract<
 export class ClientRegistrationError extends DomainError<RegistrationProblem> {
   override readonly name = 'ClientRegistrationError';
   readonly kind = 'client_registration';
-
-  constructor(reason: RegistrationProblem, message: string) {
-    super(reason, message);
-  }
 }
