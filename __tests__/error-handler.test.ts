@@ -83,7 +83,7 @@ describe('mtlsErrorHandler', () => {
     });
 
     it('renders invalid_client (RFC 6749 §5.2) without the precise reason', async () => {
-      const reply = await getOnce(appFailingWith(new InvalidClientError('subject_dn_mismatch')));
+      const reply = await getOnce(appFailingWith(new InvalidClientError('subject_mismatch')));
       expect(reply.status).toBe(401);
       expect(reply.headers.get('cache-control')).toBe('no-store');
       expect(reply.headers.get('www-authenticate')).toBeNull();
@@ -91,11 +91,13 @@ describe('mtlsErrorHandler', () => {
         error: 'invalid_client',
         error_description: 'client authentication failed',
       });
-      expect(reply.text).not.toContain('subject_dn_mismatch');
+      expect(reply.text).not.toContain('subject_mismatch');
     });
 
     it('renders a 503 with Retry-After', async () => {
-      const reply = await getOnce(appFailingWith(new UnavailableError('jwks', { retryAfter: 30 })));
+      const reply = await getOnce(
+        appFailingWith(new UnavailableError('jwks_unavailable', { retryAfter: 30 })),
+      );
       expect(reply.status).toBe(503);
       expect(reply.headers.get('retry-after')).toBe('30');
       expect(reply.headers.get('cache-control')).toBe('no-store');
@@ -114,7 +116,9 @@ describe('mtlsErrorHandler', () => {
     });
 
     it("lets the error's own headers replace the default Cache-Control", async () => {
-      const error = new InvalidClientError('x', { headers: { 'Cache-Control': 'private' } });
+      const error = new InvalidClientError('unknown_client', {
+        headers: { 'Cache-Control': 'private' },
+      });
       expect((await getOnce(appFailingWith(error))).headers.get('cache-control')).toBe('private');
     });
 

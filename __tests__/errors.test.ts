@@ -205,14 +205,14 @@ const CASES: readonly (readonly [() => MtlsError, Expected])[] = [
     },
   ],
   [
-    () => new UnavailableError('jwks_timeout'),
+    () => new UnavailableError('jwks_unavailable'),
     {
       name: 'UnavailableError',
       code: 'ERR_MTLS_UNAVAILABLE',
       status: 503,
       expose: false,
-      reason: 'jwks_timeout',
-      message: 'a dependency is unavailable: jwks_timeout',
+      reason: 'jwks_unavailable',
+      message: 'a dependency is unavailable: jwks_unavailable',
       body: {
         error: 'temporarily_unavailable',
         error_description: 'service temporarily unavailable',
@@ -286,21 +286,23 @@ describe('the MtlsError hierarchy', () => {
     expect(new CertificateUntrustedError('revoked', { message: 'serial 0B revoked' }).message).toBe(
       'serial 0B revoked',
     );
-    expect(new InvalidClientError('x', { message: 'm' }).message).toBe('m');
+    expect(new InvalidClientError('unknown_client', { message: 'm' }).message).toBe('m');
     expect(new InvalidTokenError('expired', { message: 'exp 1700000000' }).message).toBe(
       'exp 1700000000',
     );
-    expect(new UnavailableError('x', { message: 'm' }).message).toBe('m');
+    expect(new UnavailableError('jwks_unavailable', { message: 'm' }).message).toBe('m');
   });
 
   it('merges extra headers over the defaults, copied', () => {
     const headers = { 'Cache-Control': 'private', Vary: 'Client-Cert' };
-    const error = new InvalidClientError('x', { headers });
+    const error = new InvalidClientError('unknown_client', { headers });
     expect(error.headers).toEqual({ 'Cache-Control': 'private', Vary: 'Client-Cert' });
     headers.Vary = 'changed';
     expect(error.headers.Vary).toBe('Client-Cert');
     expect(new ChainTooLongError({ headers: { 'X-A': '1' } }).headers).toEqual({ 'X-A': '1' });
-    expect(new UnavailableError('x', { headers: { 'Retry-After': '60' } }).headers).toEqual({
+    expect(
+      new UnavailableError('jwks_unavailable', { headers: { 'Retry-After': '60' } }).headers,
+    ).toEqual({
       'Retry-After': '60',
     });
   });
@@ -315,7 +317,7 @@ describe('the MtlsError hierarchy', () => {
     [Infinity, '5'],
   ])('UnavailableError with retryAfter %p sends Retry-After %s', (retryAfter, header) => {
     const options = retryAfter === undefined ? {} : { retryAfter };
-    expect(new UnavailableError('x', options).headers['Retry-After']).toBe(header);
+    expect(new UnavailableError('jwks_unavailable', options).headers['Retry-After']).toBe(header);
   });
 
   it('keeps 4xx messages exposable and 5xx messages private', () => {

@@ -27,6 +27,8 @@ const CONTRACT = [
   'InvalidRequestError',
   'InvalidTokenError',
   'InsufficientScopeError',
+  'InvalidDpopProofError',
+  'UseDpopNonceError',
   'UnavailableError',
   'MisconfiguredError',
   'isMtlsError',

@@ -7,6 +7,7 @@
 import { hash, X509Certificate, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 import type * as PeculiarX509 from '@peculiar/x509';
+import type { MtlsErrorCode } from './error-codes';
 import { decodeName, formatName, type RelativeDistinguishedName } from './distinguished-name';
 import {
   certificateLayout,
@@ -91,7 +92,8 @@ export class CertificateParseError extends TypeError {
   /** Always `'CertificateParseError'`. */
   override readonly name = 'CertificateParseError';
   /** Always `'ERR_MTLS_CERTIFICATE_PARSE'`. */
-  readonly code = 'ERR_MTLS_CERTIFICATE_PARSE';
+  readonly code: Extract<MtlsErrorCode, 'ERR_MTLS_CERTIFICATE_PARSE'> =
+    'ERR_MTLS_CERTIFICATE_PARSE';
 }
 
 const EMPTY_CHAIN: readonly ClientCertificate[] = Object.freeze([]);

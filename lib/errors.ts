@@ -13,72 +13,30 @@
  *
  * @packageDocumentation
  */
+import {
+  DPOP_PROOF_REJECTION_REASONS,
+  TOKEN_REJECTION_REASONS,
+  type CertificateRejectionReason,
+  type CredentialMissingReason,
+  type DpopProofRejectionReason,
+  type HeaderMalformedReason,
+  type InvalidClientReason,
+  type MtlsErrorCode,
+  type TokenRejectionReason,
+  type UnavailableReason,
+} from './error-codes';
 import { errorDocsUrl } from './errors-docs';
 
-/** Every `code` an {@link MtlsError} can carry. Consumers may switch on these strings. */
-export type MtlsErrorCode =
-  | 'ERR_MTLS_HEADER_MALFORMED'
-  | 'ERR_MTLS_HEADER_DUPLICATE'
-  | 'ERR_MTLS_HEADER_TOO_LARGE'
-  | 'ERR_MTLS_CHAIN_TOO_LONG'
-  | 'ERR_MTLS_CERTIFICATE_REQUIRED'
-  | 'ERR_MTLS_CERTIFICATE_UNTRUSTED'
-  | 'ERR_MTLS_INVALID_CLIENT'
-  | 'ERR_MTLS_TOKEN_MISSING'
-  | 'ERR_MTLS_INVALID_REQUEST'
-  | 'ERR_MTLS_INVALID_TOKEN'
-  | 'ERR_MTLS_INSUFFICIENT_SCOPE'
-  | 'ERR_MTLS_UNAVAILABLE'
-  | 'ERR_MTLS_MISCONFIGURED';
-
-/**
- * Why a presented certificate was not accepted (`ERR_MTLS_CERTIFICATE_UNTRUSTED`).
- *
- * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6 | RFC 5280 §6} (path validation)
- * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-2 | RFC 8705 §2}
- */
-export type CertificateRejectionReason =
-  | 'expired'
-  | 'not_yet_valid'
-  | 'unknown_issuer'
-  | 'bad_signature'
-  | 'issuer_not_ca'
-  | 'path_length_exceeded'
-  | 'eku_not_client_auth'
-  | 'revoked'
-  | 'revocation_unknown'
-  | 'weak_algorithm'
-  | 'weak_key'
-  | 'unknown_critical_extension'
-  | 'name_constraints'
-  | 'not_pinned'
-  | 'self_signed_not_allowed'
-  | 'spiffe_invalid'
-  | 'spiffe_not_allowed'
-  | 'identity_not_allowed'
-  | 'rejected';
-
-/**
- * Why a bearer token was refused (`ERR_MTLS_INVALID_TOKEN`).
- *
- * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-3 | RFC 8705 §3}
- * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3.1 | RFC 6750 §3.1}
- */
-export type TokenRejectionReason =
-  | 'malformed'
-  | 'signature'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'issuer'
-  | 'audience'
-  | 'algorithm'
-  | 'type'
-  | 'claims'
-  | 'too_old'
-  | 'inactive'
-  | 'unbound'
-  | 'certificate_missing'
-  | 'binding_mismatch';
+export type {
+  CertificateRejectionReason,
+  CredentialMissingReason,
+  DpopProofRejectionReason,
+  HeaderMalformedReason,
+  InvalidClientReason,
+  MtlsErrorCode,
+  TokenRejectionReason,
+  UnavailableReason,
+} from './error-codes';
 
 /** The client-safe JSON body of an error: an OAuth-style `error` and a generic description. */
 export interface MtlsErrorBody {
@@ -168,7 +126,11 @@ export class MtlsError extends Error {
  * set, names the precise defect (for example `base64`, `trailing_bytes`, `not_a_certificate`).
  */
 export class HeaderMalformedError extends MtlsError {
-  constructor(options?: MtlsErrorOptions & { readonly reason?: string | undefined }) {
+  declare readonly reason: HeaderMalformedReason | undefined;
+
+  constructor(
+    options?: MtlsErrorOptions & { readonly reason?: HeaderMalformedReason | undefined },
+  ) {
     super(
       'ERR_MTLS_HEADER_MALFORMED',
       400,
@@ -223,13 +185,6 @@ export class ChainTooLongError extends MtlsError {
 }
 
 /**
- * Why a required credential is missing (`ERR_MTLS_CERTIFICATE_REQUIRED`): `undefined` when the
- * client certificate is missing, `identity_missing` when `requireProxyAssertedIdentity()` found
- * no proxy-asserted identity.
- */
-export type CredentialMissingReason = 'identity_missing';
-
-/**
  * No client certificate was presented where one is required — or, with reason
  * `identity_missing`, no proxy-asserted identity where `requireProxyAssertedIdentity()` requires
  * one.
@@ -282,7 +237,9 @@ export class CertificateUntrustedError extends MtlsError {
  * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-5.2 | RFC 6749 §5.2}
  */
 export class InvalidClientError extends MtlsError {
-  constructor(reason: string, options?: MtlsErrorOptions) {
+  declare readonly reason: InvalidClientReason;
+
+  constructor(reason: InvalidClientReason, options?: MtlsErrorOptions) {
     super(
       'ERR_MTLS_INVALID_CLIENT',
       401,
@@ -388,23 +345,6 @@ export class InvalidRequestError extends MtlsError {
   }
 }
 
-const TOKEN_DESCRIPTIONS: Readonly<Record<TokenRejectionReason, string>> = {
-  malformed: 'the access token is malformed',
-  signature: 'the access token signature is invalid',
-  expired: 'the access token expired',
-  not_yet_valid: 'the access token is not yet valid',
-  issuer: 'the access token issuer is not accepted',
-  audience: 'the access token audience is not accepted',
-  algorithm: 'the access token algorithm is not accepted',
-  type: 'the access token type is not accepted',
-  claims: 'the access token lacks required claims',
-  too_old: 'the access token is too old',
-  inactive: 'the access token is not active',
-  unbound: 'the access token is not certificate-bound',
-  certificate_missing: 'a client certificate is required for this access token',
-  binding_mismatch: 'the client certificate does not match the access token binding',
-};
-
 /**
  * The bearer token is invalid, expired, or not bound to the presented certificate.
  *
@@ -415,7 +355,7 @@ export class InvalidTokenError extends MtlsError {
   declare readonly reason: TokenRejectionReason;
 
   constructor(reason: TokenRejectionReason, options?: BearerErrorOptions) {
-    const description = TOKEN_DESCRIPTIONS[reason];
+    const description = TOKEN_REJECTION_REASONS[reason];
     super(
       'ERR_MTLS_INVALID_TOKEN',
       401,
@@ -448,15 +388,134 @@ export class InsufficientScopeError extends MtlsError {
   }
 }
 
+/** Parameters of a `DPoP` challenge. Values are sanitised like {@link bearerChallenge}'s. */
+interface DpopChallenge {
+  readonly realm?: string | undefined;
+  readonly algs?: readonly string[] | undefined;
+  readonly error: 'invalid_dpop_proof' | 'use_dpop_nonce';
+  readonly errorDescription: string;
+}
+
 /**
- * A dependency needed to reach a decision (JWKS, introspection, CRL/OCSP, client registry) is
- * down or too slow. The request is refused, never silently accepted. `retryAfter` (seconds, a
+ * Builds an RFC 9449 `WWW-Authenticate: DPoP …` value with the same sanitising as
+ * {@link bearerChallenge}. Local to the DPoP errors until the lead swaps it for the shared
+ * challenge builder that writes both schemes.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449#section-7.1 | RFC 9449 §7.1}
+ */
+function dpopChallenge(challenge: DpopChallenge): string {
+  const params: string[] = [];
+  const add = (name: string, value: string | undefined): void => {
+    if (value !== undefined) params.push(`${name}="${value.replace(UNSAFE_CHALLENGE_CHARS, '')}"`);
+  };
+  add('realm', challenge.realm);
+  add('error', challenge.error);
+  add('error_description', challenge.errorDescription);
+  add('algs', challenge.algs?.join(' '));
+  return `DPoP ${params.join(', ')}`;
+}
+
+/** Options of the DPoP errors. */
+export interface DpopErrorOptions extends MtlsErrorOptions {
+  /** The `realm` of the challenge. Default: none. */
+  readonly realm?: string | undefined;
+  /** The proof algorithms the server accepts (`algs="…"`). Default: none. */
+  readonly algs?: readonly string[] | undefined;
+}
+
+/**
+ * The DPoP proof is missing, malformed, or not valid for this request and token. `reason` says
+ * which check failed; the challenge is `DPoP error="invalid_dpop_proof"` with the accepted
+ * `algs`.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449#section-4.3 | RFC 9449 §4.3}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449#section-7.1 | RFC 9449 §7.1}
+ */
+export class InvalidDpopProofError extends MtlsError {
+  declare readonly reason: DpopProofRejectionReason;
+
+  constructor(reason: DpopProofRejectionReason, options?: DpopErrorOptions) {
+    const description = DPOP_PROOF_REJECTION_REASONS[reason];
+    super(
+      'ERR_MTLS_INVALID_DPOP_PROOF',
+      401,
+      { error: 'invalid_dpop_proof', error_description: description },
+      reason,
+      {
+        ...options,
+        message: options?.message ?? `invalid DPoP proof: ${reason}`,
+        headers: {
+          'WWW-Authenticate': dpopChallenge({
+            realm: options?.realm,
+            algs: options?.algs,
+            error: 'invalid_dpop_proof',
+            errorDescription: description,
+          }),
+          ...options?.headers,
+        },
+      },
+    );
+  }
+}
+
+/** RFC 9449 §8.1: `nonce = 1*NQCHAR`. */
+const DPOP_NONCE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/**
+ * The DPoP proof lacks the nonce the server requires, or carries a stale one: the client retries
+ * with the fresh `nonce`, sent in the `DPoP-Nonce` header.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449#section-8 | RFC 9449 §8}
+ */
+export class UseDpopNonceError extends MtlsError {
+  /** The fresh nonce, also in the `DPoP-Nonce` header. */
+  readonly nonce: string;
+
+  /**
+   * @throws {TypeError} when `nonce` is not RFC 9449 §8.1 `1*NQCHAR` (a bug of the nonce source).
+   */
+  constructor(nonce: string, options?: DpopErrorOptions) {
+    if (!DPOP_NONCE.test(nonce)) {
+      throw new TypeError('UseDpopNonceError: a DPoP nonce is 1*NQCHAR (RFC 9449 §8.1)');
+    }
+    const description = 'the DPoP proof must carry the nonce in the DPoP-Nonce header';
+    super(
+      'ERR_MTLS_USE_DPOP_NONCE',
+      401,
+      { error: 'use_dpop_nonce', error_description: description },
+      undefined,
+      {
+        ...options,
+        headers: {
+          'WWW-Authenticate': dpopChallenge({
+            realm: options?.realm,
+            algs: options?.algs,
+            error: 'use_dpop_nonce',
+            errorDescription: description,
+          }),
+          'DPoP-Nonce': nonce,
+          ...options?.headers,
+        },
+      },
+    );
+    this.nonce = nonce;
+  }
+}
+
+/**
+ * A dependency needed to reach a decision (JWKS, introspection, CRL/OCSP, client registry, DPoP
+ * replay store) is down or too slow. The request is refused, never silently accepted. `retryAfter` (seconds, a
  * non-negative integer; default 5, also used for any other value) becomes `Retry-After`.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3 | RFC 9110 §10.2.3}
  */
 export class UnavailableError extends MtlsError {
-  constructor(reason: string, options?: MtlsErrorOptions & { readonly retryAfter?: number }) {
+  declare readonly reason: UnavailableReason;
+
+  constructor(
+    reason: UnavailableReason,
+    options?: MtlsErrorOptions & { readonly retryAfter?: number },
+  ) {
     const retryAfter = options?.retryAfter;
     super(
       'ERR_MTLS_UNAVAILABLE',

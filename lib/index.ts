@@ -33,6 +33,8 @@ export {
   InvalidRequestError,
   InvalidTokenError,
   InsufficientScopeError,
+  InvalidDpopProofError,
+  UseDpopNonceError,
   UnavailableError,
   MisconfiguredError,
   isMtlsError,
@@ -43,8 +45,13 @@ export {
   type CertificateRejectionReason,
   type CredentialMissingReason,
   type TokenRejectionReason,
+  type HeaderMalformedReason,
+  type InvalidClientReason,
+  type DpopProofRejectionReason,
+  type UnavailableReason,
   type BearerChallenge,
   type BearerErrorOptions,
+  type DpopErrorOptions,
 } from './errors';
 export { errorDocsUrl, ERRORS_DOCS_URL, type MtlsWarningCode } from './errors-docs';
 export { mtlsErrorHandler } from './error-handler';

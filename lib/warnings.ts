@@ -6,10 +6,12 @@
  * @packageDocumentation
  */
 import { DIAGNOSTICS_CHANNELS, publish } from './diagnostics';
+import type { WarningCode } from './error-codes';
 import { errorDocsUrl } from './errors-docs';
 
 /**
- * The configuration warnings:
+ * The configuration warnings; each code's one-line description is in `WARNING_CODES` and its
+ * entry in `docs/errors.md`:
  *
  * - `MTLS_NO_TRUSTED_PROXY`: nothing is trusted, so no certificate header is ever read.
  * - `MTLS_TRUST_PROXY_TOO_BROAD`: the app's `trust proxy` trusts every peer (`true`, a hop
@@ -25,20 +27,8 @@ import { errorDocsUrl } from './errors-docs';
  * - `MTLS_NO_BODY_PARSER`: a middleware that reads `req.body` (`requireCertificateBoundToken()`
  *   with `allowBodyToken`, `mtlsClientAuthentication()`) ran before any body parser.
  * - `MTLS_AUDIT_SINK_FAILED`: an `auditMtls()` sink or `requestId` function threw.
- * - `MTLS_REPLAY_STORE_LOCAL`: DPoP replay protection runs on `memoryReplayStore()`, which
- *   protects one process only.
  */
-export type WarningCode =
-  | 'MTLS_NO_TRUSTED_PROXY'
-  | 'MTLS_TRUST_PROXY_TOO_BROAD'
-  | 'MTLS_DANGEROUSLY_TRUST_ANY_PROXY'
-  | 'MTLS_UNTRUSTED_PEER'
-  | 'MTLS_WRONG_CERTIFICATE_HEADER'
-  | 'MTLS_FORMAT_MISMATCH'
-  | 'MTLS_NOT_TLS'
-  | 'MTLS_NO_BODY_PARSER'
-  | 'MTLS_AUDIT_SINK_FAILED'
-  | 'MTLS_REPLAY_STORE_LOCAL';
+export type { WarningCode } from './error-codes';
 
 /**
  * The documentation link of a warning code: its entry in `docs/errors.md`, a page shipped in the

@@ -7,6 +7,8 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-2.2.2 | RFC 8705 §2.2.2}
  * @packageDocumentation
  */
+import type { InvalidClientReason } from '../error-codes';
+import { DomainError } from '../internal/domain-error';
 
 /** A JSON Web Key Set, as registered in `jwks` (RFC 7517 §5). */
 export interface JsonWebKeySet {
@@ -46,20 +48,17 @@ export interface OAuthClientMetadata {
  * parameter, or both `jwks` and `jwks_uri`), `incomplete_registration` (none), or
  * `invalid_registration` (a value of the wrong type or syntax).
  */
-export type RegistrationProblem =
-  'ambiguous_registration' | 'incomplete_registration' | 'invalid_registration';
+export type RegistrationProblem = Extract<
+  InvalidClientReason,
+  'ambiguous_registration' | 'incomplete_registration' | 'invalid_registration'
+>;
 
 /**
  * Thrown by the pure client-authentication code when a client's registered metadata is unusable.
- * It is the operator's problem, not the client's: the adapter answers `invalid_client` and puts
- * `reason` and the message on the error and the diagnostics event.
+ * It is the operator's problem, not the client's: `toMtlsError()` answers `invalid_client` and the
+ * adapter puts `reason` and the message on the error and the diagnostics event.
  */
-export class ClientRegistrationError extends Error {
+export class ClientRegistrationError extends DomainError<RegistrationProblem> {
   override readonly name = 'ClientRegistrationError';
-  readonly reason: RegistrationProblem;
-
-  constructor(reason: RegistrationProblem, message: string) {
-    super(message);
-    this.reason = reason;
-  }
+  readonly kind = 'client_registration';
 }

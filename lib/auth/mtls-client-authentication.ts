@@ -8,11 +8,7 @@
  */
 import { startDebugOutput } from '../debug';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import {
-  CertificateParseError,
-  type CertificateInput,
-  type ClientCertificate,
-} from '../certificate';
+import { type CertificateInput, type ClientCertificate } from '../certificate';
 import {
   DIAGNOSTICS_CHANNELS,
   decisionClock,
@@ -21,6 +17,7 @@ import {
   traceDependency,
 } from '../diagnostics';
 import { InvalidClientError, MisconfiguredError, MtlsError, UnavailableError } from '../errors';
+import { toMtlsError } from '../error-mapping';
 import { warnOnce } from '../warnings';
 import { LruCache } from '../internal/lru-cache';
 import { booleanOption, checkOptions, enumOption, integerOption } from '../internal/options';
@@ -357,10 +354,12 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
     const requirement = subjectRequirement(metadata);
     const result = await (validator as ChainValidator).validate(certificate);
     if (!result.ok) {
-      const reason = `chain:${result.reason}`;
+      const reason = `chain:${result.reason}` as const;
       const message = `client ${quote(clientId)}: certificate chain not accepted: ${result.detail}`;
       event.detail = result.detail;
-      if (result.transient === true) throw new UnavailableError(reason, { message });
+      if (result.transient === true && reason === 'chain:revocation_unknown') {
+        throw new UnavailableError(reason, { message });
+      }
       throw new InvalidClientError(reason, { message });
     }
     if (!requirement.matches(certificate)) {
@@ -528,23 +527,14 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
   }
 
   function toError(error: unknown, clientId: string, event: OAuthClientEvent): unknown {
-    if (error instanceof ClientRegistrationError) {
-      event.detail = error.message;
-      return new InvalidClientError(error.reason, {
-        message: `client ${quote(clientId)}: registration unusable: ${error.message}`,
-        cause: error,
-      });
+    const mapped = toMtlsError(error, { site: 'client_authentication', client: quote(clientId) });
+    if (mapped !== error) {
+      event.detail = (error as Error).message;
+      return mapped;
     }
     if (error instanceof JwksFetchError) {
       event.detail = error.message;
       return new InvalidClientError(error.reason, {
-        message: `client ${quote(clientId)}: ${error.message}`,
-        cause: error,
-      });
-    }
-    if (error instanceof CertificateParseError) {
-      event.detail = error.message;
-      return new InvalidClientError('certificate_malformed', {
         message: `client ${quote(clientId)}: ${error.message}`,
         cause: error,
       });

@@ -9,16 +9,13 @@
  */
 import { startDebugOutput } from '../debug';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import {
-  CertificateParseError,
-  type CertificateInput,
-  type ClientCertificate,
-} from '../certificate';
+import { type CertificateInput, type ClientCertificate } from '../certificate';
 import { DIAGNOSTICS_CHANNELS, decisionClock, publish, publishDecision } from '../diagnostics';
+import type { ClientCertificateHook } from '../error-codes';
+import { toMtlsError } from '../error-mapping';
 import {
   CertificateRequiredError,
   CertificateUntrustedError,
-  HeaderMalformedError,
   isMtlsError,
   MisconfiguredError,
   UnavailableError,
@@ -152,7 +149,11 @@ function reject(reason: CertificateRejectionReason, detail: string, transient?: 
 }
 
 /** Awaits a hook's answer within `ms`; a timeout becomes an UnavailableError. */
-async function bounded<T>(value: T | Promise<T>, ms: number, hook: string): Promise<T> {
+async function bounded<T>(
+  value: T | Promise<T>,
+  ms: number,
+  hook: ClientCertificateHook,
+): Promise<T> {
   if (!(value instanceof Promise)) return value;
   return withTimeout(
     value,
@@ -164,7 +165,7 @@ async function bounded<T>(value: T | Promise<T>, ms: number, hook: string): Prom
   );
 }
 
-function call<T>(fn: () => T | Promise<T>, ms: number, hook: string): Promise<T> {
+function call<T>(fn: () => T | Promise<T>, ms: number, hook: ClientCertificateHook): Promise<T> {
   return Promise.resolve()
     .then(() => bounded(fn(), ms, hook))
     .catch((error: unknown) => {
@@ -418,20 +419,13 @@ export function requireClientCertificate(
         }));
         const message = `client certificate not accepted: ${outcome.reason}: ${outcome.detail}`;
         fail(
-          outcome.transient === true
+          outcome.transient === true && outcome.reason === 'revocation_unknown'
             ? new UnavailableError(outcome.reason, { message })
             : new CertificateUntrustedError(outcome.reason, { message }),
         );
       },
       (error: unknown) => {
-        fail(
-          error instanceof CertificateParseError
-            ? new HeaderMalformedError({
-                message: `the client certificate cannot be decoded: ${error.message}`,
-                cause: error,
-              })
-            : error,
-        );
+        fail(toMtlsError(error, { site: 'certificate' }));
       },
     );
   };

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import type { JwtPayload } from 'jsonwebtoken';
-import type { TokenRejectionReason } from '../errors';
+import type { TokenRejectionReason, UnavailableReason } from '../errors';
 
 /** A token that passed verification. */
 export interface TokenAccepted {
@@ -27,7 +27,7 @@ export interface TokenRefused {
 export interface VerifierUnavailable {
   readonly status: 'unavailable';
   /** `jwks_unavailable` or `introspection_unavailable`. */
-  readonly reason: string;
+  readonly reason: UnavailableReason;
   readonly detail: string;
   readonly cause?: unknown;
 }
@@ -46,7 +46,11 @@ export function refused(reason: TokenRejectionReason, detail: string): TokenRefu
 }
 
 /** An unavailability outcome. */
-export function unavailable(reason: string, detail: string, cause?: unknown): VerifierUnavailable {
+export function unavailable(
+  reason: UnavailableReason,
+  detail: string,
+  cause?: unknown,
+): VerifierUnavailable {
   return cause === undefined
     ? { status: 'unavailable', reason, detail }
     : { status: 'unavailable', reason, detail, cause };

@@ -10,14 +10,13 @@ import {
   publishDecision,
 } from '../diagnostics';
 import {
-  ChainTooLongError,
   CertificateUntrustedError,
   HeaderDuplicateError,
-  HeaderMalformedError,
   HeaderTooLargeError,
   isMtlsError,
   MisconfiguredError,
 } from '../errors';
+import { toMtlsError } from '../error-mapping';
 import { LruCache } from '../internal/lru-cache';
 import { markCertificateProcessed } from '../internal/request-state';
 import { buildCertificate } from './build-certificate';
@@ -183,7 +182,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
       try {
         certificate = readTls(req.socket);
       } catch (error) {
-        throw toMtlsError(error, 'TLS peer certificate');
+        throw toMtlsError(error, { site: 'certificate_source', label: 'TLS peer certificate' });
       }
       return certificate ?? absent(req, 'no_tls_certificate');
     }
@@ -384,18 +383,6 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     return fromHeader(req, peer);
   }
 
-  function toMtlsError(error: unknown, label: string): unknown {
-    if (!(error instanceof ForwardedCertificateError)) return error;
-    if (error.reason === 'chain_too_long') {
-      return new ChainTooLongError({ message: `${label}: ${error.message}` });
-    }
-    return new HeaderMalformedError({
-      message: `${label}: ${error.message}`,
-      reason: error.reason,
-      cause: error.cause,
-    });
-  }
-
   return function clientCertificateMiddleware(req, res, next): void {
     const started = decisionClock();
     markCertificateProcessed(req);
@@ -405,7 +392,7 @@ export function clientCertificate(options?: ClientCertificateOptions): RequestHa
     try {
       certificate = resolve(req, res);
     } catch (caught) {
-      const error = toMtlsError(caught, headerLabel);
+      const error = toMtlsError(caught, { site: 'certificate_source', label: headerLabel });
       if (!isMtlsError(error)) {
         next(error);
         return;

@@ -1,7 +1,9 @@
 /**
  * The error the pure forwarding decoders throw. It knows no HTTP: the Express adapter turns it
- * into `HeaderMalformedError` (400) or `ChainTooLongError` (400).
+ * into `HeaderMalformedError` (400) or `ChainTooLongError` (400), in `toMtlsError()`.
  */
+import type { HeaderMalformedReason } from '../error-codes';
+import { DomainError } from '../internal/domain-error';
 
 /**
  * Machine-readable causes of a decoding failure (the `reason` of the resulting error).
@@ -12,30 +14,10 @@
  * client certificate whose SAN holds `,` `;` or `"` can forge element boundaries; such a header
  * is refused rather than guessed at.
  */
-export type DecodeFailureReason =
-  | 'percent_encoding'
-  | 'pem'
-  | 'base64'
-  | 'structured_field'
-  | 'xfcc_syntax'
-  | 'xfcc_duplicate_key'
-  | 'xfcc_missing_cert'
-  | 'xfcc_hash_mismatch'
-  | 'xfcc_ambiguous'
-  | 'chain_without_leaf'
-  | 'trailing_bytes'
-  | 'not_a_certificate'
-  | 'custom_format'
-  | 'chain_too_long';
+export type DecodeFailureReason = HeaderMalformedReason | 'chain_too_long';
 
 /** Raised by the forwarding decoders; `message` never contains the header value. */
-export class ForwardedCertificateError extends Error {
+export class ForwardedCertificateError extends DomainError<DecodeFailureReason> {
   override readonly name = 'ForwardedCertificateError';
-  /** Why decoding failed. */
-  readonly reason: DecodeFailureReason;
-
-  constructor(reason: DecodeFailureReason, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.reason = reason;
-  }
+  readonly kind = 'forwarded_certificate';
 }

@@ -1,8 +1,8 @@
 import type { Request, RequestHandler } from 'express';
-import { HeaderDuplicateError, HeaderMalformedError } from '../errors';
+import { toMtlsError } from '../error-mapping';
+import { HeaderDuplicateError } from '../errors';
 import { booleanOption, checkOptions, integerOption } from '../internal/options';
 import { warnOnce } from '../warnings';
-import type { ForwardedCertificateError } from './decode-error';
 import { checkHeaderName } from './header-name';
 import { headerLines } from './header-lines';
 import {
@@ -141,8 +141,7 @@ export function proxyAssertedIdentity(options?: ProxyAssertedIdentityOptions): R
     try {
       req.proxyAssertedIdentity = readXfccIdentity(lines[0] as string, hops);
     } catch (error) {
-      const { reason, message } = error as ForwardedCertificateError;
-      next(new HeaderMalformedError({ message: `${header} header: ${message}`, reason }));
+      next(toMtlsError(error, { site: 'certificate_source', label: `${header} header` }));
       return;
     }
     next();

@@ -5,6 +5,8 @@
  * parse. The authoritative parse stays with node:crypto (OpenSSL) and @peculiar/asn1-x509.
  */
 
+import { DomainError } from './domain-error';
+
 /** One DER element: tag byte, where its value starts and ends. */
 export interface Tlv {
   readonly tag: number;
@@ -14,8 +16,13 @@ export interface Tlv {
 }
 
 /** Raised for any structural deviation; callers turn it into a typed error. */
-export class DerError extends Error {
+export class DerError extends DomainError<undefined> {
   override readonly name = 'DerError';
+  readonly kind = 'der';
+
+  constructor(message: string) {
+    super(undefined, message);
+  }
 }
 
 const MAX_LENGTH_OCTETS = 4;

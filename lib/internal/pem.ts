@@ -1,4 +1,5 @@
 import { decodeBase64Strict } from './base64';
+import { DomainError } from './domain-error';
 
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END ([A-Z0-9 ]+)-----/g;
 const WHITESPACE = /[\t\n\r ]/g;
@@ -10,8 +11,13 @@ export interface PemBlock {
 }
 
 /** Raised when text looks like PEM but a block is broken. */
-export class PemError extends Error {
+export class PemError extends DomainError<undefined> {
   override readonly name = 'PemError';
+  readonly kind = 'pem';
+
+  constructor(message: string) {
+    super(undefined, message);
+  }
 }
 
 /**
