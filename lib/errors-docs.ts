@@ -60,6 +60,7 @@ const TOKEN_REASONS = {
   unbound: true,
   certificate_missing: true,
   binding_mismatch: true,
+  scheme_mismatch: true,
 } as const satisfies Listed<TokenRejectionReason>;
 
 const CREDENTIAL_REASONS = {

@@ -14,6 +14,9 @@
  * @packageDocumentation
  */
 import { errorDocsUrl } from './errors-docs';
+import { bearerChallenge, type BearerChallenge } from './internal/challenge';
+
+export { bearerChallenge, type BearerChallenge } from './internal/challenge';
 
 /** Every `code` an {@link MtlsError} can carry. Consumers may switch on these strings. */
 export type MtlsErrorCode =
@@ -77,7 +80,8 @@ export type TokenRejectionReason =
   | 'inactive'
   | 'unbound'
   | 'certificate_missing'
-  | 'binding_mismatch';
+  | 'binding_mismatch'
+  | 'scheme_mismatch';
 
 /** The client-safe JSON body of an error: an OAuth-style `error` and a generic description. */
 export interface MtlsErrorBody {
@@ -296,39 +300,6 @@ export class InvalidClientError extends MtlsError {
   }
 }
 
-/** Characters RFC 6750 §3 allows inside a quoted `WWW-Authenticate` parameter value. */
-const UNSAFE_CHALLENGE_CHARS = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
-
-/** Parameters of a `Bearer` challenge. Values are sanitised to the RFC 6750 character set. */
-export interface BearerChallenge {
-  /** The protection space (`realm="…"`). Default: none. */
-  readonly realm?: string | undefined;
-  /** The scopes the resource needs, space-separated (`scope="…"`). Default: none. */
-  readonly scope?: string | undefined;
-  /** The RFC 6750 §3.1 error code (`error="…"`). Default: none (no credentials were sent). */
-  readonly error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined;
-  /** A human-readable explanation (`error_description="…"`). Default: none. */
-  readonly errorDescription?: string | undefined;
-}
-
-/**
- * Builds an RFC 6750 `WWW-Authenticate: Bearer …` value. Quotes, backslashes and control
- * characters are dropped from values, so no request content can break the header.
- *
- * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3 | RFC 6750 §3}
- */
-export function bearerChallenge(challenge: BearerChallenge): string {
-  const params: string[] = [];
-  const add = (name: string, value: string | undefined): void => {
-    if (value !== undefined) params.push(`${name}="${value.replace(UNSAFE_CHALLENGE_CHARS, '')}"`);
-  };
-  add('realm', challenge.realm);
-  add('scope', challenge.scope);
-  add('error', challenge.error);
-  add('error_description', challenge.errorDescription);
-  return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
-}
-
 /** Options of the bearer-token errors. */
 export interface BearerErrorOptions extends MtlsErrorOptions {
   /** The `realm` of the challenge. */
@@ -402,6 +373,7 @@ const TOKEN_DESCRIPTIONS: Readonly<Record<TokenRejectionReason, string>> = {
   unbound: 'the access token is not certificate-bound',
   certificate_missing: 'a client certificate is required for this access token',
   binding_mismatch: 'the client certificate does not match the access token binding',
+  scheme_mismatch: 'the access token was sent with the wrong authorization scheme',
 };
 
 /**
