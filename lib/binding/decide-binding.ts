@@ -46,8 +46,9 @@ const UNBOUND: Binding = Object.freeze({ binding: 'none' });
 /**
  * Decides whether a verified token is used by its holder:
  *
- * - no `cnf`, or bindings with neither member: refused as `unbound` unless `allowUnbound`; with `allowUnbound`, sent as `DPoP` →
- *   `scheme_mismatch` (a token that is not DPoP-bound), else accepted as `none`;
+ * - no `cnf`: refused as `unbound` unless `allowUnbound`; with it, a token sent as `DPoP` →
+ *   `scheme_mismatch` (it is not DPoP-bound), else accepted as `none`;
+ * - bindings with neither member: refused as `unbound` (fail closed);
  * - every binding the token carries must be verified, by a method in `methods` (else
  *   `binding_mismatch`);
  * - `jkt`: needs the `DPoP` scheme (`Bearer` → `scheme_mismatch`, RFC 9449 §7.2) and a proven

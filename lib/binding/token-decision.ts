@@ -6,14 +6,7 @@
  *
  * @packageDocumentation
  */
-import {
-  MisconfiguredError,
-  UnavailableError,
-  type InvalidRequestError,
-  type InvalidTokenError,
-  type MtlsError,
-  type TokenMissingError,
-} from '../errors';
+import { MisconfiguredError, UnavailableError } from '../errors';
 import { reject, type Decision } from '../internal/decision';
 import type { AccessTokenClaims } from '../access-token-claims';
 import { readBindings, type ConfirmationMember, type TokenBindings } from './confirmation';
@@ -44,6 +37,11 @@ export interface TokenRequest {
   readonly bodyParserRan: boolean;
   /** `x5t#S256` of the client certificate (`req.clientCert`), `undefined` when none. */
   readonly certificateThumbprint: string | undefined;
+  /**
+   * The request URL a DPoP proof's `htu` must match (RFC 9449 §4.3), computed by a DPoP-aware
+   * adapter; only handed to the proof check. Default: none.
+   */
+  readonly htu?: string | undefined;
 }
 
 /** What the DPoP proof check receives: the credentials and the token's `jkt`. */
@@ -58,9 +56,7 @@ export interface ProofCheckInput {
  * Verifies the request's DPoP proof for a DPoP-bound token and answers the proven `jkt` (or the
  * error to report). Supplied by a DPoP-aware middleware.
  */
-export type ProofCheck = (
-  input: ProofCheckInput,
-) => Decision<string, MtlsError> | Promise<Decision<string, MtlsError>>;
+export type ProofCheck = (input: ProofCheckInput) => Decision<string> | Promise<Decision<string>>;
 
 /** The token decision's settings, resolved once per middleware. */
 export interface TokenDecisionSettings {
@@ -101,17 +97,12 @@ export interface TokenDecisionTrace {
   readonly noBodyParser?: boolean | undefined;
 }
 
-/** The errors the token decision reports. */
-export type TokenDecisionError =
-  | TokenMissingError
-  | InvalidRequestError
-  | InvalidTokenError
-  | UnavailableError
-  | MisconfiguredError
-  | MtlsError;
-
-/** The result of {@link decideToken}: a {@link Decision} with its trace. */
-export type TokenDecision = Decision<AccessTokenResult, TokenDecisionError> & TokenDecisionTrace;
+/**
+ * The result of {@link decideToken}: a {@link Decision} with its trace. Its error is a
+ * `TokenMissingError`, `InvalidRequestError`, `InvalidTokenError`, `UnavailableError`,
+ * `MisconfiguredError`, or what the proof check reported.
+ */
+export type TokenDecision = Decision<AccessTokenResult> & TokenDecisionTrace;
 
 function ownParameter(container: unknown, name: string): unknown {
   const object = Object(container) as Record<string, unknown>;
@@ -184,7 +175,7 @@ function verified(
     return bound(request, credentials, payload, confirmation, settings, undefined, warm);
   }
   const proven = check({ request, credentials, jkt });
-  const conclude = (proof: Decision<string, MtlsError>): TokenDecision =>
+  const conclude = (proof: Decision<string>): TokenDecision =>
     proof.ok
       ? bound(request, credentials, payload, confirmation, settings, proof.value, warm)
       : { ok: false, error: proof.error, location, warm };
