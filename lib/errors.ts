@@ -26,6 +26,9 @@ import {
   type UnavailableReason,
 } from './error-codes';
 import { errorDocsUrl } from './errors-docs';
+import { bearerChallenge, dpopChallenge, type BearerChallenge } from './internal/challenge';
+
+export { bearerChallenge, type BearerChallenge } from './internal/challenge';
 
 export type {
   CertificateRejectionReason,
@@ -254,39 +257,6 @@ export class InvalidClientError extends MtlsError {
   }
 }
 
-/** Characters RFC 6750 §3 allows inside a quoted `WWW-Authenticate` parameter value. */
-const UNSAFE_CHALLENGE_CHARS = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
-
-/** Parameters of a `Bearer` challenge. Values are sanitised to the RFC 6750 character set. */
-export interface BearerChallenge {
-  /** The protection space (`realm="…"`). Default: none. */
-  readonly realm?: string | undefined;
-  /** The scopes the resource needs, space-separated (`scope="…"`). Default: none. */
-  readonly scope?: string | undefined;
-  /** The RFC 6750 §3.1 error code (`error="…"`). Default: none (no credentials were sent). */
-  readonly error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined;
-  /** A human-readable explanation (`error_description="…"`). Default: none. */
-  readonly errorDescription?: string | undefined;
-}
-
-/**
- * Builds an RFC 6750 `WWW-Authenticate: Bearer …` value. Quotes, backslashes and control
- * characters are dropped from values, so no request content can break the header.
- *
- * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3 | RFC 6750 §3}
- */
-export function bearerChallenge(challenge: BearerChallenge): string {
-  const params: string[] = [];
-  const add = (name: string, value: string | undefined): void => {
-    if (value !== undefined) params.push(`${name}="${value.replace(UNSAFE_CHALLENGE_CHARS, '')}"`);
-  };
-  add('realm', challenge.realm);
-  add('scope', challenge.scope);
-  add('error', challenge.error);
-  add('error_description', challenge.errorDescription);
-  return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
-}
-
 /** Options of the bearer-token errors. */
 export interface BearerErrorOptions extends MtlsErrorOptions {
   /** The `realm` of the challenge. */
@@ -386,33 +356,6 @@ export class InsufficientScopeError extends MtlsError {
       { ...options, headers: bearerHeaders(options, 'insufficient_scope', description) },
     );
   }
-}
-
-/** Parameters of a `DPoP` challenge. Values are sanitised like {@link bearerChallenge}'s. */
-interface DpopChallenge {
-  readonly realm?: string | undefined;
-  readonly algs?: readonly string[] | undefined;
-  readonly error: 'invalid_dpop_proof' | 'use_dpop_nonce';
-  readonly errorDescription: string;
-}
-
-/**
- * Builds an RFC 9449 `WWW-Authenticate: DPoP …` value with the same sanitising as
- * {@link bearerChallenge}. Local to the DPoP errors until the lead swaps it for the shared
- * challenge builder that writes both schemes.
- *
- * @see {@link https://www.rfc-editor.org/rfc/rfc9449#section-7.1 | RFC 9449 §7.1}
- */
-function dpopChallenge(challenge: DpopChallenge): string {
-  const params: string[] = [];
-  const add = (name: string, value: string | undefined): void => {
-    if (value !== undefined) params.push(`${name}="${value.replace(UNSAFE_CHALLENGE_CHARS, '')}"`);
-  };
-  add('realm', challenge.realm);
-  add('error', challenge.error);
-  add('error_description', challenge.errorDescription);
-  add('algs', challenge.algs?.join(' '));
-  return `DPoP ${params.join(', ')}`;
 }
 
 /** Options of the DPoP errors. */

@@ -1,18 +1,16 @@
 /**
- * Bearer-token extraction (RFC 6750 §2), as pure code: the adapter hands over the raw values it
- * read from the request and gets back the token, "none", or why the request is malformed.
+ * Bearer-token extraction (RFC 6750 §2) in its first shape (`kind`), kept for its callers: a view
+ * of the one extractor, `credentials.ts`.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-2 | RFC 6750 §2}
  * @packageDocumentation
  */
+import { scanCredentials, type CredentialScheme, type TokenLocation } from './credentials';
 
-/** `b64token` (RFC 6750 §2.1), the token68 syntax of RFC 9110 §11.2. */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-const BEARER_CREDENTIALS = /^bearer +(\S+)$/i;
-const BEARER_SCHEME = /^bearer(?: |$)/i;
+const BEARER: readonly CredentialScheme[] = Object.freeze(['bearer']);
 
 /** Where a bearer token was found. */
-export type BearerTokenLocation = 'header' | 'body' | 'query';
+export type BearerTokenLocation = TokenLocation;
 
 /** The values a request offers, already read by the adapter (`undefined` when not offered). */
 export interface BearerTokenSources {
@@ -32,12 +30,9 @@ export type BearerTokenExtraction =
 
 const MISSING: BearerTokenExtraction = Object.freeze({ kind: 'missing' });
 
-function invalid(description: string): BearerTokenExtraction {
-  return { kind: 'invalid', description };
-}
-
 /**
- * Finds the one bearer token of a request.
+ * Finds the one bearer token of a request: the `Bearer`-only view of
+ * {@link scanCredentials} (the middlewares use `extractCredentials()`).
  *
  * - `Authorization: Bearer <b64token>`: the scheme is case-insensitive, the token must have the
  *   `b64token` syntax. Another scheme (`Basic`, `DPoP`…) is not a bearer token: it counts as
@@ -52,25 +47,8 @@ function invalid(description: string): BearerTokenExtraction {
  * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-2.3 | RFC 6750 §2.3}
  */
 export function extractBearerToken(sources: BearerTokenSources): BearerTokenExtraction {
-  const { authorization } = sources;
-  if (authorization.length > 1) return invalid('more than one Authorization header');
-  let found: BearerTokenExtraction = MISSING;
-  const header = authorization[0];
-  if (header !== undefined && BEARER_SCHEME.test(header)) {
-    const token = BEARER_CREDENTIALS.exec(header)?.[1];
-    if (token === undefined || !B64TOKEN.test(token)) {
-      return invalid('malformed Bearer credentials');
-    }
-    found = { kind: 'token', token, location: 'header' };
-  }
-  for (const location of ['body', 'query'] as const) {
-    const value = sources[location];
-    if (value === undefined) continue;
-    if (typeof value !== 'string' || !B64TOKEN.test(value)) {
-      return invalid(`malformed access_token ${location} parameter`);
-    }
-    if (found.kind === 'token') return invalid('access token sent in more than one way');
-    found = { kind: 'token', token: value, location };
-  }
-  return found;
+  const found = scanCredentials(sources, BEARER);
+  if (found === undefined) return MISSING;
+  if ('token' in found) return { kind: 'token', token: found.token, location: found.location };
+  return { kind: 'invalid', description: found.description };
 }

@@ -1,61 +1,30 @@
 /**
  * `requireCertificateBoundToken()`: the resource-server middleware of RFC 8705 §3. A thin
- * adapter: it reads the request, calls the pure extraction, verification and binding code, and
- * reports failures with `next(err)`.
+ * adapter: it reads the request, calls the pure token decision (`token-decision.ts`), and
+ * reports the result with `next(err)`, `req.auth` and diagnostics.
  *
  * @packageDocumentation
  */
 import { startDebugOutput } from '../debug';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { DIAGNOSTICS_CHANNELS, decisionClock, publish, publishDecision } from '../diagnostics';
-import {
-  InvalidRequestError,
-  InvalidTokenError,
-  MisconfiguredError,
-  TokenMissingError,
-  UnavailableError,
-  type TokenRejectionReason,
-  type MtlsError,
-} from '../errors';
+import { MisconfiguredError } from '../errors';
 import { warnOnce } from '../warnings';
+import { headerLines } from '../internal/header-lines';
 import { bodyParserRan, hasRequestBody } from '../internal/request-body';
 import { wasCertificateProcessed } from '../internal/request-state';
-import { extractBearerToken, type BearerTokenLocation } from './bearer-token';
-import { resolveBoundTokenOptions, type CertificateBoundTokenOptions } from './bound-token-options';
-import { readConfirmation, thumbprintsEqual } from './confirmation';
-import { setRequestRealm } from './request-realm';
-import type { TokenVerification } from './token-verification';
 import { escapeUntrusted } from '../internal/sanitize';
+import { resolveBoundTokenOptions, type CertificateBoundTokenOptions } from './bound-token-options';
+import { setRequestRealm } from './request-realm';
+import { decideToken, type TokenDecision, type TokenDecisionSettings } from './token-decision';
+import { tokenErrors } from './token-errors';
 
 const FACTORY = 'requireCertificateBoundToken()';
 const FACTORY_NAME = 'requireCertificateBoundToken';
-const FORM = 'application/x-www-form-urlencoded';
 const NO_LINES: readonly string[] = Object.freeze([]);
 const NO_PARSER = `${FACTORY}: allowBodyToken is on but no body parser ran for a form request (it had no body, so it was answered as one without a body token). Mount express.urlencoded() before requireCertificateBoundToken().`;
 const NOT_PARSED = `${FACTORY}: allowBodyToken is on but the form body was not parsed. Mount express.urlencoded() before requireCertificateBoundToken().`;
-
-function authorizationLines(req: Request): readonly string[] {
-  const value = req.headers.authorization;
-  if (value === undefined) return NO_LINES;
-  const raw = req.rawHeaders;
-  let count = 0;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    if (name.length === 13 && name.toLowerCase() === 'authorization') count++;
-  }
-  return count > 1 ? Array<string>(count).fill(value) : [value];
-}
-
-function ownParameter(container: unknown, name: string): unknown {
-  const object = Object(container) as Record<string, unknown>;
-  return Object.hasOwn(object, name) ? object[name] : undefined;
-}
-
-function isFormRequest(req: Request): boolean {
-  if (req.method === 'GET' || req.method === 'HEAD') return false;
-  const type = req.headers['content-type'];
-  return type?.split(';', 1)[0]?.trim().toLowerCase() === FORM;
-}
+const NOT_MOUNTED = `${FACTORY}: clientCertificate() did not run for this request. Mount clientCertificate() before requireCertificateBoundToken(); without it a missing certificate cannot be told from a missing middleware.`;
 
 /**
  * Requires a valid access token bound to the client certificate (RFC 8705 §3). Mount it after
@@ -103,101 +72,50 @@ export function requireCertificateBoundToken(
   options?: CertificateBoundTokenOptions,
 ): RequestHandler {
   startDebugOutput();
-  const { verifier, mode, realm, allowUnboundTokens, allowBodyToken, allowQueryToken } =
-    resolveBoundTokenOptions(options);
+  const resolved = resolveBoundTokenOptions(options);
+  const { mode, realm } = resolved;
+  const settings: TokenDecisionSettings = {
+    ...resolved,
+    errors: tokenErrors({ realm }),
+    schemes: ['bearer'],
+    understood: ['x5t#S256'],
+    methods: ['mtls'],
+    notParsedMessage: NOT_PARSED,
+  };
   let warnedNoParser = false;
 
-  function fail(
+  function report(
     req: Request,
     next: NextFunction,
-    error: MtlsError,
-    location: BearerTokenLocation | undefined,
     started: number,
-    warm?: boolean,
+    decision: TokenDecision,
   ): void {
-    publishDecision(FACTORY_NAME, req, started, { error, warm });
-    publish(DIAGNOSTICS_CHANNELS.token, () => ({
-      outcome: error.status >= 500 ? 'error' : 'rejected',
-      code: error.code,
-      reason: error.reason,
-      message: error.message,
-      mode,
-      location,
-      certificateThumbprint: req.clientCert?.thumbprint,
-    }));
-    next(error);
-  }
-
-  function invalidToken(reason: TokenRejectionReason, detail: string): InvalidTokenError {
-    return new InvalidTokenError(reason, {
-      realm,
-      message: `invalid access token: ${reason} (${detail})`,
-    });
-  }
-
-  function finish(
-    req: Request,
-    next: NextFunction,
-    token: string,
-    location: BearerTokenLocation,
-    result: TokenVerification,
-    started: number,
-    warm: boolean,
-  ): void {
-    if (result.status === 'unavailable') {
-      fail(
-        req,
-        next,
-        new UnavailableError(result.reason, { message: result.detail, cause: result.cause }),
+    const { location, warm } = decision;
+    if (decision.noBodyParser === true && !warnedNoParser) {
+      warnedNoParser = true;
+      warnOnce('MTLS_NO_BODY_PARSER', NO_PARSER);
+    }
+    if (!decision.ok) {
+      const { error } = decision;
+      publishDecision(FACTORY_NAME, req, started, { error, warm });
+      publish(DIAGNOSTICS_CHANNELS.token, () => ({
+        outcome: error.status >= 500 ? 'error' : 'rejected',
+        code: error.code,
+        reason: error.reason,
+        message: error.message,
+        mode,
         location,
-        started,
-        warm,
-      );
+        certificateThumbprint: req.clientCert?.thumbprint,
+      }));
+      next(error);
       return;
     }
-    if (result.status === 'invalid') {
-      fail(req, next, invalidToken(result.reason, result.detail), location, started, warm);
-      return;
-    }
-    const { payload } = result;
-    const confirmation = readConfirmation(payload.cnf);
-    let bound: string | undefined;
-    if (confirmation.kind === 'refused') {
-      fail(
-        req,
-        next,
-        invalidToken(confirmation.reason, confirmation.detail),
-        location,
-        started,
-        warm,
-      );
-      return;
-    }
-    if (confirmation.kind === 'none') {
-      if (!allowUnboundTokens) {
-        const detail = 'no cnf claim; certificate-bound tokens are required';
-        fail(req, next, invalidToken('unbound', detail), location, started, warm);
-        return;
-      }
-    } else {
-      const certificate = req.clientCert;
-      if (certificate === undefined) {
-        const detail = 'the token is certificate-bound, no client certificate was presented';
-        fail(req, next, invalidToken('certificate_missing', detail), location, started, warm);
-        return;
-      }
-      if (!thumbprintsEqual(confirmation.thumbprint, certificate.thumbprint)) {
-        const detail = `token bound to ${confirmation.thumbprint}, certificate ${certificate.thumbprint}`;
-        fail(req, next, invalidToken('binding_mismatch', detail), location, started, warm);
-        return;
-      }
-      bound = confirmation.thumbprint;
-    }
-    req.auth = { token, payload, thumbprint: bound };
+    const { token, payload, thumbprint } = decision.value;
+    req.auth = { token, payload, thumbprint };
     setRequestRealm(req, realm);
     publishDecision(FACTORY_NAME, req, started, {
       warm,
-      authenticated: bound !== undefined,
+      authenticated: thumbprint !== undefined,
       clientId: payload.client_id,
       subject: payload.sub,
     });
@@ -206,7 +124,7 @@ export function requireCertificateBoundToken(
       mode,
       location,
       certificateThumbprint: req.clientCert?.thumbprint,
-      boundThumbprint: bound,
+      boundThumbprint: thumbprint,
       clientId: escapeUntrusted(payload.client_id),
       subject: escapeUntrusted(payload.sub),
     }));
@@ -220,62 +138,33 @@ export function requireCertificateBoundToken(
   ): void {
     const started = decisionClock();
     if (!wasCertificateProcessed(req)) {
-      fail(
-        req,
-        next,
-        new MisconfiguredError(
-          `${FACTORY}: clientCertificate() did not run for this request. Mount clientCertificate() before requireCertificateBoundToken(); without it a missing certificate cannot be told from a missing middleware.`,
-        ),
-        undefined,
-        started,
-      );
+      report(req, next, started, { ok: false, error: new MisconfiguredError(NOT_MOUNTED) });
       return;
     }
-    let body: unknown;
-    if (allowBodyToken && isFormRequest(req)) {
-      const parsed: unknown = req.body;
-      if (parsed !== undefined) {
-        body = ownParameter(parsed, 'access_token');
-      } else if (hasRequestBody(req)) {
-        fail(req, next, new MisconfiguredError(NOT_PARSED), undefined, started);
-        return;
-      } else if (!warnedNoParser && !bodyParserRan(req)) {
-        warnedNoParser = true;
-        warnOnce('MTLS_NO_BODY_PARSER', NO_PARSER);
-      }
-    }
-    const extraction = extractBearerToken({
-      authorization: authorizationLines(req),
-      body,
-      query: allowQueryToken ? ownParameter(req.query, 'access_token') : undefined,
-    });
-    if (extraction.kind === 'missing') {
-      fail(req, next, new TokenMissingError({ realm }), undefined, started);
-      return;
-    }
-    if (extraction.kind === 'invalid') {
-      fail(
-        req,
-        next,
-        new InvalidRequestError(extraction.description, { realm }),
-        undefined,
-        started,
-      );
-      return;
-    }
-    const { token, location } = extraction;
-    const result = verifier.verify(token);
-    if (result instanceof Promise) {
-      result.then(
-        (outcome) => {
-          finish(req, next, token, location, outcome, started, false);
+    const decision = decideToken(
+      {
+        method: req.method,
+        contentType: req.headers['content-type'],
+        authorization: headerLines(req, 'authorization') ?? NO_LINES,
+        query: resolved.allowQueryToken ? req.query : undefined,
+        body: req.body,
+        hasBody: hasRequestBody(req),
+        bodyParserRan: bodyParserRan(req),
+        certificateThumbprint: req.clientCert?.thumbprint,
+      },
+      settings,
+    );
+    if (decision instanceof Promise) {
+      decision.then(
+        (settled) => {
+          report(req, next, started, settled);
         },
         (error: unknown) => {
           next(error);
         },
       );
     } else {
-      finish(req, next, token, location, result, started, true);
+      report(req, next, started, decision);
     }
   };
 }

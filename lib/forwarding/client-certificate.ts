@@ -29,7 +29,7 @@ import { ForwardedCertificateError } from './decode-error';
 import { detectFormat, otherFormatOf } from './detect-format';
 import { FORMATS, type BuiltInFormat } from './formats';
 import type { FormatCodec } from './formats/codec';
-import { headerLines } from './header-lines';
+import { headerLines } from '../internal/header-lines';
 import { createTlsCertificateReader, isTlsSocket } from './tls-certificate';
 import {
   normalizePeerAddress,

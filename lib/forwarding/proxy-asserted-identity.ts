@@ -4,7 +4,7 @@ import { HeaderDuplicateError } from '../errors';
 import { booleanOption, checkOptions, integerOption } from '../internal/options';
 import { warnOnce } from '../warnings';
 import { checkHeaderName } from './header-name';
-import { headerLines } from './header-lines';
+import { headerLines } from '../internal/header-lines';
 import {
   compileTrustProxy,
   normalizePeerAddress,

@@ -84,3 +84,17 @@ export function escapeUntrusted(
   const { escaped, clipped } = escape(asText(value), maxLength);
   return clipped ? escaped + CLIPPED : escaped;
 }
+
+/** Every character outside the set RFC 6750 §3 allows in a quoted `auth-param` value. */
+const OUTSIDE_QUOTED_VALUE = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
+
+/**
+ * A value made safe for a quoted parameter of a `WWW-Authenticate` challenge: every character
+ * outside `%x20-21 / %x23-5B / %x5D-7E` (quotes, backslashes, controls such as CR and LF, DEL,
+ * anything non-ASCII) is dropped, so no request content can end the quoted string or the header.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6750#section-3 | RFC 6750 §3}
+ */
+export function challengeParameterValue(value: string): string {
+  return value.replace(OUTSIDE_QUOTED_VALUE, '');
+}

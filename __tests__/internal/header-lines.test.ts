@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { headerLines } from '../../lib/forwarding/header-lines';
-import { get } from './support/http';
+import { headerLines } from '../../lib/internal/header-lines';
+import { get } from '../forwarding/support/http';
 
 describe('headerLines (duplicate detection on a real Node HTTP server)', () => {
   let server: Server;
