@@ -10,7 +10,7 @@
 import type { CertificateRejectionReason } from '../../errors';
 import type { CertificateInfo } from './certificate-info';
 import { CLIENT_AUTH, KEY_USAGE } from './extensions';
-import type { CertificateCheck, CertificateCheckItem } from './index';
+import type { CertificateCheck, CertificateCheckItem } from './types';
 
 /** Settings the checks read. */
 export interface CheckSettings {
