@@ -9,23 +9,20 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { startDebugOutput } from '../debug';
 import { DIAGNOSTICS_CHANNELS, decisionClock, publish, publishDecision } from '../diagnostics';
-import { MisconfiguredError, MtlsError, UnavailableError } from '../errors';
-import { reject, type Decision } from '../internal/decision';
-import { bodyParserRan, hasRequestBody } from '../internal/request-body';
+import { MtlsError, UnavailableError } from '../errors';
 import { escapeUntrusted } from '../internal/sanitize';
-import { warnOnce } from '../warnings';
 import {
   clientIdFrom,
   decideClientAuthentication,
   type ClientAuthenticationDecision,
   type ClientAuthenticationReport,
-  type ClientAuthenticationSkipped,
 } from './client-authentication-decision';
 import {
   compileClientAuthenticationOptions,
   type MtlsClientAuthenticationOptions,
 } from './client-authentication-options';
 import { clientCertificateNotMounted } from './mounted-check';
+import { parsedBody } from './token-request-body';
 
 export type {
   GetClient,
@@ -36,8 +33,6 @@ export type {
 
 const FACTORY = 'mtlsClientAuthentication';
 
-const BODY_TYPES = ['application/x-www-form-urlencoded', 'application/json', '+json'];
-
 type Outcome = 'authenticated' | 'rejected' | 'skipped' | 'unavailable' | 'misconfigured';
 
 /** What a diagnostics event on `DIAGNOSTICS_CHANNELS.oauthClient` carries. */
@@ -47,8 +42,7 @@ interface OAuthClientEvent extends ClientAuthenticationReport {
 }
 
 function outcomeOf(error: unknown): Outcome {
-  if (error instanceof UnavailableError) return 'unavailable';
-  return error instanceof MisconfiguredError ? 'misconfigured' : 'rejected';
+  return error instanceof UnavailableError ? 'unavailable' : 'rejected';
 }
 
 /**
@@ -94,30 +88,7 @@ function outcomeOf(error: unknown): Outcome {
 export function mtlsClientAuthentication(options: MtlsClientAuthenticationOptions): RequestHandler {
   startDebugOutput();
   const settings = compileClientAuthenticationOptions(options);
-  let warnedNoParser = false;
-
-  /** The body's `client_id`, a skip, or why the request cannot be read. */
-  function readClientId(req: Request): Decision<string | ClientAuthenticationSkipped, MtlsError> {
-    const body: unknown = req.body;
-    const usableBody = body !== null && typeof body === 'object' && !Buffer.isBuffer(body);
-    if (!usableBody && !hasRequestBody(req)) {
-      if (!warnedNoParser && !bodyParserRan(req)) {
-        warnedNoParser = true;
-        warnOnce(
-          'MTLS_NO_BODY_PARSER',
-          `${FACTORY}(): no body parser ran for a request (it had no body, so it was answered as one without client_id). Mount express.urlencoded({ extended: false }) or express.json() before ${FACTORY}().`,
-        );
-      }
-    } else if (!usableBody && typeof req.is(BODY_TYPES) === 'string') {
-      return reject(
-        new MisconfiguredError(
-          `${FACTORY}: the request has a form or JSON body but req.body was not parsed. Mount express.urlencoded({ extended: false }) or express.json() before ${FACTORY}().`,
-        ),
-      );
-    }
-    const value: unknown = usableBody ? (body as Record<string, unknown>).client_id : undefined;
-    return clientIdFrom(value, req.headers.authorization !== undefined, settings.otherMethods);
-  }
+  const parser = { warned: false };
 
   async function authenticate(
     clientId: string,
@@ -157,9 +128,15 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
       finish('misconfigured', {}, unmounted);
       return;
     }
-    const id = readClientId(req);
+    const body = parsedBody(req, FACTORY, parser);
+    if (!body.ok) {
+      finish('misconfigured', {}, body.error);
+      return;
+    }
+    const hasAuthorization = req.headers.authorization !== undefined;
+    const id = clientIdFrom(body.value?.client_id, hasAuthorization, settings.otherMethods);
     if (!id.ok) {
-      finish(outcomeOf(id.error), {}, id.error);
+      finish('rejected', {}, id.error);
       return;
     }
     if (typeof id.value !== 'string') {
