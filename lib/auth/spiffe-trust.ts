@@ -12,6 +12,7 @@ import type { Request } from 'express';
 import type { ClientCertificate } from '../certificate';
 import { UnavailableError } from '../errors';
 import { parseSpiffeId, type SpiffeId } from '../spiffe-id';
+import { trustDomainList, trustDomainName } from './spiffe-trust-domains';
 import { createChainValidator, type ChainValidator, type ChainValidatorOptions } from './chain';
 import {
   decodeBasicConstraints,
@@ -99,16 +100,6 @@ function svidFacts(certificate: ClientCertificate): SvidFacts {
     keyUsage: ku && decodeKeyUsage(ku),
     extKeyUsage: eku && decodeExtKeyUsage(eku),
   };
-}
-
-function trustDomainName(factory: string, where: string, name: unknown): string {
-  const parsed = typeof name === 'string' ? parseSpiffeId(`spiffe://${name}`) : undefined;
-  if (parsed?.ok !== true || parsed.value.path !== '') {
-    throw new TypeError(
-      `${factory}: ${where} must be trust domain names like "example.org" (lower case a-z 0-9 . - _, no scheme, no path).`,
-    );
-  }
-  return parsed.value.trustDomain;
 }
 
 function isEndpoint(source: object): source is SpiffeBundleEndpoint {
@@ -242,14 +233,7 @@ export function compileSpiffe(
   const loaders = new Map<string, BundleLoader>();
   const allowed = new Set<string>();
   if (trustDomains !== undefined) {
-    if (!Array.isArray(trustDomains) || trustDomains.length === 0) {
-      throw new TypeError(
-        `${factory}: spiffe.trustDomains must be a non-empty array of trust domain names.`,
-      );
-    }
-    for (const name of trustDomains as unknown[]) {
-      allowed.add(trustDomainName(factory, 'spiffe.trustDomains', name));
-    }
+    for (const name of trustDomainList(factory, trustDomains)) allowed.add(name);
   } else {
     const entries =
       typeof bundles === 'object' && (bundles as unknown) !== null ? Object.entries(bundles) : [];
