@@ -216,7 +216,7 @@ describe('decideClientCertificate: hooks (bounded, fail closed)', () => {
     ],
     [
       'rejects with a string',
-      () => Promise.reject('nope' as unknown as Error),
+      () => Promise.reject(new String('nope') as unknown as Error),
       'thumbprints_failed',
       'thumbprints threw: nope',
     ],

@@ -53,14 +53,14 @@ describe('decideProxyAssertedIdentity (without Express)', () => {
   });
 
   it('asks allow() last, with the request, and accepts only true', () => {
-    const allow = jest.fn((_identity: ProxyAssertedIdentity, _req: Request) => 1 as never);
+    const allow = jest.fn<boolean, [ProxyAssertedIdentity, Request]>(() => 1 as never);
     const subject = identity(undefined);
     const policy = { trustDomains: undefined, ids: undefined, allow };
     expect(refusal(decideProxyAssertedIdentity(subject, policy, REQ))).toMatchObject({
       reason: 'identity_not_allowed',
     });
     expect(allow).toHaveBeenCalledWith(subject, REQ);
-    allow.mockReturnValue(true as never);
+    allow.mockReturnValue(true);
     expect(decideProxyAssertedIdentity(subject, policy, REQ).ok).toBe(true);
   });
 

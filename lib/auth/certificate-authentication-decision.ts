@@ -15,7 +15,6 @@ import {
   isMtlsError,
   UnavailableError,
   type CertificateRejectionReason,
-  type MtlsError,
 } from '../errors';
 import { accept, reject, type Decision } from '../internal/decision';
 import { withTimeout } from '../internal/with-timeout';
@@ -132,7 +131,7 @@ export async function decideClientCertificate(
         }),
       );
     }
-    if (isMtlsError(error)) return reject(error as MtlsError);
+    if (isMtlsError(error)) return reject(error);
     throw error;
   }
   if (outcome.ok) return accept(outcome.auth);

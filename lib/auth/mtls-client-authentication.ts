@@ -41,6 +41,32 @@ interface OAuthClientEvent extends ClientAuthenticationReport {
   reason?: string | undefined;
 }
 
+/** Reports one outcome: the decision event, the `oauthClient` event, then `next`. */
+function report(
+  req: Request,
+  next: NextFunction,
+  started: number,
+  {
+    outcome,
+    event,
+    error,
+    clientId,
+  }: { outcome: Outcome; event: OAuthClientEvent; error: unknown; clientId: string | undefined },
+): void {
+  if (error instanceof MtlsError) {
+    event.reason ??= error.reason;
+    event.detail ??= error.message;
+  }
+  publishDecision(FACTORY, req, started, {
+    error,
+    outcome: outcome === 'skipped' ? 'skipped' : undefined,
+    authenticated: outcome === 'authenticated',
+    clientId,
+  });
+  publish(DIAGNOSTICS_CHANNELS.oauthClient, () => ({ outcome, ...event }));
+  next(error);
+}
+
 function outcomeOf(error: unknown): Outcome {
   return error instanceof UnavailableError ? 'unavailable' : 'rejected';
 }
@@ -108,20 +134,8 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
     next: NextFunction,
   ): void {
     const started = decisionClock();
-    let clientId: string | undefined;
-    const finish = (outcome: Outcome, event: OAuthClientEvent, error?: unknown): void => {
-      if (error instanceof MtlsError) {
-        event.reason ??= error.reason;
-        event.detail ??= error.message;
-      }
-      publishDecision(FACTORY, req, started, {
-        error,
-        outcome: outcome === 'skipped' ? 'skipped' : undefined,
-        authenticated: outcome === 'authenticated',
-        clientId,
-      });
-      publish(DIAGNOSTICS_CHANNELS.oauthClient, () => ({ outcome, ...event }));
-      next(error);
+    const finish = (outcome: Outcome, event: OAuthClientEvent, error?: unknown, id?: string) => {
+      report(req, next, started, { outcome, event, error, clientId: id });
     };
     const unmounted = clientCertificateNotMounted(req, FACTORY);
     if (unmounted !== undefined) {
@@ -143,23 +157,23 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
       finish('skipped', { detail: id.value.detail });
       return;
     }
-    const escaped = escapeUntrusted(id.value);
-    clientId = id.value;
+    const clientId = id.value;
+    const escaped = escapeUntrusted(clientId);
     authenticate(clientId, req).then(
       (decision) => {
         const event: OAuthClientEvent = { clientId: escaped, ...decision.report };
         if (!decision.ok) {
-          finish(outcomeOf(decision.error), event, decision.error);
+          finish(outcomeOf(decision.error), event, decision.error, clientId);
         } else if (decision.value.kind === 'skipped') {
-          finish('skipped', { ...event, detail: decision.value.detail });
+          finish('skipped', { ...event, detail: decision.value.detail }, undefined, clientId);
         } else {
           const { method, certificate, metadata } = decision.value;
           req.oauthClient = { clientId: decision.value.clientId, method, certificate, metadata };
-          finish('authenticated', event);
+          finish('authenticated', event, undefined, clientId);
         }
       },
       (error: unknown) => {
-        finish(outcomeOf(error), { clientId: escaped }, error);
+        finish(outcomeOf(error), { clientId: escaped }, error, clientId);
       },
     );
   };

@@ -45,7 +45,7 @@ export function untrustedPeer(
   if (trust.kind === 'any') return undefined;
   if (trust.kind === 'none') return trust.reason;
   const cached = memo?.get(req.socket);
-  if (cached !== undefined && cached.fn === trust.fn) {
+  if (cached?.fn === trust.fn) {
     return cached.trusted ? undefined : 'untrusted_peer';
   }
   const answer: unknown = trust.fn(normalizePeerAddress(req.socket.remoteAddress), 0);
