@@ -99,15 +99,10 @@ const KNOWN: readonly (keyof RequireClientCertificateOptions)[] = [
   'hookTimeout',
 ];
 
-const CHAIN_ONLY: readonly (keyof RequireClientCertificateOptions)[] = [
-  'intermediates',
-  'requireClientAuthEku',
-  'revocation',
-  'cacheSize',
-  'cacheTtl',
-  'maxPathDepth',
-  'minRsaKeyBits',
-];
+/** The chain options that mean nothing without `trustAnchors` (the clock serves pins too). */
+const CHAIN_ONLY = CHAIN_VALIDATOR_OPTION_NAMES.filter(
+  (name) => name !== 'trustAnchors' && name !== 'clockTolerance' && name !== 'clock',
+);
 
 /** Checks that some method can accept a certificate and that no option is stray. */
 function checkMethods(o: RequireClientCertificateOptions): void {

@@ -13,13 +13,15 @@ import type { ClientCertificate } from '../certificate';
 import { UnavailableError } from '../errors';
 import { parseSpiffeId, type SpiffeId } from '../spiffe-id';
 import { trustDomainList, trustDomainName } from './spiffe-trust-domains';
-import { createChainValidator, type ChainValidator, type ChainValidatorOptions } from './chain';
 import {
+  createChainValidator,
   decodeBasicConstraints,
   decodeExtKeyUsage,
   decodeKeyUsage,
   EXTENSION,
-} from './chain/extensions';
+  type ChainValidator,
+  type ChainValidatorOptions,
+} from './chain';
 import { JwksFetchError, JwksUriFetcher } from './jwks-uri-fetcher';
 import {
   authorizeSpiffeId,

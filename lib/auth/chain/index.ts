@@ -26,4 +26,12 @@ export type {
   ChainValidatorOptions,
 } from './types';
 export { CHAIN_VALIDATOR_OPTION_NAMES, createChainValidator } from './create-chain-validator';
+export {
+  CLIENT_AUTH,
+  decodeBasicConstraints,
+  decodeExtKeyUsage,
+  decodeKeyUsage,
+  EXTENSION,
+  KEY_USAGE,
+} from './extensions';
 export { validityCheck } from './path-checks';
