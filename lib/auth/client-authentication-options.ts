@@ -5,7 +5,7 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-2 | RFC 8705 §2}
  * @packageDocumentation
  */
-import type { CertificateInput } from '../certificate';
+import type { CertificateInput, ClientCertificate } from '../certificate';
 import { traceDependency } from '../diagnostics';
 import { UnavailableError } from '../errors';
 import { accept, reject, type Decision } from '../internal/decision';
@@ -16,6 +16,8 @@ import { withTimeout } from '../internal/with-timeout';
 import { createChainValidator, type RevocationOptions } from './chain';
 import {
   ALL_METHODS,
+  decideClientAuthentication,
+  type ClientAuthenticationDecision,
   type ClientAuthenticationSettings,
   type MtlsClientAuthenticationMethod,
   type RegisteredKeySource,
@@ -129,6 +131,11 @@ export interface CompiledClientAuthentication extends ClientAuthenticationSettin
   loadClient(
     clientId: string,
   ): Promise<Decision<OAuthClientMetadata | null | undefined, UnavailableError>>;
+  /** {@link loadClient}, then {@link decideClientAuthentication} on what it found. */
+  authenticate(
+    clientId: string,
+    certificate: ClientCertificate | undefined,
+  ): Promise<ClientAuthenticationDecision>;
 }
 
 const OPTION_NAMES: readonly (keyof MtlsClientAuthenticationOptions)[] = [
@@ -289,5 +296,21 @@ export function compileClientAuthenticationOptions(
     }
   }
 
-  return { methods, otherMethods, allowPublicKeyMatch, validator, keys, loadClient };
+  const compiled: CompiledClientAuthentication = {
+    methods,
+    otherMethods,
+    allowPublicKeyMatch,
+    validator,
+    keys,
+    loadClient,
+    async authenticate(clientId, certificate) {
+      const metadata = await loadClient(clientId);
+      if (!metadata.ok) return { ...metadata, report: {} };
+      return decideClientAuthentication(
+        { clientId, metadata: metadata.value, certificate },
+        compiled,
+      );
+    },
+  };
+  return compiled;
 }

@@ -10,13 +10,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { startDebugOutput } from '../debug';
 import { DIAGNOSTICS_CHANNELS, decisionClock, publish, publishDecision } from '../diagnostics';
 import { MtlsError, UnavailableError } from '../errors';
+import { reject } from '../internal/decision';
 import { escapeUntrusted } from '../internal/sanitize';
-import {
-  clientIdFrom,
-  decideClientAuthentication,
-  type ClientAuthenticationDecision,
-  type ClientAuthenticationReport,
-} from './client-authentication-decision';
+import { clientIdFrom, type ClientAuthenticationReport } from './client-authentication-decision';
 import {
   compileClientAuthenticationOptions,
   type MtlsClientAuthenticationOptions,
@@ -33,26 +29,17 @@ export type {
 
 const FACTORY = 'mtlsClientAuthentication';
 
-type Outcome = 'authenticated' | 'rejected' | 'skipped' | 'unavailable' | 'misconfigured';
-
-/** What a diagnostics event on `DIAGNOSTICS_CHANNELS.oauthClient` carries. */
-interface OAuthClientEvent extends ClientAuthenticationReport {
-  clientId?: string | undefined;
-  reason?: string | undefined;
+/** One outcome: the `oauthClient` event's fields, the error and the raw `client_id`. */
+interface Outcome {
+  readonly outcome: 'authenticated' | 'rejected' | 'skipped' | 'unavailable' | 'misconfigured';
+  readonly event: ClientAuthenticationReport & { clientId?: string; reason?: string | undefined };
+  readonly error?: unknown;
+  readonly clientId?: string | undefined;
 }
 
 /** Reports one outcome: the decision event, the `oauthClient` event, then `next`. */
-function report(
-  req: Request,
-  next: NextFunction,
-  started: number,
-  {
-    outcome,
-    event,
-    error,
-    clientId,
-  }: { outcome: Outcome; event: OAuthClientEvent; error: unknown; clientId: string | undefined },
-): void {
+function report(req: Request, next: NextFunction, started: number, result: Outcome): void {
+  const { outcome, event, error, clientId } = result;
   if (error instanceof MtlsError) {
     event.reason ??= error.reason;
     event.detail ??= error.message;
@@ -67,8 +54,10 @@ function report(
   next(error);
 }
 
-function outcomeOf(error: unknown): Outcome {
-  return error instanceof UnavailableError ? 'unavailable' : 'rejected';
+/** The outcome of a refusal: 503 dependencies are `unavailable`, the rest `rejected`. */
+function refused(error: unknown, event: Outcome['event'], clientId?: string): Outcome {
+  const outcome = error instanceof UnavailableError ? 'unavailable' : 'rejected';
+  return { outcome, event, error, clientId };
 }
 
 /**
@@ -116,64 +105,46 @@ export function mtlsClientAuthentication(options: MtlsClientAuthenticationOption
   const settings = compileClientAuthenticationOptions(options);
   const parser = { warned: false };
 
-  async function authenticate(
-    clientId: string,
-    req: Request,
-  ): Promise<ClientAuthenticationDecision> {
-    const metadata = await settings.loadClient(clientId);
-    if (!metadata.ok) return { ...metadata, report: {} };
-    return decideClientAuthentication(
-      { clientId, metadata: metadata.value, certificate: req.clientCert },
-      settings,
-    );
-  }
-
   return function mtlsClientAuthenticationMiddleware(
     req: Request,
     _res: Response,
     next: NextFunction,
   ): void {
     const started = decisionClock();
-    const finish = (outcome: Outcome, event: OAuthClientEvent, error?: unknown, id?: string) => {
-      report(req, next, started, { outcome, event, error, clientId: id });
-    };
     const unmounted = clientCertificateNotMounted(req, FACTORY);
-    if (unmounted !== undefined) {
-      finish('misconfigured', {}, unmounted);
-      return;
-    }
-    const body = parsedBody(req, FACTORY, parser);
+    const body = unmounted ? reject(unmounted) : parsedBody(req, FACTORY, parser);
     if (!body.ok) {
-      finish('misconfigured', {}, body.error);
+      report(req, next, started, { outcome: 'misconfigured', event: {}, error: body.error });
       return;
     }
     const hasAuthorization = req.headers.authorization !== undefined;
     const id = clientIdFrom(body.value?.client_id, hasAuthorization, settings.otherMethods);
     if (!id.ok) {
-      finish('rejected', {}, id.error);
+      report(req, next, started, refused(id.error, {}));
       return;
     }
     if (typeof id.value !== 'string') {
-      finish('skipped', { detail: id.value.detail });
+      report(req, next, started, { outcome: 'skipped', event: { detail: id.value.detail } });
       return;
     }
     const clientId = id.value;
     const escaped = escapeUntrusted(clientId);
-    authenticate(clientId, req).then(
+    settings.authenticate(clientId, req.clientCert).then(
       (decision) => {
-        const event: OAuthClientEvent = { clientId: escaped, ...decision.report };
+        const event = { clientId: escaped, ...decision.report };
         if (!decision.ok) {
-          finish(outcomeOf(decision.error), event, decision.error, clientId);
+          report(req, next, started, refused(decision.error, event, clientId));
         } else if (decision.value.kind === 'skipped') {
-          finish('skipped', { ...event, detail: decision.value.detail }, undefined, clientId);
+          const skipped = { ...event, detail: decision.value.detail };
+          report(req, next, started, { outcome: 'skipped', event: skipped, clientId });
         } else {
           const { method, certificate, metadata } = decision.value;
-          req.oauthClient = { clientId: decision.value.clientId, method, certificate, metadata };
-          finish('authenticated', event, undefined, clientId);
+          req.oauthClient = { clientId, method, certificate, metadata };
+          report(req, next, started, { outcome: 'authenticated', event, clientId });
         }
       },
       (error: unknown) => {
-        finish(outcomeOf(error), { clientId: escaped }, error, clientId);
+        report(req, next, started, refused(error, { clientId: escaped }, clientId));
       },
     );
   };
