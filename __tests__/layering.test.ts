@@ -78,10 +78,7 @@ const ALLOWED: readonly string[] = [
   'cli: cli/verify.ts -> auth/revocation/crl.ts',
   'cli: cli/verify.ts -> certificate.ts',
   'cli: cli/verify.ts -> internal/pem.ts',
-  // `auth/chain` and `auth/revocation` import each other (values and types): the revocation
-  // checker and the chain validator meet through one interface, and revocation reads the chain's
-  // helpers through the facade.
-  'cycle: auth/chain/create-chain-validator.ts auth/chain/first-link.ts auth/chain/index.ts auth/chain/path-builder.ts auth/chain/path-checks.ts auth/revocation/checker.ts auth/revocation/ocsp.ts',
+  // `auth/revocation` reads the chain's DER and algorithm helpers directly (no cycle any more).
   'facade: auth/revocation/checker.ts -> auth/chain/certificate-info.ts',
   'facade: auth/revocation/checker.ts -> auth/chain/extensions.ts',
   'facade: auth/revocation/crl.ts -> auth/chain/algorithms.ts',
@@ -91,11 +88,6 @@ const ALLOWED: readonly string[] = [
   'facade: auth/revocation/ocsp.ts -> auth/chain/certificate-info.ts',
   'facade: auth/revocation/ocsp.ts -> auth/chain/extensions.ts',
   'facade: auth/revocation/ocsp.ts -> auth/chain/path-checks.ts',
-  // The adapters of `requireClientCertificate()` and SPIFFE bypass the chain facade.
-  'facade: auth/require-client-certificate.ts -> auth/chain/create-chain-validator.ts',
-  'facade: auth/require-client-certificate.ts -> auth/chain/path-checks.ts',
-  'facade: auth/spiffe-trust.ts -> auth/chain/extensions.ts',
-  'facade: auth/spiffe.ts -> auth/chain/extensions.ts',
   // diagnostics.ts builds audit records and audit-record.ts names diagnostics' types: the
   // record builder moves beside diagnostics (or diagnostics stops building records).
   'cycle: diagnostics.ts observability/audit-record.ts',

@@ -1,8 +1,10 @@
 import type { Request, RequestHandler } from 'express';
 import { CertificateRequiredError, CertificateUntrustedError } from '../errors';
 import type { ProxyAssertedIdentity } from '../forwarding/xfcc-identity';
+import { accept, reject, type Decision } from '../internal/decision';
 import { checkOptions } from '../internal/options';
 import { parseSpiffeId } from '../spiffe-id';
+import { trustDomainList } from './spiffe-trust-domains';
 
 const FACTORY = 'requireProxyAssertedIdentity()';
 
@@ -20,53 +22,53 @@ export interface RequireProxyAssertedIdentityOptions {
 }
 
 /** The compiled policy: pure data and a callback, no Express. */
-interface IdentityPolicy {
+export interface IdentityPolicy {
   readonly trustDomains: ReadonlySet<string> | undefined;
   readonly ids: ReadonlySet<string> | undefined;
   readonly allow: RequireProxyAssertedIdentityOptions['allow'];
 }
 
-/** Why an identity is refused, or `undefined` when it is accepted. */
-export function identityRefusal(
+/**
+ * Decides whether a proxy-asserted identity is accepted: it must exist, then pass the SPIFFE
+ * rule and `allow`. `req` only reaches `allow`. A throw from `allow` propagates.
+ *
+ * @see {@link https://github.com/spiffe/spiffe/blob/main/standards/SPIFFE-ID.md | SPIFFE ID §2}
+ */
+export function decideProxyAssertedIdentity(
   identity: ProxyAssertedIdentity | undefined,
   policy: IdentityPolicy,
   req: Request,
-): 'identity_missing' | 'identity_not_allowed' | undefined {
-  if (identity === undefined) return 'identity_missing';
+): Decision<ProxyAssertedIdentity, CertificateRequiredError | CertificateUntrustedError> {
+  if (identity === undefined) {
+    return reject(
+      new CertificateRequiredError({
+        reason: 'identity_missing',
+        message:
+          'no proxy-asserted identity (no identity-only header from a trusted proxy, or ' +
+          'proxyAssertedIdentity() not mounted)',
+      }),
+    );
+  }
+  const notAllowed = (): Decision<never, CertificateUntrustedError> =>
+    reject(new CertificateUntrustedError('identity_not_allowed'));
   if (policy.trustDomains !== undefined) {
     const parsed = identity.spiffeId === undefined ? undefined : parseSpiffeId(identity.spiffeId);
     if (parsed?.ok !== true || !policy.trustDomains.has(parsed.value.trustDomain)) {
-      return 'identity_not_allowed';
+      return notAllowed();
     }
-    if (policy.ids !== undefined && !policy.ids.has(parsed.value.id)) return 'identity_not_allowed';
+    if (policy.ids !== undefined && !policy.ids.has(parsed.value.id)) return notAllowed();
   }
   if (policy.allow !== undefined) {
     const verdict: unknown = policy.allow(identity, req);
-    if (verdict !== true) return 'identity_not_allowed';
+    if (verdict !== true) return notAllowed();
   }
-  return undefined;
+  return accept(identity);
 }
 
 function compileSpiffe(value: unknown): Pick<IdentityPolicy, 'trustDomains' | 'ids'> {
   if (value === undefined) return { trustDomains: undefined, ids: undefined };
   const { trustDomains, ids } = (value ?? {}) as { trustDomains?: unknown; ids?: unknown };
-  if (!Array.isArray(trustDomains) || trustDomains.length === 0) {
-    throw new TypeError(
-      `${FACTORY}: spiffe.trustDomains must be a non-empty array of trust domain names ` +
-        `(for example ["cluster.local"]).`,
-    );
-  }
-  const domains = new Set<string>();
-  for (const name of trustDomains as unknown[]) {
-    const parsed = typeof name === 'string' ? parseSpiffeId(`spiffe://${name}`) : undefined;
-    if (parsed?.ok !== true || parsed.value.path !== '') {
-      throw new TypeError(
-        `${FACTORY}: spiffe.trustDomains holds an invalid trust domain name (lower-case ` +
-          `a-z 0-9 . - _, no scheme, port or path).`,
-      );
-    }
-    domains.add(parsed.value.trustDomain);
-  }
+  const domains = trustDomainList(FACTORY, trustDomains);
   if (ids === undefined) return { trustDomains: domains, ids: undefined };
   if (!Array.isArray(ids) || ids.length === 0) {
     throw new TypeError(`${FACTORY}: spiffe.ids must be a non-empty array of SPIFFE IDs.`);
@@ -115,26 +117,13 @@ export function requireProxyAssertedIdentity(
     );
   }
   return function requireProxyAssertedIdentityMiddleware(req, _res, next): void {
-    let refusal: ReturnType<typeof identityRefusal>;
+    let decision: ReturnType<typeof decideProxyAssertedIdentity>;
     try {
-      refusal = identityRefusal(req.proxyAssertedIdentity, policy, req);
+      decision = decideProxyAssertedIdentity(req.proxyAssertedIdentity, policy, req);
     } catch (error) {
       next(error);
       return;
     }
-    if (refusal === 'identity_missing') {
-      next(
-        new CertificateRequiredError({
-          reason: refusal,
-          message:
-            'no proxy-asserted identity (no identity-only header from a trusted proxy, or ' +
-            'proxyAssertedIdentity() not mounted)',
-        }),
-      );
-    } else if (refusal === 'identity_not_allowed') {
-      next(new CertificateUntrustedError(refusal));
-    } else {
-      next();
-    }
+    next(decision.ok ? undefined : decision.error);
   };
 }

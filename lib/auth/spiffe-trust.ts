@@ -12,13 +12,16 @@ import type { Request } from 'express';
 import type { ClientCertificate } from '../certificate';
 import { UnavailableError } from '../errors';
 import { parseSpiffeId, type SpiffeId } from '../spiffe-id';
-import { createChainValidator, type ChainValidator, type ChainValidatorOptions } from './chain';
+import { trustDomainList, trustDomainName } from './spiffe-trust-domains';
 import {
+  createChainValidator,
   decodeBasicConstraints,
   decodeExtKeyUsage,
   decodeKeyUsage,
   EXTENSION,
-} from './chain/extensions';
+  type ChainValidator,
+  type ChainValidatorOptions,
+} from './chain';
 import { JwksFetchError, JwksUriFetcher } from './jwks-uri-fetcher';
 import {
   authorizeSpiffeId,
@@ -99,16 +102,6 @@ function svidFacts(certificate: ClientCertificate): SvidFacts {
     keyUsage: ku && decodeKeyUsage(ku),
     extKeyUsage: eku && decodeExtKeyUsage(eku),
   };
-}
-
-function trustDomainName(factory: string, where: string, name: unknown): string {
-  const parsed = typeof name === 'string' ? parseSpiffeId(`spiffe://${name}`) : undefined;
-  if (parsed?.ok !== true || parsed.value.path !== '') {
-    throw new TypeError(
-      `${factory}: ${where} must be trust domain names like "example.org" (lower case a-z 0-9 . - _, no scheme, no path).`,
-    );
-  }
-  return parsed.value.trustDomain;
 }
 
 function isEndpoint(source: object): source is SpiffeBundleEndpoint {
@@ -242,14 +235,7 @@ export function compileSpiffe(
   const loaders = new Map<string, BundleLoader>();
   const allowed = new Set<string>();
   if (trustDomains !== undefined) {
-    if (!Array.isArray(trustDomains) || trustDomains.length === 0) {
-      throw new TypeError(
-        `${factory}: spiffe.trustDomains must be a non-empty array of trust domain names.`,
-      );
-    }
-    for (const name of trustDomains as unknown[]) {
-      allowed.add(trustDomainName(factory, 'spiffe.trustDomains', name));
-    }
+    for (const name of trustDomainList(factory, trustDomains)) allowed.add(name);
   } else {
     const entries =
       typeof bundles === 'object' && (bundles as unknown) !== null ? Object.entries(bundles) : [];

@@ -8,7 +8,7 @@
  */
 import { decodeBase64Strict } from '../internal/base64';
 import { parseSpiffeId, type SpiffeId } from '../spiffe-id';
-import { CLIENT_AUTH, KEY_USAGE } from './chain/extensions';
+import { CLIENT_AUTH, KEY_USAGE } from './chain';
 
 /** The one result shape of this module. */
 export type SpiffeResult<T> =

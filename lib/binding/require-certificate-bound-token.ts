@@ -8,11 +8,10 @@
 import { startDebugOutput } from '../debug';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { DIAGNOSTICS_CHANNELS, decisionClock, publish, publishDecision } from '../diagnostics';
-import { MisconfiguredError } from '../errors';
 import { warnOnce } from '../warnings';
 import { headerLines } from '../internal/header-lines';
 import { bodyParserRan, hasRequestBody } from '../internal/request-body';
-import { wasCertificateProcessed } from '../internal/request-state';
+import { clientCertificateNotMounted } from '../auth/mounted-check';
 import { escapeUntrusted } from '../internal/sanitize';
 import { resolveBoundTokenOptions, type CertificateBoundTokenOptions } from './bound-token-options';
 import { setRequestRealm } from './request-realm';
@@ -24,7 +23,6 @@ const FACTORY_NAME = 'requireCertificateBoundToken';
 const NO_LINES: readonly string[] = Object.freeze([]);
 const NO_PARSER = `${FACTORY}: allowBodyToken is on but no body parser ran for a form request (it had no body, so it was answered as one without a body token). Mount express.urlencoded() before requireCertificateBoundToken().`;
 const NOT_PARSED = `${FACTORY}: allowBodyToken is on but the form body was not parsed. Mount express.urlencoded() before requireCertificateBoundToken().`;
-const NOT_MOUNTED = `${FACTORY}: clientCertificate() did not run for this request. Mount clientCertificate() before requireCertificateBoundToken(); without it a missing certificate cannot be told from a missing middleware.`;
 
 /**
  * Requires a valid access token bound to the client certificate (RFC 8705 §3). Mount it after
@@ -137,8 +135,9 @@ export function requireCertificateBoundToken(
     next: NextFunction,
   ): void {
     const started = decisionClock();
-    if (!wasCertificateProcessed(req)) {
-      report(req, next, started, { ok: false, error: new MisconfiguredError(NOT_MOUNTED) });
+    const unmounted = clientCertificateNotMounted(req, FACTORY_NAME);
+    if (unmounted !== undefined) {
+      report(req, next, started, { ok: false, error: unmounted });
       return;
     }
     const decision = decideToken(

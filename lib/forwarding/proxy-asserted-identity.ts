@@ -5,12 +5,8 @@ import { booleanOption, checkOptions, integerOption } from '../internal/options'
 import { warnOnce } from '../warnings';
 import { checkHeaderName } from './header-name';
 import { headerLines } from '../internal/header-lines';
-import {
-  compileTrustProxy,
-  normalizePeerAddress,
-  resolveTrust,
-  type TrustProxyOption,
-} from './trust-proxy';
+import { untrustedPeer } from './request-peer-trust';
+import { compileTrustProxy, type TrustProxyOption } from './trust-proxy';
 import { readXfccIdentity } from './xfcc-identity';
 
 const FACTORY = 'proxyAssertedIdentity()';
@@ -93,24 +89,15 @@ export function proxyAssertedIdentity(options?: ProxyAssertedIdentityOptions): R
   }
 
   function trusted(req: Request): boolean {
-    const app = req.app as Request['app'] | undefined;
-    const trust = resolveTrust(
-      config,
-      app === undefined
-        ? undefined
-        : { setting: app.get('trust proxy'), fn: app.get('trust proxy fn') },
-    );
-    if (trust.kind === 'any') return true;
-    if (trust.kind === 'function') {
-      const answer: unknown = trust.fn(normalizePeerAddress(req.socket.remoteAddress), 0);
-      return answer === true;
-    }
+    const untrusted = untrustedPeer(req, config);
+    if (untrusted === undefined) return true;
+    if (untrusted === 'untrusted_peer') return false;
     warnOnce(
-      trust.reason === 'trust_proxy_too_broad'
+      untrusted === 'trust_proxy_too_broad'
         ? 'MTLS_TRUST_PROXY_TOO_BROAD'
         : 'MTLS_NO_TRUSTED_PROXY',
       `${FACTORY}: ${
-        trust.reason === 'trust_proxy_too_broad'
+        untrusted === 'trust_proxy_too_broad'
           ? "the app's 'trust proxy' setting trusts every peer, which is no reason to believe"
           : 'no trusted proxy is configured, so nobody may set'
       } the ${header} header: req.proxyAssertedIdentity stays undefined. Set trustProxy to ` +

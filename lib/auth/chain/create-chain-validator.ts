@@ -26,7 +26,7 @@ import type {
   ChainValidationSuccess,
   ChainValidator,
   ChainValidatorOptions,
-} from './index';
+} from './types';
 
 /** Every option of {@link createChainValidator}, for factories that accept them too. */
 export const CHAIN_VALIDATOR_OPTION_NAMES: readonly (keyof ChainValidatorOptions)[] = [

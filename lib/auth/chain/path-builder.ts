@@ -20,7 +20,7 @@ import type { CertificateRejectionReason } from '../../errors';
 import type { LruCache } from '../../internal/lru-cache';
 import { verifySignature } from './algorithms';
 import type { CertificateInfo } from './certificate-info';
-import type { CertificateCheckItem } from './index';
+import type { CertificateCheckItem } from './types';
 import { describeUntrusted } from '../../internal/sanitize';
 
 /** Certificates by subject name: exact DER first, canonical form when that finds nothing. */

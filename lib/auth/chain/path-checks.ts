@@ -11,7 +11,7 @@ import type { CertificateRejectionReason } from '../../errors';
 import type { CertificateInfo } from './certificate-info';
 import { CLIENT_AUTH, KEY_USAGE } from './extensions';
 import { checkNameConstraints } from './name-constraints';
-import type { CertificateCheck, CertificateCheckItem } from './index';
+import type { CertificateCheck, CertificateCheckItem } from './types';
 
 /** Settings the checks read. */
 export interface CheckSettings {
