@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { decodeEscapedPemSequence } from '../../lib/forwarding/escaped-pem-sequence';
-import { decodePemSequence } from '../../lib/forwarding/pem-sequence';
+import { decodeEscapedPemSequence } from '../../lib/forwarding/forwarded-pem';
+import { decodePemSequence } from '../../lib/forwarding/forwarded-pem';
 import { percentDecode } from '../../lib/forwarding/percent-decode';
 import { der, pem } from '../helpers/fixtures';
 import { reasonOf } from './support/vectors';

@@ -1,8 +1,10 @@
 import { encodePem } from '../../internal/pem';
-import { decodeEscapedPemSequence } from '../escaped-pem-sequence';
+import { decodeEscapedPemSequence } from '../forwarded-pem';
 import { certificateDers, type FormatCodec } from './codec';
+import { ESCAPED_PEM } from './nginx';
 
 const KEPT_LITERAL = /%(?:2B|2F|3D)/g;
+const ALB_LITERALS = /[+/=]/;
 
 function decodeAlbPem(value: string, limits: { maxCertificates: number }): Buffer[] {
   return decodeEscapedPemSequence(value, limits.maxCertificates, true);
@@ -17,7 +19,11 @@ function decodeAlbPem(value: string, limits: { maxCertificates: number }): Buffe
  * @see {@link https://docs.aws.amazon.com/elasticloadbalancing/latest/application/mutual-authentication.html | AWS: ALB mutual authentication}
  */
 export const awsAlbFormat: FormatCodec = {
+  name: 'aws-alb',
   header: 'x-amzn-mtls-clientcert',
+  chain: 'same-encoding',
+  hints: ['alb', 'aws'],
+  detect: { rank: 3, test: (text) => ESCAPED_PEM.test(text) && ALB_LITERALS.test(text) },
   decode: decodeAlbPem,
   decodeChain: decodeAlbPem,
   encode: (certificate) => ({

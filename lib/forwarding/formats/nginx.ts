@@ -1,6 +1,9 @@
 import { encodePem } from '../../internal/pem';
-import { decodeEscapedPemSequence } from '../escaped-pem-sequence';
+import { decodeEscapedPemSequence } from '../forwarded-pem';
 import { certificateDers, type FormatCodec } from './codec';
+
+/** A URL-escaped BEGIN line (nginx, and AWS ALB, which leaves `+ / =` literal). */
+export const ESCAPED_PEM = /-----BEGIN%20CERTIFICATE-----/i;
 
 function decodeUrlEscapedPem(value: string, limits: { maxCertificates: number }): Buffer[] {
   return decodeEscapedPemSequence(value, limits.maxCertificates, true);
@@ -14,7 +17,11 @@ function decodeUrlEscapedPem(value: string, limits: { maxCertificates: number })
  * @see {@link https://nginx.org/en/docs/http/ngx_http_ssl_module.html#var_ssl_client_escaped_cert | nginx: $ssl_client_escaped_cert}
  */
 export const nginxFormat: FormatCodec = {
+  name: 'nginx',
   header: 'x-ssl-cert',
+  chain: 'same-encoding',
+  hints: ['ingress-nginx', 'kong'],
+  detect: { rank: 4, test: (text) => ESCAPED_PEM.test(text) },
   decode: decodeUrlEscapedPem,
   decodeChain: decodeUrlEscapedPem,
   encode: (certificate) => ({

@@ -1,5 +1,5 @@
 import { encodePem } from '../../internal/pem';
-import { decodeEscapedPemSequence } from '../escaped-pem-sequence';
+import { decodeEscapedPemSequence } from '../forwarded-pem';
 import { certificateDers, type FormatCodec } from './codec';
 
 function decodeRawPem(value: string, limits: { maxCertificates: number }): Buffer[] {
@@ -16,7 +16,11 @@ function decodeRawPem(value: string, limits: { maxCertificates: number }): Buffe
  * @see {@link https://httpd.apache.org/docs/current/mod/mod_headers.html#requestheader | Apache: RequestHeader}
  */
 export const pemFormat: FormatCodec = {
+  name: 'pem',
   header: 'x-ssl-cert',
+  chain: 'same-encoding',
+  hints: ['apache', 'httpd'],
+  detect: { rank: 1, test: (text) => text.includes('-----BEGIN CERTIFICATE-----') },
   absentValues: ['(null)'],
   decode: decodeRawPem,
   decodeChain: decodeRawPem,
