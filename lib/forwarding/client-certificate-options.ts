@@ -8,13 +8,7 @@ import {
   integerOption,
 } from '../internal/options';
 import type { DecodeContext, FormatCodec } from './formats/codec';
-import {
-  CODEC_OPTIONS,
-  FORMAT_HINTS,
-  FORMAT_NAMES,
-  FORMATS,
-  type BuiltInFormat,
-} from './formats';
+import { CODEC_OPTIONS, FORMAT_HINTS, FORMAT_NAMES, FORMATS, type BuiltInFormat } from './formats';
 import { checkHeaderName } from './header-name';
 import { compileTrustProxy, type TrustProxyFunction, type TrustProxyOption } from './trust-proxy';
 

@@ -19,8 +19,7 @@ import { decodeWholeValue, type DecodeContext } from './formats/codec';
  */
 export function detectFormat(text: string): BuiltInFormat | undefined {
   return DETECTION_ORDER.find((codec) => codec.detect.test(text))?.name as
-    | BuiltInFormat
-    | undefined;
+    BuiltInFormat | undefined;
 }
 
 /**
