@@ -8,7 +8,6 @@ import {
   HeaderTooLargeError,
   isMtlsError,
   MisconfiguredError,
-  type MtlsError,
 } from '../errors';
 import { accept, reject, type Decision } from '../internal/decision';
 import { LruCache } from '../internal/lru-cache';
@@ -19,6 +18,7 @@ import type { CompiledOptions } from './client-certificate-options';
 import { ForwardedCertificateError } from './decode-error';
 import { detectFormat, otherFormatOf } from './detect-format';
 import { FORMATS, type BuiltInFormat } from './formats';
+import type { FormatCodec } from './formats/codec';
 import { headerLines } from './header-lines';
 import { createTlsCertificateReader, isTlsSocket } from './tls-certificate';
 import { resolveTrust, type TrustProxyFunction, type UntrustedPeerReason } from './trust-proxy';
@@ -141,7 +141,10 @@ export function createForwardingDecision(
     let vary: string | undefined;
     let warm: boolean | undefined;
 
-    function absent(reason: AbsentReason, extra?: Record<string, unknown>): undefined {
+    function absent(
+      reason: AbsentReason,
+      extra?: Record<string, unknown>,
+    ): ClientCertificate | undefined {
       events.push({
         channel: 'certificateAbsent',
         detail: {
@@ -166,7 +169,8 @@ export function createForwardingDecision(
     function trustedSocket(fn: unknown): boolean {
       const cached = trustBySocket.get(request.socket);
       if (cached !== undefined && cached.fn === fn) return cached.trusted;
-      const trusted = (fn as TrustProxyFunction)(request.peer, 0) === true;
+      const answer: unknown = (fn as TrustProxyFunction)(request.peer, 0);
+      const trusted = answer === true;
       trustBySocket.set(request.socket, { fn, trusted });
       return trusted;
     }
@@ -274,17 +278,17 @@ export function createForwardingDecision(
         throw new ForwardedCertificateError('chain_too_long', 'too many certificates');
       }
       return buildCertificate(
-        (ders as Uint8Array[]).map((der) => (Buffer.isBuffer(der) ? der : Buffer.from(der))),
+        ders.map((der) => (Buffer.isBuffer(der) ? der : Buffer.from(der))),
         config.headerSource,
         config.maxChainLength,
       );
     }
 
     /** The chain header's value: its lines joined when the format's chain is a list. */
-    function chainValueOf(): string {
+    function chainValueOf(codec: FormatCodec): string {
       if (config.chainHeader === undefined) return '';
       const lines =
-        config.codec?.chain === 'list'
+        codec.chain === 'list'
           ? headerLines(request, config.chainHeader)
           : [singleLine(config.chainHeader) ?? ''];
       return lines === undefined ? '' : lines.filter((line) => line !== '').join(', ');
@@ -295,7 +299,7 @@ export function createForwardingDecision(
       if (codec === undefined) return fromCustom();
       const header = config.header as string;
       const value = singleLine(header) ?? '';
-      const chainValue = chainValueOf();
+      const chainValue = chainValueOf(codec);
       if (value === '' || codec.absentValues?.includes(value) === true || isPlaceholder(value)) {
         if (chainValue !== '') {
           throw new ForwardedCertificateError(
@@ -329,7 +333,7 @@ export function createForwardingDecision(
     }
 
     /** The header is absent: no certificate; says so when another known one arrived instead. */
-    function missingHeader(): undefined {
+    function missingHeader(): ClientCertificate | undefined {
       const other = OTHER_HEADERS.find(
         (name) =>
           name !== config.header &&
@@ -407,7 +411,7 @@ export function createForwardingDecision(
     } catch (caught) {
       const error = toMtlsError(caught, headerLabel);
       if (!isMtlsError(error)) throw error;
-      result = reject(error as MtlsError);
+      result = reject(error);
     }
     return { result, warnings, events, vary, warm };
   };

@@ -13,10 +13,10 @@ const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 const XFCC_KEY = /(?:^|[;,])[ \t]*(?:by|hash|cert|chain|subject|uri|dns)=/i;
 
 /** XFCC's own option. */
-export type XfccOptions = {
+export interface XfccOptions extends Readonly<Record<string, unknown>> {
   /** Which element to believe, counted from the right (1 = the last one). */
   readonly xfccHops: number;
-};
+}
 
 /** What one element says: its certificates (leaf first) and whether it carried a `Hash`. */
 interface ReadElement {
