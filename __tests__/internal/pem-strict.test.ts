@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { decodeCertificatePem, decodeStrictCertificatePem, PemError } from '../../lib/internal/pem';
 import { der, pem } from '../helpers/fixtures';
+import { mutate, textMutations } from '../helpers/mutation';
 
 const A = pem('client-a');
 const INTERMEDIATE = pem('intermediate-ca');
@@ -67,33 +68,16 @@ describe('decodeStrictCertificatePem', () => {
 
   it('accepts only what lenient mode reads the same way, for mutated text', () => {
     const alphabet = [
-      'A',
-      '/',
-      '+',
-      '=',
-      '-',
-      ' ',
-      '\n',
-      '\t',
-      'x',
-      'é',
+      ...'A/+=- \n\txé',
       '-----END CERTIFICATE-----',
+      '-----BEGIN CERTIFICATE-----',
     ];
-    const mutation = fc.record({
-      at: fc.nat(),
-      remove: fc.nat({ max: 3 }),
-      insert: fc.array(fc.constantFrom(...alphabet), { maxLength: 3 }),
-    });
     fc.assert(
       fc.property(
         fc.constantFrom(A, A + INTERMEDIATE, A.replace(/\n/g, ' ')),
-        fc.array(mutation, { maxLength: 3 }),
+        textMutations(alphabet),
         (base, mutations) => {
-          let text = base;
-          for (const { at, remove, insert } of mutations) {
-            const i = at % (text.length + 1);
-            text = text.slice(0, i) + insert.join('') + text.slice(i + remove);
-          }
+          const text = mutate(base, mutations);
           let strict: Buffer[];
           try {
             strict = decodeStrictCertificatePem(text, 4);

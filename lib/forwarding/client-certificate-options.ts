@@ -183,17 +183,10 @@ const KNOWN: readonly (keyof ClientCertificateOptions)[] = [
   'vary',
 ];
 
-const HEADER_ONLY: readonly (keyof ClientCertificateOptions)[] = [
-  'header',
-  'chainHeader',
-  'trustProxy',
-  'dangerouslyTrustAnyProxy',
-  'proxyVerification',
-  ...FORMAT_OPTIONS,
-  'maxHeaderBytes',
-  'cacheSize',
-  'vary',
-];
+/** The options that only a header source reads (refused with `source: 'tls'`). */
+const HEADER_ONLY = KNOWN.filter(
+  (key) => !['format', 'source', 'maxChainLength', 'onInvalid'].includes(key),
+);
 
 function formatOption(value: unknown): BuiltInFormat | CustomFormat | undefined {
   if (value === undefined || typeof value === 'function') {

@@ -36,3 +36,10 @@ export function decodeEscapedPemSequence(
 ): Buffer[] {
   return decodePemSequence(percentEncoded ? percentDecode(text) : text, maxBlocks);
 }
+
+/** A codec decoder of PEM blocks, URL-escaped or not (the bound is the value's `maxCertificates`). */
+export function pemBlockDecoder(
+  percentEncoded: boolean,
+): (value: string, limits: { readonly maxCertificates: number }) => Buffer[] {
+  return (value, limits) => decodeEscapedPemSequence(value, limits.maxCertificates, percentEncoded);
+}

@@ -1,14 +1,11 @@
-import { encodePem } from '../../internal/pem';
-import { decodeEscapedPemSequence } from '../forwarded-pem';
-import { certificateDers, type FormatCodec } from './codec';
+import { pemBlockDecoder } from '../forwarded-pem';
+import { certificatePemText, type FormatCodec } from './codec';
 import { ESCAPED_PEM } from './nginx';
 
 const KEPT_LITERAL = /%(?:2B|2F|3D)/g;
 const ALB_LITERALS = /[+/=]/;
 
-function decodeAlbPem(value: string, limits: { maxCertificates: number }): Buffer[] {
-  return decodeEscapedPemSequence(value, limits.maxCertificates, true);
-}
+const decodeAlbPem = pemBlockDecoder(true);
 
 /**
  * AWS Application Load Balancer mutual TLS: URL-encoded PEM in which `+`, `=` and `/` stay
@@ -27,10 +24,8 @@ export const awsAlbFormat: FormatCodec = {
   decode: decodeAlbPem,
   decodeChain: decodeAlbPem,
   encode: (certificate) => ({
-    value: encodeURIComponent(
-      certificateDers(certificate)
-        .map((der) => encodePem(der))
-        .join(''),
-    ).replace(KEPT_LITERAL, (escape) => decodeURIComponent(escape)),
+    value: encodeURIComponent(certificatePemText(certificate)).replace(KEPT_LITERAL, (escape) =>
+      decodeURIComponent(escape),
+    ),
   }),
 };

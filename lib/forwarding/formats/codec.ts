@@ -1,4 +1,5 @@
 import type { ClientCertificate } from '../../certificate';
+import { encodePem } from '../../internal/pem';
 
 /** Bounds passed to every decoder. */
 export interface DecodeLimits {
@@ -85,6 +86,13 @@ export interface FormatCodec<O extends object = Readonly<Record<string, unknown>
 /** The DER of a certificate followed by its chain. */
 export function certificateDers(certificate: ClientCertificate): Buffer[] {
   return [certificate.der, ...certificate.chain.map((member) => member.der)];
+}
+
+/** The PEM text of a certificate and its chain: one block each, leaf first. */
+export function certificatePemText(certificate: ClientCertificate): string {
+  return certificateDers(certificate)
+    .map((der) => encodePem(der))
+    .join('');
 }
 
 /**

@@ -1,13 +1,10 @@
-import { encodePem } from '../../internal/pem';
-import { decodeEscapedPemSequence } from '../forwarded-pem';
-import { certificateDers, type FormatCodec } from './codec';
+import { pemBlockDecoder } from '../forwarded-pem';
+import { certificatePemText, type FormatCodec } from './codec';
 
 /** A URL-escaped BEGIN line (nginx, and AWS ALB, which leaves `+ / =` literal). */
 export const ESCAPED_PEM = /-----BEGIN%20CERTIFICATE-----/i;
 
-function decodeUrlEscapedPem(value: string, limits: { maxCertificates: number }): Buffer[] {
-  return decodeEscapedPemSequence(value, limits.maxCertificates, true);
-}
+const decodeUrlEscapedPem = pemBlockDecoder(true);
 
 /**
  * nginx `$ssl_client_escaped_cert`: the PEM (with its trailing line feed) escaped as a URI
@@ -24,11 +21,5 @@ export const nginxFormat: FormatCodec = {
   detect: { rank: 4, test: (text) => ESCAPED_PEM.test(text) },
   decode: decodeUrlEscapedPem,
   decodeChain: decodeUrlEscapedPem,
-  encode: (certificate) => ({
-    value: encodeURIComponent(
-      certificateDers(certificate)
-        .map((der) => encodePem(der))
-        .join(''),
-    ),
-  }),
+  encode: (certificate) => ({ value: encodeURIComponent(certificatePemText(certificate)) }),
 };

@@ -1,10 +1,7 @@
-import { encodePem } from '../../internal/pem';
-import { decodeEscapedPemSequence } from '../forwarded-pem';
-import { certificateDers, type FormatCodec } from './codec';
+import { pemBlockDecoder } from '../forwarded-pem';
+import { certificatePemText, type FormatCodec } from './codec';
 
-function decodeRawPem(value: string, limits: { maxCertificates: number }): Buffer[] {
-  return decodeEscapedPemSequence(value, limits.maxCertificates, false);
-}
+const decodeRawPem = pemBlockDecoder(false);
 
 /**
  * PEM as text: Apache's `RequestHeader set X-SSL-Cert "%{SSL_CLIENT_CERT}s"` turns every line
@@ -25,10 +22,6 @@ export const pemFormat: FormatCodec = {
   decode: decodeRawPem,
   decodeChain: decodeRawPem,
   encode: (certificate) => ({
-    value: certificateDers(certificate)
-      .map((der) => encodePem(der))
-      .join('')
-      .replace(/\n/g, ' ')
-      .trimEnd(),
+    value: certificatePemText(certificate).replace(/\n/g, ' ').trimEnd(),
   }),
 };
