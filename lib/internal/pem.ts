@@ -6,7 +6,6 @@ const BLOCK = new RegExp(BLOCK_SOURCE, 'g');
 /** Strict mode: a block right where the previous one ended, after whitespace only. */
 const NEXT_BLOCK = new RegExp(`[\\t\\n\\r ]*${BLOCK_SOURCE}`, 'y');
 const STRICT_BODY = /^[A-Za-z0-9+/=\t\n\r ]*$/;
-const TRAILING_WHITESPACE = /[\t\n\r ]*$/y;
 const WHITESPACE = /[\t\n\r ]/g;
 const CERTIFICATE = 'CERTIFICATE';
 const CERTIFICATE_BEGIN = '-----BEGIN CERTIFICATE-----';
@@ -77,9 +76,13 @@ export function decodeCertificatePem(text: string): Buffer[] {
   return certificates;
 }
 
-/** The strict reference: the regular-expression reader, with precise errors. */
-function readStrict(text: string, maxBlocks: number): Buffer[] {
-  const blocks: Buffer[] = [];
+/**
+ * Why strict mode refuses `text`, found with the regular-expression reader: more blocks than
+ * allowed, a block that is not base64, or text around the blocks. Fails closed: text it would
+ * not fault is still refused.
+ */
+function explainRefusal(text: string, maxBlocks: number): never {
+  let count = 0;
   let position = 0;
   for (;;) {
     NEXT_BLOCK.lastIndex = position;
@@ -87,25 +90,21 @@ function readStrict(text: string, maxBlocks: number): Buffer[] {
     if (match === null) break;
     const [, label, body, endLabel] = match as unknown as [string, string, string, string];
     if (label !== CERTIFICATE || endLabel !== CERTIFICATE || !STRICT_BODY.test(body)) break;
-    if (blocks.length === maxBlocks) {
+    if (count === maxBlocks) {
       throw new PemError(`more than ${maxBlocks} PEM certificate blocks`, 'too_many_blocks');
     }
     const der = decodeBase64Strict(body.replace(WHITESPACE, ''));
     if (der === undefined || der.length === 0) {
       throw new PemError('a PEM certificate block is not valid base64');
     }
-    blocks.push(der);
+    count++;
     position = NEXT_BLOCK.lastIndex;
   }
-  TRAILING_WHITESPACE.lastIndex = position;
-  if (blocks.length === 0 || !TRAILING_WHITESPACE.test(text)) {
-    throw new PemError(
-      blocks.length === 0
-        ? 'no PEM certificate block where one was expected'
-        : 'unexpected text around the PEM certificate blocks',
-    );
-  }
-  return blocks;
+  throw new PemError(
+    count === 0
+      ? 'no PEM certificate block where one was expected'
+      : 'unexpected text around the PEM certificate blocks',
+  );
 }
 
 /** Per ASCII code: a base64 digit's value (0–63), `=` (64), PEM whitespace (65), or 255. */
@@ -165,7 +164,7 @@ function skipSpace(text: string, position: number): number {
 
 /**
  * The one-pass path: the blocks of well-formed text, without intermediate strings, or
- * `undefined` for anything else (which {@link readStrict} then explains).
+ * `undefined` for anything else (which {@link explainRefusal} then explains).
  */
 function readStrictFast(text: string, maxBlocks: number): Buffer[] | undefined {
   const blocks: Buffer[] = [];
@@ -197,7 +196,7 @@ function readStrictFast(text: string, maxBlocks: number): Buffer[] | undefined {
  * @see {@link https://www.rfc-editor.org/rfc/rfc7468#section-5.1 | RFC 7468 §5.1}
  */
 export function decodeStrictCertificatePem(text: string, maxBlocks: number): Buffer[] {
-  return readStrictFast(text, maxBlocks) ?? readStrict(text, maxBlocks);
+  return readStrictFast(text, maxBlocks) ?? explainRefusal(text, maxBlocks);
 }
 
 /** Encodes DER as a PEM block with 64-character lines and a trailing newline. */
