@@ -36,7 +36,7 @@ function fields(error: unknown): Record<string, unknown> {
 describe('the domain errors', () => {
   it.each([
     ['DerError', new DerError('truncated element'), 'der', undefined],
-    ['PemError', new PemError('PEM block "X" is incomplete'), 'pem', undefined],
+    ['PemError', new PemError('PEM block "X" is incomplete'), 'pem', 'pem'],
     [
       'ForwardedCertificateError',
       new ForwardedCertificateError('base64', 'b'),

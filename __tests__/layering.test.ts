@@ -59,6 +59,7 @@ const ALLOWED: readonly string[] = [
   'cli: cli/decode-input.ts -> forwarding/der-sequence.ts',
   'cli: cli/decode-input.ts -> forwarding/detect-format.ts',
   'cli: cli/decode-input.ts -> forwarding/formats/index.ts',
+  'cli: cli/decode-input.ts -> forwarding/formats/codec.ts',
   'cli: cli/decode-input.ts -> internal/pem.ts',
   'cli: cli/describe-certificate.ts -> auth/chain/certificate-info.ts',
   'cli: cli/describe-certificate.ts -> auth/chain/extensions.ts',

@@ -171,19 +171,15 @@ export class ClientCertificate {
     if (input instanceof ClientCertificate && init.chain === undefined && !init.source) {
       return input;
     }
+    const named = normalizeCertificateInput(input);
     let der: Uint8Array;
     let chain = init.chain;
-    const blocks = pemBlocks(input);
-    if (blocks !== undefined) {
-      der = blocks[0] as Buffer;
-      chain ??= blocks.slice(1);
-    } else if (input instanceof ClientCertificate) {
-      der = input.der;
-      chain ??= input.chain;
-    } else if (input instanceof X509Certificate) {
-      der = input.raw;
+    if (named instanceof ClientCertificate) {
+      der = named.der;
+      chain ??= named.chain;
     } else {
-      der = input as Uint8Array;
+      der = (named?.[0] ?? input) as Uint8Array;
+      chain ??= named?.slice(1);
     }
     const certificate = new ClientCertificate(der, { chain, source: init.source });
     for (const member of [certificate, ...certificate.chain]) {
@@ -463,36 +459,40 @@ function decodePemOrThrow(text: string): Buffer[] {
 }
 
 /**
- * The DER of every CERTIFICATE block when `input` is PEM — text, or bytes holding PEM text (a
- * file read without an encoding) — else `undefined` (DER bytes, a certificate object).
+ * The one certificate-input normaliser: what an input names — the certificate object it already
+ * is, or DER: every CERTIFICATE block, in order, of PEM text or PEM bytes (a file read without an
+ * encoding), or the one certificate of DER bytes or an `X509Certificate` — or `undefined` for
+ * anything else (each caller refuses that in its own words).
  *
  * @throws {CertificateParseError} for PEM without a CERTIFICATE block, or a broken block.
  */
-function pemBlocks(input: unknown): Buffer[] | undefined {
+function normalizeCertificateInput(
+  input: unknown,
+): ClientCertificate | readonly Uint8Array[] | undefined {
+  if (input instanceof ClientCertificate) return input;
+  if (input instanceof X509Certificate) return [input.raw];
   if (typeof input === 'string') return decodePemOrThrow(input);
   if (!(input instanceof Uint8Array)) return undefined;
   const text = pemTextOf(input);
-  return text === undefined ? undefined : decodePemOrThrow(text);
+  return text === undefined ? [input] : decodePemOrThrow(text);
 }
 
+/** The leaf an input names, without a chain (the constructor refuses what is not one). */
 function toCertificate(input: CertificateInput): ClientCertificate {
-  if (input instanceof ClientCertificate) {
-    return input.chain.length === 0 ? input : new ClientCertificate(input.der);
+  const named = normalizeCertificateInput(input);
+  if (named instanceof ClientCertificate) {
+    return named.chain.length === 0 ? named : new ClientCertificate(named.der);
   }
-  const blocks = pemBlocks(input);
-  if (blocks !== undefined) return new ClientCertificate(blocks[0] as Buffer);
-  return new ClientCertificate(
-    input instanceof X509Certificate ? input.raw : (input as Uint8Array),
-  );
+  return new ClientCertificate((named?.[0] ?? input) as Uint8Array);
 }
 
 /** Chain members: PEM (text or bytes) contributes every CERTIFICATE block it holds, in order. */
 function toChain(inputs: readonly CertificateInput[]): ClientCertificate[] {
   return inputs.flatMap((input) => {
-    const blocks = pemBlocks(input);
-    return blocks === undefined
+    const named = normalizeCertificateInput(input);
+    return named === undefined || named instanceof ClientCertificate
       ? [toCertificate(input)]
-      : blocks.map((der) => new ClientCertificate(der));
+      : named.map((der) => new ClientCertificate(der));
   });
 }
 
@@ -505,16 +505,13 @@ function toChain(inputs: readonly CertificateInput[]): ClientCertificate[] {
  * @throws {CertificateParseError} when the input is not a certificate.
  */
 export function certificatesFrom(input: unknown): ClientCertificate[] {
-  const blocks = pemBlocks(input);
-  if (blocks !== undefined) return blocks.map((der) => ClientCertificate.from(der));
-  if (
-    input instanceof ClientCertificate ||
-    input instanceof X509Certificate ||
-    input instanceof Uint8Array
-  ) {
-    return [ClientCertificate.from(input, { chain: [] })];
+  const named = normalizeCertificateInput(input);
+  if (named === undefined) {
+    throw new CertificateParseError('expected PEM text, DER bytes or a certificate object');
   }
-  throw new CertificateParseError('expected PEM text, DER bytes or a certificate object');
+  return named instanceof ClientCertificate
+    ? [ClientCertificate.from(named, { chain: [] })]
+    : named.map((der) => ClientCertificate.from(der));
 }
 
 /**

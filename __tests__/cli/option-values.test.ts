@@ -1,5 +1,6 @@
 import { CliError } from '../../lib/cli/cli-error';
 import { choiceValue, dateOption, formatOption, integerValue } from '../../lib/cli/option-values';
+import { FORMAT_NAMES } from '../../lib/forwarding/formats';
 
 function messageOf(fn: () => unknown): string {
   try {
@@ -14,16 +15,7 @@ function messageOf(fn: () => unknown): string {
 describe('formatOption()', () => {
   it('accepts every input format and undefined', () => {
     expect(formatOption(undefined)).toBeUndefined();
-    for (const name of [
-      'der',
-      'nginx',
-      'pem',
-      'der-base64',
-      'rfc9440',
-      'xfcc',
-      'aws-alb',
-      'traefik',
-    ]) {
+    for (const name of ['der', ...FORMAT_NAMES]) {
       expect(formatOption(name)).toBe(name);
     }
   });

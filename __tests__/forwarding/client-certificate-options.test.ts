@@ -20,6 +20,8 @@ describe('clientCertificate() options', () => {
   });
 
   it('defaults to the header source and the documented limits when a format is given', () => {
+    expect(compile({ format: 'nginx' }).limits).toEqual({ maxCertificates: 10 });
+    expect(compile({ format: 'xfcc' }).limits).toEqual({ maxCertificates: 10, xfccHops: 1 });
     expect(compile({ format: 'nginx' })).toMatchObject({
       source: 'header',
       formatName: 'nginx',
@@ -28,7 +30,6 @@ describe('clientCertificate() options', () => {
       trust: undefined,
       trustAnyProxy: false,
       verification: undefined,
-      limits: { maxCertificates: 10, xfccHops: 1 },
       maxHeaderBytes: 16384,
       maxChainLength: 8,
       onInvalid: 'error',

@@ -11,16 +11,10 @@ import {
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { pem, X5T_S256 } from '../helpers/fixtures';
 import { forwardingFixture, proxyCaptures, RFC9440_X5T } from './support/vectors';
+import { FORMAT_NAMES } from '../../lib/forwarding/formats';
 
-const FORMATS: readonly BuiltInFormat[] = [
-  'nginx',
-  'pem',
-  'der-base64',
-  'rfc9440',
-  'xfcc',
-  'aws-alb',
-  'traefik',
-];
+/** Every built-in format, from the registry: a new codec is tested here without an edit. */
+const FORMATS: readonly BuiltInFormat[] = FORMAT_NAMES;
 
 const CERTIFICATES: readonly (readonly [string, () => ClientCertificate, string, string[]])[] = [
   [

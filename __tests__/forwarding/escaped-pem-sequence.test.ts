@@ -1,8 +1,9 @@
 import fc from 'fast-check';
-import { decodeEscapedPemSequence } from '../../lib/forwarding/escaped-pem-sequence';
-import { decodePemSequence } from '../../lib/forwarding/pem-sequence';
+import { decodeEscapedPemSequence } from '../../lib/forwarding/forwarded-pem';
+import { decodePemSequence } from '../../lib/forwarding/forwarded-pem';
 import { percentDecode } from '../../lib/forwarding/percent-decode';
 import { der, pem } from '../helpers/fixtures';
+import { mutate, textMutations } from '../helpers/mutation';
 import { reasonOf } from './support/vectors';
 
 const A = pem('client-a');
@@ -136,23 +137,14 @@ describe('decodeEscapedPemSequence', () => {
       '%C3%A9',
       'G',
     ];
-    const mutation = fc.record({
-      at: fc.nat(),
-      remove: fc.nat({ max: 3 }),
-      insert: fc.array(fc.constantFrom(...alphabet), { maxLength: 3 }),
-    });
     fc.assert(
       fc.property(
         fc.constantFrom(A, A + INTERMEDIATE, A.replace(/\n/g, ' ')),
-        fc.array(mutation, { maxLength: 3 }),
+        textMutations(alphabet),
         fc.boolean(),
         fc.integer({ min: 1, max: 3 }),
         (base, mutations, escaped, max) => {
-          let text = escaped ? encodeURIComponent(base) : base;
-          for (const { at, remove, insert } of mutations) {
-            const i = at % (text.length + 1);
-            text = text.slice(0, i) + insert.join('') + text.slice(i + remove);
-          }
+          const text = mutate(escaped ? encodeURIComponent(base) : base, mutations);
           expect(outcome(() => decodeEscapedPemSequence(text, max, escaped))).toEqual(
             outcome(() => reference(text, max, escaped)),
           );

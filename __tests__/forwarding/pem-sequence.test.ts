@@ -1,4 +1,4 @@
-import { decodePemSequence } from '../../lib/forwarding/pem-sequence';
+import { decodePemSequence } from '../../lib/forwarding/forwarded-pem';
 import { der, pem } from '../helpers/fixtures';
 import { reasonOf } from './support/vectors';
 

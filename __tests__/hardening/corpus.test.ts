@@ -21,6 +21,7 @@ import { chainPem } from '../auth/chain/chain-fixtures';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { pem } from '../helpers/fixtures';
 import { keepAliveAgent, send, sendRaw, serve, type Listening } from './helpers/http';
+import { FORMAT_NAMES } from '../../lib/forwarding/formats';
 
 /** The value of one header in the manifest: a string, several field lines, or a repetition. */
 type ManifestValue = string | string[] | { repeat: string; count: number };
@@ -53,15 +54,8 @@ function headerValue(value: ManifestValue): string | string[] {
   return value.repeat.repeat(value.count);
 }
 
-const FORMATS: readonly BuiltInFormat[] = [
-  'nginx',
-  'pem',
-  'der-base64',
-  'rfc9440',
-  'xfcc',
-  'aws-alb',
-  'traefik',
-];
+/** Every built-in format, from the registry: a new codec is tested here without an edit. */
+const FORMATS: readonly BuiltInFormat[] = FORMAT_NAMES;
 
 /** The full client-authentication stack, one router per format under `/<format>`. */
 function corpusApp(makeApp: () => Express, errors: MtlsError[]): Express {

@@ -18,7 +18,7 @@ import {
   type BuiltInFormat,
   type MtlsError,
 } from '../../lib';
-import { FORMAT_NAMES } from '../../lib/forwarding/formats';
+import { FORMAT_NAMES, FORMATS } from '../../lib/forwarding/formats';
 import { AUDIENCE, claims, ISSUER, privateKey, publicPem, signJwt } from '../binding/helpers/keys';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { der, pem, X5T_S256 } from '../helpers/fixtures';
@@ -152,17 +152,7 @@ describe.each(EXPRESS_VERSIONS)('hostile requests on %s', (_name, makeApp) => {
     const encode = TEST_ENCODERS[format] as (ders: readonly Buffer[]) => string;
     const seeds = [encode([der('client-a'), der('intermediate-ca')]), encode([der('self-signed')])];
     const header = (value: string): Record<string, string> => ({
-      [format === 'rfc9440'
-        ? 'client-cert'
-        : format === 'xfcc'
-          ? 'x-forwarded-client-cert'
-          : format === 'der-base64'
-            ? 'x-client-cert'
-            : format === 'aws-alb'
-              ? 'x-amzn-mtls-clientcert'
-              : format === 'traefik'
-                ? 'x-forwarded-tls-client-cert'
-                : 'x-ssl-cert']: value,
+      [FORMATS[format].header]: value,
     });
 
     it('the seeds are accepted (client-a with its chain) or refused as self-signed', async () => {

@@ -33,10 +33,10 @@ import {
 import { extractBearerToken } from '../../lib/binding/bearer-token';
 import { decodeName, formatName } from '../../lib/distinguished-name';
 import { ForwardedCertificateError } from '../../lib/forwarding/decode-error';
-import { decodeEscapedPemSequence } from '../../lib/forwarding/escaped-pem-sequence';
+import { decodeEscapedPemSequence } from '../../lib/forwarding/forwarded-pem';
 import { awsAlbFormat } from '../../lib/forwarding/formats/aws-alb';
 import { traefikFormat } from '../../lib/forwarding/formats/traefik';
-import { decodePemSequence } from '../../lib/forwarding/pem-sequence';
+import { decodePemSequence } from '../../lib/forwarding/forwarded-pem';
 import { percentDecode } from '../../lib/forwarding/percent-decode';
 import {
   parseByteSequenceItem,

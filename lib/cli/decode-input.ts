@@ -9,6 +9,7 @@ import { ForwardedCertificateError } from '../forwarding/decode-error';
 import { detectFormat } from '../forwarding/detect-format';
 import { splitDerSequence } from '../forwarding/der-sequence';
 import { FORMAT_NAMES, FORMATS, type BuiltInFormat } from '../forwarding/formats';
+import { decodeWholeValue } from '../forwarding/formats/codec';
 import { decodeCertificatePem, PemError } from '../internal/pem';
 import { CliError } from './cli-error';
 import type { Input } from './input';
@@ -75,11 +76,7 @@ function decodeText(
 ): { ders: Buffer[]; note: string | undefined } {
   const limits = { maxCertificates: options.maxCertificates, xfccHops: options.xfccHops };
   try {
-    const codec = FORMATS[format];
-    const ders =
-      format === 'rfc9440'
-        ? (codec.decodeChain as NonNullable<typeof codec.decodeChain>)(text, limits)
-        : codec.decode(text, limits);
+    const ders = decodeWholeValue(FORMATS[format], text, limits);
     if (ders === undefined) {
       throw new CliError(
         `the ${format} value holds fewer than ${options.xfccHops} element(s): no client certificate`,

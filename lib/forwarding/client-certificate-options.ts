@@ -7,8 +7,8 @@ import {
   enumOption,
   integerOption,
 } from '../internal/options';
-import type { DecodeLimits, FormatCodec } from './formats/codec';
-import { FORMAT_NAMES, FORMATS, type BuiltInFormat } from './formats';
+import type { DecodeContext, FormatCodec } from './formats/codec';
+import { CODEC_OPTIONS, FORMAT_HINTS, FORMAT_NAMES, FORMATS, type BuiltInFormat } from './formats';
 import { checkHeaderName } from './header-name';
 import { compileTrustProxy, type TrustProxyFunction, type TrustProxyOption } from './trust-proxy';
 
@@ -151,7 +151,8 @@ export interface CompiledOptions {
   readonly trust: TrustProxyFunction | undefined;
   readonly trustAnyProxy: boolean;
   readonly verification: CompiledVerification | undefined;
-  readonly limits: DecodeLimits;
+  /** The bounds and the format's own compiled options, as its decoder receives them. */
+  readonly limits: DecodeContext;
   readonly maxHeaderBytes: number;
   readonly maxChainLength: number;
   readonly onInvalid: 'error' | 'ignore';
@@ -164,6 +165,8 @@ export interface CompiledOptions {
 
 const FACTORY = 'clientCertificate()';
 
+const FORMAT_OPTIONS = [...CODEC_OPTIONS.keys()] as (keyof ClientCertificateOptions)[];
+
 const KNOWN: readonly (keyof ClientCertificateOptions)[] = [
   'format',
   'source',
@@ -172,7 +175,7 @@ const KNOWN: readonly (keyof ClientCertificateOptions)[] = [
   'trustProxy',
   'dangerouslyTrustAnyProxy',
   'proxyVerification',
-  'xfccHops',
+  ...FORMAT_OPTIONS,
   'maxHeaderBytes',
   'maxChainLength',
   'onInvalid',
@@ -180,39 +183,10 @@ const KNOWN: readonly (keyof ClientCertificateOptions)[] = [
   'vary',
 ];
 
-const HEADER_ONLY: readonly (keyof ClientCertificateOptions)[] = [
-  'header',
-  'chainHeader',
-  'trustProxy',
-  'dangerouslyTrustAnyProxy',
-  'proxyVerification',
-  'xfccHops',
-  'maxHeaderBytes',
-  'cacheSize',
-  'vary',
-];
-
-/** Where people coming from a proxy's documentation may look for a format. */
-const FORMAT_HINTS: Readonly<Record<string, BuiltInFormat>> = {
-  apache: 'pem',
-  httpd: 'pem',
-  haproxy: 'der-base64',
-  caddy: 'der-base64',
-  azure: 'der-base64',
-  'azure-app-service': 'der-base64',
-  cloudflare: 'der-base64',
-  f5: 'der-base64',
-  base64: 'der-base64',
-  der: 'der-base64',
-  envoy: 'xfcc',
-  istio: 'xfcc',
-  'x-forwarded-client-cert': 'xfcc',
-  alb: 'aws-alb',
-  aws: 'aws-alb',
-  'client-cert': 'rfc9440',
-  'ingress-nginx': 'nginx',
-  kong: 'nginx',
-};
+/** The options that only a header source reads (refused with `source: 'tls'`). */
+const HEADER_ONLY = KNOWN.filter(
+  (key) => !['format', 'source', 'maxChainLength', 'onInvalid'].includes(key),
+);
 
 function formatOption(value: unknown): BuiltInFormat | CustomFormat | undefined {
   if (value === undefined || typeof value === 'function') {
@@ -222,7 +196,7 @@ function formatOption(value: unknown): BuiltInFormat | CustomFormat | undefined 
   const known = FORMAT_NAMES.map((name) => `"${name}"`).join(', ');
   let hint = '';
   if (typeof value === 'string') {
-    const alias = FORMAT_HINTS[value.toLowerCase()];
+    const alias = FORMAT_HINTS.get(value.toLowerCase());
     hint = alias === undefined ? didYouMean(value, FORMAT_NAMES) : ` For ${value}, use "${alias}".`;
   }
   throw new TypeError(
@@ -264,6 +238,20 @@ function verificationOption(value: unknown): CompiledVerification | undefined {
   }
   const onFailure = enumOption(name, 'onFailure', options.onFailure, ['ignore', 'error'], 'ignore');
   return { header, accepts, onFailure };
+}
+
+/** The chosen format's own options, compiled; another format's option is a `TypeError`. */
+function codecOptions(
+  options: ClientCertificateOptions,
+  codec: FormatCodec | undefined,
+): Readonly<Record<string, unknown>> {
+  const given = options as Readonly<Record<string, unknown>>;
+  for (const [name, owner] of CODEC_OPTIONS) {
+    if (given[name] !== undefined && owner !== codec) {
+      throw new TypeError(`${FACTORY}: "${name}" applies to format "${owner.name}" only.`);
+    }
+  }
+  return codec?.options?.compile(FACTORY, given) ?? {};
 }
 
 /**
@@ -313,7 +301,7 @@ export function compileClientCertificateOptions(
   const header = checkHeaderName(FACTORY, 'header', options.header) ?? codec?.header;
   const chainHeader =
     checkHeaderName(FACTORY, 'chainHeader', options.chainHeader) ?? codec?.chainHeader;
-  if (options.chainHeader !== undefined && codec?.decodeChain === undefined) {
+  if (options.chainHeader !== undefined && (codec === undefined || codec.chain === 'in-value')) {
     throw new TypeError(
       `${FACTORY}: "chainHeader" is not supported by format ${
         custom === undefined ? `"${String(format)}"` : 'function'
@@ -348,10 +336,7 @@ export function compileClientCertificateOptions(
     );
   }
 
-  if (options.xfccHops !== undefined && format !== 'xfcc') {
-    throw new TypeError(`${FACTORY}: "xfccHops" applies to format "xfcc" only.`);
-  }
-  const xfccHops = integerOption(FACTORY, 'xfccHops', options.xfccHops, 1, 1);
+  const formatOptions = codecOptions(options, codec);
   const maxChainLength = integerOption(FACTORY, 'maxChainLength', options.maxChainLength, 8);
   const maxHeaderBytes = integerOption(FACTORY, 'maxHeaderBytes', options.maxHeaderBytes, 16384, 1);
   const onInvalid = enumOption(
@@ -375,7 +360,7 @@ export function compileClientCertificateOptions(
     trust,
     trustAnyProxy,
     verification,
-    limits: { maxCertificates: maxChainLength + 2, xfccHops },
+    limits: { maxCertificates: maxChainLength + 2, ...formatOptions },
     maxHeaderBytes,
     maxChainLength,
     onInvalid,

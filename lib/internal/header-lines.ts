@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 
 /**
  * Header names for which Node does not join repeated lines with `, ` (it keeps the first, or
@@ -35,7 +35,10 @@ const NOT_COMMA_JOINED = new Set([
  *
  * @see {@link https://nodejs.org/api/http.html#messageheaders | Node: message.headers}
  */
-export function headerLines(req: IncomingMessage, name: string): readonly string[] | undefined {
+export function headerLines(
+  req: { readonly headers: IncomingHttpHeaders; readonly rawHeaders: readonly string[] },
+  name: string,
+): readonly string[] | undefined {
   const joined = req.headers[name];
   if (joined === undefined) return undefined;
   if (typeof joined === 'string' && !joined.includes(',') && !NOT_COMMA_JOINED.has(name)) {

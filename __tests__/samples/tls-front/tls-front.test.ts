@@ -12,16 +12,10 @@ import { freePort } from '../../e2e/harness/ports';
 import { EXPRESS_VERSIONS } from '../../helpers/express-versions';
 import { key, pem, X5T_S256 } from '../../helpers/fixtures';
 import { call, CLIENT_A_WITH_CHAIN, listenHttp, type Listening } from '../helpers';
+import { FORMAT_NAMES } from '../../../lib/forwarding/formats';
 
-const FORMATS: readonly BuiltInFormat[] = [
-  'nginx',
-  'pem',
-  'der-base64',
-  'rfc9440',
-  'xfcc',
-  'aws-alb',
-  'traefik',
-];
+/** Every built-in format, from the registry: a new codec is tested here without an edit. */
+const FORMATS: readonly BuiltInFormat[] = FORMAT_NAMES;
 const SERVER = { key: key('server'), cert: pem('server-fullchain') } as const;
 const DOWNLOAD_BYTES = 3 * 1024 * 1024 + 17;
 

@@ -1,12 +1,11 @@
-import { encodePem } from '../../internal/pem';
-import { decodeEscapedPemSequence } from '../escaped-pem-sequence';
-import { certificateDers, type FormatCodec } from './codec';
+import { pemBlockDecoder } from '../forwarded-pem';
+import { certificatePemText, type FormatCodec } from './codec';
+import { ESCAPED_PEM } from './nginx';
 
 const KEPT_LITERAL = /%(?:2B|2F|3D)/g;
+const ALB_LITERALS = /[+/=]/;
 
-function decodeAlbPem(value: string, limits: { maxCertificates: number }): Buffer[] {
-  return decodeEscapedPemSequence(value, limits.maxCertificates, true);
-}
+const decodeAlbPem = pemBlockDecoder(true);
 
 /**
  * AWS Application Load Balancer mutual TLS: URL-encoded PEM in which `+`, `=` and `/` stay
@@ -17,14 +16,16 @@ function decodeAlbPem(value: string, limits: { maxCertificates: number }): Buffe
  * @see {@link https://docs.aws.amazon.com/elasticloadbalancing/latest/application/mutual-authentication.html | AWS: ALB mutual authentication}
  */
 export const awsAlbFormat: FormatCodec = {
+  name: 'aws-alb',
   header: 'x-amzn-mtls-clientcert',
+  chain: 'same-encoding',
+  hints: ['alb', 'aws'],
+  detect: { rank: 3, test: (text) => ESCAPED_PEM.test(text) && ALB_LITERALS.test(text) },
   decode: decodeAlbPem,
   decodeChain: decodeAlbPem,
   encode: (certificate) => ({
-    value: encodeURIComponent(
-      certificateDers(certificate)
-        .map((der) => encodePem(der))
-        .join(''),
-    ).replace(KEPT_LITERAL, (escape) => decodeURIComponent(escape)),
+    value: encodeURIComponent(certificatePemText(certificate)).replace(KEPT_LITERAL, (escape) =>
+      decodeURIComponent(escape),
+    ),
   }),
 };

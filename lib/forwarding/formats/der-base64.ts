@@ -3,6 +3,8 @@ import { ForwardedCertificateError } from '../decode-error';
 import { splitDerSequence } from '../der-sequence';
 import { certificateDers, type FormatCodec } from './codec';
 
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
 function decodeDerBase64(value: string, limits: { maxCertificates: number }): Buffer[] {
   const bytes = decodeBase64Strict(value);
   if (bytes === undefined) {
@@ -21,7 +23,11 @@ function decodeDerBase64(value: string, limits: { maxCertificates: number }): Bu
  * @see {@link https://www.rfc-editor.org/rfc/rfc4648#section-4 | RFC 4648 §4}
  */
 export const derBase64Format: FormatCodec = {
+  name: 'der-base64',
   header: 'x-client-cert',
+  chain: 'same-encoding',
+  hints: ['haproxy', 'caddy', 'azure', 'azure-app-service', 'cloudflare', 'f5', 'base64', 'der'],
+  detect: { rank: 7, test: (text) => BASE64.test(text) },
   decode: decodeDerBase64,
   decodeChain: decodeDerBase64,
   encode: (certificate) => ({

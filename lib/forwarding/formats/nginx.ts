@@ -1,10 +1,10 @@
-import { encodePem } from '../../internal/pem';
-import { decodeEscapedPemSequence } from '../escaped-pem-sequence';
-import { certificateDers, type FormatCodec } from './codec';
+import { pemBlockDecoder } from '../forwarded-pem';
+import { certificatePemText, type FormatCodec } from './codec';
 
-function decodeUrlEscapedPem(value: string, limits: { maxCertificates: number }): Buffer[] {
-  return decodeEscapedPemSequence(value, limits.maxCertificates, true);
-}
+/** A URL-escaped BEGIN line (nginx, and AWS ALB, which leaves `+ / =` literal). */
+export const ESCAPED_PEM = /-----BEGIN%20CERTIFICATE-----/i;
+
+const decodeUrlEscapedPem = pemBlockDecoder(true);
 
 /**
  * nginx `$ssl_client_escaped_cert`: the PEM (with its trailing line feed) escaped as a URI
@@ -14,14 +14,12 @@ function decodeUrlEscapedPem(value: string, limits: { maxCertificates: number })
  * @see {@link https://nginx.org/en/docs/http/ngx_http_ssl_module.html#var_ssl_client_escaped_cert | nginx: $ssl_client_escaped_cert}
  */
 export const nginxFormat: FormatCodec = {
+  name: 'nginx',
   header: 'x-ssl-cert',
+  chain: 'same-encoding',
+  hints: ['ingress-nginx', 'kong'],
+  detect: { rank: 4, test: (text) => ESCAPED_PEM.test(text) },
   decode: decodeUrlEscapedPem,
   decodeChain: decodeUrlEscapedPem,
-  encode: (certificate) => ({
-    value: encodeURIComponent(
-      certificateDers(certificate)
-        .map((der) => encodePem(der))
-        .join(''),
-    ),
-  }),
+  encode: (certificate) => ({ value: encodeURIComponent(certificatePemText(certificate)) }),
 };

@@ -1,10 +1,7 @@
-import { encodePem } from '../../internal/pem';
-import { decodeEscapedPemSequence } from '../escaped-pem-sequence';
-import { certificateDers, type FormatCodec } from './codec';
+import { pemBlockDecoder } from '../forwarded-pem';
+import { certificatePemText, type FormatCodec } from './codec';
 
-function decodeRawPem(value: string, limits: { maxCertificates: number }): Buffer[] {
-  return decodeEscapedPemSequence(value, limits.maxCertificates, false);
-}
+const decodeRawPem = pemBlockDecoder(false);
 
 /**
  * PEM as text: Apache's `RequestHeader set X-SSL-Cert "%{SSL_CLIENT_CERT}s"` turns every line
@@ -16,15 +13,15 @@ function decodeRawPem(value: string, limits: { maxCertificates: number }): Buffe
  * @see {@link https://httpd.apache.org/docs/current/mod/mod_headers.html#requestheader | Apache: RequestHeader}
  */
 export const pemFormat: FormatCodec = {
+  name: 'pem',
   header: 'x-ssl-cert',
+  chain: 'same-encoding',
+  hints: ['apache', 'httpd'],
+  detect: { rank: 1, test: (text) => text.includes('-----BEGIN CERTIFICATE-----') },
   absentValues: ['(null)'],
   decode: decodeRawPem,
   decodeChain: decodeRawPem,
   encode: (certificate) => ({
-    value: certificateDers(certificate)
-      .map((der) => encodePem(der))
-      .join('')
-      .replace(/\n/g, ' ')
-      .trimEnd(),
+    value: certificatePemText(certificate).replace(/\n/g, ' ').trimEnd(),
   }),
 };

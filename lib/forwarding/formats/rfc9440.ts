@@ -9,8 +9,12 @@ import type { FormatCodec } from './codec';
  * @see {@link https://www.rfc-editor.org/rfc/rfc9440#section-2 | RFC 9440 §2}
  */
 export const rfc9440Format: FormatCodec = {
+  name: 'rfc9440',
   header: 'client-cert',
   chainHeader: 'client-cert-chain',
+  chain: 'list',
+  hints: ['client-cert'],
+  detect: { rank: 5, test: (text) => text.startsWith(':') },
   decode: (value) => [parseByteSequenceItem(value)],
   decodeChain: (value, limits) => parseByteSequenceList(value, limits.maxCertificates),
   encode: (certificate) => ({

@@ -3,6 +3,8 @@ import { ForwardedCertificateError } from '../decode-error';
 import { percentDecode } from '../percent-decode';
 import { certificateDers, type FormatCodec } from './codec';
 
+const ESCAPED_BASE64 = /%(?:2B|2F|3D)/i;
+
 /**
  * Traefik `passTLSClientCert` with `pem: true` (`X-Forwarded-Tls-Client-Cert`): the base64 DER
  * of each presented certificate, leaf first, joined by `,`. Traefik before 2.9.4 also
@@ -11,7 +13,11 @@ import { certificateDers, type FormatCodec } from './codec';
  * @see {@link https://doc.traefik.io/traefik/middlewares/http/passtlsclientcert/ | Traefik: PassTLSClientCert}
  */
 export const traefikFormat: FormatCodec = {
+  name: 'traefik',
   header: 'x-forwarded-tls-client-cert',
+  chain: 'in-value',
+  hints: [],
+  detect: { rank: 6, test: (text) => text.includes(',') || ESCAPED_BASE64.test(text) },
   decode: (value, limits) => {
     const members = value.split(',');
     if (members.length > limits.maxCertificates) {

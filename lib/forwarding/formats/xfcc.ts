@@ -2,13 +2,21 @@ import { createHash, hash as digest } from 'node:crypto';
 import type { ClientCertificate } from '../../certificate';
 import { encodePem } from '../../internal/pem';
 import { ForwardedCertificateError } from '../decode-error';
-import { decodeEscapedPemSequence } from '../escaped-pem-sequence';
+import { decodeEscapedPemSequence } from '../forwarded-pem';
 import { parseXfcc, type XfccElement } from '../xfcc-parser';
 import { carriesCertificateText, checkXfccRendering } from '../xfcc-rendering';
-import type { DecodeLimits, FormatCodec } from './codec';
+import { integerOption } from '../../internal/options';
+import type { DecodeContext, DecodeLimits, FormatCodec } from './codec';
 
 type SingleKey = 'cert' | 'chain' | 'hash';
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+const XFCC_KEY = /(?:^|[;,])[ \t]*(?:by|hash|cert|chain|subject|uri|dns)=/i;
+
+/** XFCC's own option. */
+export interface XfccOptions extends Readonly<Record<string, unknown>> {
+  /** Which element to believe, counted from the right (1 = the last one). */
+  readonly xfccHops: number;
+}
 
 /** What one element says: its certificates (leaf first) and whether it carried a `Hash`. */
 interface ReadElement {
@@ -90,7 +98,7 @@ function checkBoundaries(
   });
 }
 
-function decodeXfcc(value: string, limits: DecodeLimits): Buffer[] | undefined {
+function decodeXfcc(value: string, limits: DecodeContext<XfccOptions>): Buffer[] | undefined {
   const elements = parseXfcc(value);
   const believed = elements.length - limits.xfccHops;
   const element = elements[believed];
@@ -145,8 +153,18 @@ function encodeXfcc(certificate: ClientCertificate): { value: string } {
  *
  * @see {@link https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/headers#x-forwarded-client-cert | Envoy: x-forwarded-client-cert}
  */
-export const xfccFormat: FormatCodec = {
+export const xfccFormat: FormatCodec<XfccOptions> = {
+  name: 'xfcc',
   header: 'x-forwarded-client-cert',
+  chain: 'in-value',
+  hints: ['envoy', 'istio', 'x-forwarded-client-cert'],
+  detect: { rank: 2, test: (text) => XFCC_KEY.test(text) },
+  options: {
+    names: ['xfccHops'],
+    compile: (factory, given) => ({
+      xfccHops: integerOption(factory, 'xfccHops', given.xfccHops, 1, 1),
+    }),
+  },
   decode: decodeXfcc,
   encode: encodeXfcc,
 };
