@@ -185,14 +185,16 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 /** The per-step tables: steps warm and cold, allocation per request, thread-pool hops. */
 export function renderSteps(steps: StepReport): string[] {
   return [
-    '## Per step (in-process, fresh strings, µs per request)',
+    '## Per step (in-process, fresh strings, CPU µs per request)',
     '',
     table(
       ['step', 'warm µs', 'cold µs', 'how measured'],
       steps.steps.map((s) => [s.step, fixed(s.warmUs, 2), fixed(s.coldUs, 2), s.method]),
     ),
     '',
-    '"—": the step does not run on that path (warm: the cache answers). Derived rows subtract a ' +
+    'CPU time (process.cpuUsage over the run, every thread), not wall time, so that the load of ' +
+      'other processes does not count. ' +
+      '"—": the step does not run on that path (warm: the cache answers). Derived rows subtract a ' +
       'measured part from a measured whole, so noise can push them slightly negative.',
     '',
     '### Allocation and GC per request (in-process stacks)',
@@ -295,7 +297,7 @@ export function renderMarkdown(report: {
         goals.map((t) => [
           t.name,
           times(t.ratio),
-          `≥ ${fixed(t.goal, 1)}×`,
+          `≥ ${fixed(t.goal, 2)}×`,
           t.met ? 'yes' : t.required ? '**no**' : 'no (aim)',
         ]),
       ),
