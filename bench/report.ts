@@ -232,7 +232,7 @@ export function renderSteps(steps: StepReport): string[] {
       ]),
     ),
     '',
-    `No option switches the hops: \`requireCertificateBoundToken()\` always verifies a new token's RS/PS/ES signature on the pool, \`requireClientCertificate()\` a new leaf's first link. ${steps.hopVerdict}`,
+    `No option switches the hops: \`requireCertificateBoundToken()\` always verifies a new token's RS/PS/ES signature on the pool, \`requireClientCertificate()\` a new leaf's first link; a warm request makes no hop (every cache answers). ${steps.hopVerdict}`,
   ];
 }
 

@@ -192,17 +192,20 @@ function cycling<T>(items: readonly T[]): () => T {
   return () => items[cursor++ % items.length] as T;
 }
 
-function verdict(hops: readonly HopRow[]): string {
+/** What the hop rows say: per signature, whether the pool wins on wall time, and its CPU cost. */
+export function verdict(hops: readonly HopRow[]): string {
   const find = (signature: string, mode: HopRow['mode']): HopRow | undefined =>
     hops.find((h) => h.signature === signature && h.mode === mode);
   const parts = [...new Set(hops.map((h) => h.signature))].map((signature) => {
     const sync = find(signature, 'event loop (sync)') as HopRow;
     const pool = find(signature, 'thread pool (callback)') as HopRow;
     const wall = pool.concurrentUs < sync.concurrentUs ? 'wins' : 'loses';
+    const extra = pool.cpuUs - sync.cpuUs;
     return (
       `${signature}: the pool ${wall} on wall time under concurrency ` +
       `(${pool.concurrentUs.toFixed(1)} vs ${sync.concurrentUs.toFixed(1)} µs/op) and costs ` +
-      `${(pool.cpuUs - sync.cpuUs).toFixed(1)} µs more CPU per op (what a 1-core deployment pays)`
+      `${Math.abs(extra).toFixed(1)} µs ${extra >= 0 ? 'more' : 'less'} CPU per op ` +
+      '(what a 1-core deployment pays)'
     );
   });
   return `Measured here: ${parts.join('; ')}.`;

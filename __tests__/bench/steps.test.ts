@@ -7,6 +7,8 @@ import {
   timeAsync,
   timeConcurrent,
   timeSync,
+  verdict,
+  type HopRow,
 } from '../../bench/steps';
 import { AUDIENCE, createTokenIssuer, ISSUER, type TokenIssuer } from '../../bench/tokens';
 
@@ -74,6 +76,31 @@ describe('the timers', () => {
     expect(row.requests).toBe(400);
     const nothing = await allocation('nothing', async () => undefined, 400);
     expect(nothing.bytesPerRequest).toBeLessThan(2 * 1024);
+  });
+});
+
+describe('the hop verdict', () => {
+  const row = (
+    signature: string,
+    mode: HopRow['mode'],
+    concurrentUs: number,
+    cpuUs: number,
+  ): HopRow => ({ signature, mode, sequentialUs: 1, concurrentUs, cpuUs });
+
+  it('says per signature whether the pool wins on wall time and what CPU it costs', () => {
+    expect(
+      verdict([
+        row('leaf', 'event loop (sync)', 40, 30),
+        row('leaf', 'thread pool (callback)', 20, 35.5),
+        row('token', 'event loop (sync)', 30, 30),
+        row('token', 'thread pool (callback)', 31, 29),
+      ]),
+    ).toBe(
+      'Measured here: leaf: the pool wins on wall time under concurrency (20.0 vs 40.0 µs/op) and ' +
+        'costs 5.5 µs more CPU per op (what a 1-core deployment pays); token: the pool loses on ' +
+        'wall time under concurrency (31.0 vs 30.0 µs/op) and costs 1.0 µs less CPU per op (what ' +
+        'a 1-core deployment pays).',
+    );
   });
 });
 
@@ -151,7 +178,7 @@ describe('runSteps', () => {
     ]);
     expect(report.concurrency).toBe(16);
     expect(report.hopVerdict).toMatch(
-      /^Measured here: leaf certificate \(RSA-2048, first link\): the pool (wins|loses) on wall time under concurrency \([\d.]+ vs [\d.]+ µs\/op\) and costs -?[\d.]+ µs more CPU per op/,
+      /^Measured here: leaf certificate \(RSA-2048, first link\): the pool (wins|loses) on wall time under concurrency \([\d.]+ vs [\d.]+ µs\/op\) and costs [\d.]+ µs (more|less) CPU per op/,
     );
   }, 120_000);
 });
