@@ -15,7 +15,8 @@ export interface BenchArgs {
   /** Timed seconds per case and round. */
   readonly seconds: number;
   readonly warmupSeconds: number;
-  readonly connections: number;
+  /** autocannon connections; every count gets its own rounds and report section. */
+  readonly connections: readonly number[];
   /** Distinct leaves (each with a bound token) for the cold cases. */
   readonly poolSize: number;
   /** Time the servers over HTTP (`--no-http`: micro-benchmarks only). */
@@ -36,7 +37,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --check            only check that every server accepts the good request and refuses the bad ones
   --rounds <n>       rounds over all cases, in alternating order (default 3)
   --duration <s>     timed seconds per case and round (default 5)
-  --connections <n>  autocannon connections (default 16)
+  --connections <n>  autocannon connections (default 16); a list (16,50) times every case at each
   --cases <ids>      only these cases, comma-separated (${CASES.map((c) => c.id).join(', ')})
   --no-micro         skip the micro-benchmarks
   --no-http          skip the HTTP rounds (pre-check and micro-benchmarks only)
@@ -47,7 +48,9 @@ Writes bench/results/latest.md after a full run (not with --quick, --check or --
 
 function positiveInteger(flag: string, value: string | undefined): number {
   if (value === undefined || !/^[1-9]\d{0,5}$/.test(value)) {
-    throw new TypeError(`${flag} needs a positive integer`);
+    throw new TypeError(
+      `${flag} needs a positive integer${flag === '--connections' ? ' or a list of them (16,50)' : ''}`,
+    );
   }
   return Number(value);
 }
@@ -65,7 +68,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     rounds: quick ? 1 : 3,
     seconds: quick ? 1 : 5,
     warmupSeconds: 1,
-    connections: 16,
+    connections: [16],
     poolSize: quick ? 2_000 : 20_000,
     http: true,
     microMs: quick ? 50 : 400,
@@ -111,9 +114,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         args = { ...args, cases: ids };
         break;
       }
-      case '--connections':
-        args = { ...args, connections: positiveInteger(flag, argv[++i]) };
+      case '--connections': {
+        const counts = (argv[++i] ?? '').split(',').map((count) => positiveInteger(flag, count));
+        args = { ...args, connections: [...new Set(counts)] };
         break;
+      }
       default:
         throw new TypeError(`unknown option ${flag}`);
     }

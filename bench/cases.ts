@@ -15,6 +15,11 @@ export interface BenchCase {
   readonly server: ServerKind;
   /** Every request presents another certificate and a token bound to it (from the pool). */
   readonly cold: boolean;
+  /**
+   * The header carries the leaf and its intermediate (two escaped PEM blocks, as nginx sends a
+   * multi-block `$ssl_client_escaped_cert` and HAProxy a chain); otherwise the leaf alone.
+   */
+  readonly chain?: boolean;
 }
 
 /** Every case, in the order of the first round. */
@@ -48,7 +53,60 @@ export const CASES: readonly BenchCase[] = [
   { id: 'peer-cold', label: 'express-oauth2-jwt-bearer, cold', server: 'peer', cold: true },
   { id: 'binding-cold', label: 'ours: binding, cold', server: 'binding', cold: true },
   { id: 'full-cold', label: 'ours: full stack, cold', server: 'full', cold: true },
+  {
+    id: 'bare-chain',
+    label: 'bare Express 5, leaf + intermediate header',
+    server: 'bare',
+    cold: false,
+    chain: true,
+  },
+  {
+    id: 'peer-chain',
+    label: 'express-oauth2-jwt-bearer, leaf + intermediate header',
+    server: 'peer',
+    cold: false,
+    chain: true,
+  },
+  {
+    id: 'full-chain',
+    label: 'ours: full stack, leaf + intermediate header',
+    server: 'full',
+    cold: false,
+    chain: true,
+  },
+  {
+    id: 'peer-chain-cold',
+    label: 'express-oauth2-jwt-bearer, leaf + intermediate header, cold',
+    server: 'peer',
+    cold: true,
+    chain: true,
+  },
+  {
+    id: 'full-chain-cold',
+    label: 'ours: full stack, leaf + intermediate header, cold',
+    server: 'full',
+    cold: true,
+    chain: true,
+  },
 ];
+
+/**
+ * The case a row's ratio is taken against: bare Express (`'bare'`) or the peer (`'peer'`), with
+ * the same header shape and, for the peer, the same warmth. `undefined` when no case matches.
+ */
+export function referenceCase(
+  benchCase: BenchCase,
+  to: 'bare' | 'peer',
+  cases: readonly BenchCase[] = CASES,
+): BenchCase | undefined {
+  const cold = to === 'peer' && benchCase.cold;
+  return cases.find(
+    (other) =>
+      other.server === to &&
+      other.cold === cold &&
+      (other.chain === true) === (benchCase.chain === true),
+  );
+}
 
 /** The order of round `round`: as listed, then reversed, and so on (ABC, CBA, ABC…). */
 export function roundOrder<T>(items: readonly T[], round: number): readonly T[] {
@@ -64,7 +122,10 @@ export interface Expectation {
 
 /** The headers of one request: the nginx certificate header and the bearer token. */
 export interface RequestMaterial {
-  /** `x-ssl-cert` as nginx's `$ssl_client_escaped_cert` sends it, or undefined for none. */
+  /**
+   * `x-ssl-cert` as nginx's `$ssl_client_escaped_cert` sends it (the leaf, or for a
+   * {@link BenchCase.chain} case the leaf and its intermediate), or undefined for none.
+   */
   readonly certificate: string | undefined;
   readonly token: string;
 }

@@ -1,7 +1,9 @@
 /**
  * Micro-benchmarks (tinybench) of the per-request operations: thumbprint, certificate parse
  * (node:crypto vs `@peculiar/x509`), chain check (ours vs naive), JWT verification (KeyObject vs
- * PEM string), and header decoding per forwarding format.
+ * PEM string), header decoding per forwarding format, and the in-process stacks. Every string a
+ * real request would carry is a new string object on each call (see `fresh.ts`); the "header
+ * hash" group shows what reusing one object would hide.
  *
  * @packageDocumentation
  */
@@ -17,6 +19,8 @@ import { peculiarX509 } from '../lib/internal/peculiar';
 import type { ServerKind } from './cases';
 import type { BenchPki } from './pki';
 import type { ServerConfig } from './servers/server-config';
+import { freshener, freshHeaders } from './fresh';
+import { LruCache } from '../lib/internal/lru-cache';
 import { createStack } from './stack';
 import { AUDIENCE, ISSUER, type TokenIssuer } from './tokens';
 
@@ -28,6 +32,11 @@ export interface MicroResult {
   readonly meanUs: number;
   readonly p99Us: number;
 }
+
+/** Distinct cold requests the in-process stacks cycle through (more than any cache holds). */
+export const COLD_REQUESTS = 2_000;
+
+const STACK_GROUP = 'stack (in-process, no HTTP, fresh strings)';
 
 const PEER_PEM = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----/;
 
@@ -129,24 +138,42 @@ export async function runMicro(input: MicroInput): Promise<MicroResult[]> {
   );
   for (const format of FORMAT_NAMES) {
     const codec = FORMATS[format];
-    const value = codec.encode(leaf).value;
+    const value = freshener(codec.encode(leaf).value);
     add('header decode', `${format} (leaf only)`, () =>
-      codec.decode(value, { maxCertificates: 9, xfccHops: 1 }),
+      codec.decode(value(), { maxCertificates: 9, xfccHops: 1 }),
     );
   }
 
+  const hashed = escapedPem;
+  const fresh = freshener(escapedPem);
+  const lookups = new LruCache<string, number>(1000);
+  lookups.set(escapedPem, 1);
+  const map = new Map([[escapedPem, 1]]);
+  const hashGroup = `header hash (${escapedPem.length}-char nginx header)`;
+  add(hashGroup, 'new string object only (the slice every fresh-string task pays)', fresh);
+  add(hashGroup, 'Map.get, the same string object every call (hash cached)', () => map.get(hashed));
+  add(hashGroup, 'Map.get, a new string object every call (hashed each time)', () =>
+    map.get(fresh()),
+  );
+  add(hashGroup, 'LruCache.get (hit + reorder), same string object', () => lookups.get(hashed));
+  add(hashGroup, 'LruCache.get (hit + reorder), new string object', () => lookups.get(fresh()));
+
+  const warmHeaders = freshHeaders(input.headers);
+  // more distinct requests than any cache holds (1,000 entries), not the whole pool: each
+  // template is a copy of its headers
+  const coldHeaders = poolHeaders.slice(0, COLD_REQUESTS).map((h) => freshHeaders(h));
   for (const kind of ['peer', 'cert', 'binding', 'full'] as const) {
     const call = createStack(input.config(kind));
-    const warmStatus = await call(input.headers);
-    const coldStatus = await call(poolHeaders[0] as Record<string, string>);
+    const warmStatus = await call(warmHeaders());
+    const coldStatus = await call((coldHeaders[0] as () => Record<string, string>)());
     if (warmStatus !== 200 || coldStatus !== 200) {
       throw new Error(`the in-process ${kind} stack answered ${warmStatus}/${coldStatus}`);
     }
-    add('stack (in-process, no HTTP)', `${kind}, warm`, () => call(input.headers));
+    add(STACK_GROUP, `${kind}, warm`, () => call(warmHeaders()));
     if (kind === 'cert') continue;
     let cursor = 0;
-    add('stack (in-process, no HTTP)', `${kind}, cold`, () =>
-      call(poolHeaders[cursor++ % poolHeaders.length] as Record<string, string>),
+    add(STACK_GROUP, `${kind}, cold`, () =>
+      call((coldHeaders[cursor++ % coldHeaders.length] as () => Record<string, string>)()),
     );
   }
 

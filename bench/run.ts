@@ -10,7 +10,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
-import type { ClientCertificate } from '../lib/certificate';
+import { ClientCertificate } from '../lib/certificate';
 import { encodeForwardedCertificate } from '../lib/forwarding/encode-forwarded-certificate';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args';
 import {
@@ -26,16 +26,18 @@ import {
 import { startJwksServer } from './jwks-server';
 import { load, type LoadResult } from './load';
 import { runMicro } from './micro';
-import { createBenchPki } from './pki';
+import { createBenchPki, type BenchPki } from './pki';
 import { checkServer } from './precheck';
 import {
   describeMachine,
   renderMarkdown,
   summarize,
   targets as evaluateTargets,
+  type HttpSection,
   type RunSettings,
 } from './report';
 import { repositoryRoot, startServer, type ServerProcess } from './server-process';
+import { runSteps } from './steps';
 import type { ServerConfig } from './servers/server-config';
 import { AUDIENCE, createTokenIssuer, ISSUER, type TokenIssuer } from './tokens';
 
@@ -51,6 +53,20 @@ function material(
   clientId: string,
 ): RequestMaterial {
   return { certificate: nginxHeader(certificate), token: issuer.mint(certificate, clientId) };
+}
+
+/** The leaf with the intermediate after it, as a proxy forwarding the chain sends it. */
+function withIntermediate(pki: BenchPki, leaf: ClientCertificate): ClientCertificate {
+  return new ClientCertificate(leaf.der, { chain: [pki.intermediate.certificate.der] });
+}
+
+/** The same requests with the leaf + intermediate header (each token stays bound to its leaf). */
+function chainMaterial(
+  pki: BenchPki,
+  of: RequestMaterial,
+  leaf: ClientCertificate,
+): RequestMaterial {
+  return { certificate: nginxHeader(withIntermediate(pki, leaf)), token: of.token };
 }
 
 /** Cycles through the pool: every request the next certificate and its token. */
@@ -113,6 +129,39 @@ export async function main(argv: readonly string[], print: Print = console.log):
       },
       stranger: warm.stranger,
     };
+    const selected = CASES.filter(
+      (benchCase) => args.cases === undefined || args.cases.includes(benchCase.id),
+    );
+    const anyChain = selected.some((c) => c.chain === true);
+    const chainPool = selected.some((c) => c.chain === true && c.cold)
+      ? pool.map((entry, i) => chainMaterial(pki, entry, poolCertificates[i] as ClientCertificate))
+      : [];
+    const chainWarm: CheckMaterial | undefined = anyChain
+      ? {
+          good: chainMaterial(pki, warm.good, pki.clientA),
+          mismatched: chainMaterial(pki, warm.mismatched, pki.clientB),
+          stranger: warm.stranger,
+        }
+      : undefined;
+    const chainCold: CheckMaterial | undefined =
+      chainPool.length > 0
+        ? {
+            good: chainPool[0] as RequestMaterial,
+            mismatched: {
+              certificate: (chainPool[1] as RequestMaterial).certificate,
+              token: (chainPool[0] as RequestMaterial).token,
+            },
+            stranger: warm.stranger,
+          }
+        : undefined;
+    const checkMaterial = (benchCase: BenchCase): CheckMaterial =>
+      (benchCase.chain === true
+        ? benchCase.cold
+          ? chainCold
+          : chainWarm
+        : benchCase.cold
+          ? cold
+          : warm) as CheckMaterial;
 
     const config = (kind: ServerKind): ServerConfig => ({
       kind,
@@ -123,9 +172,6 @@ export async function main(argv: readonly string[], print: Print = console.log):
       intermediate: pki.intermediate.certificate.pem,
     });
     t0 = Date.now();
-    const selected = CASES.filter(
-      (benchCase) => args.cases === undefined || args.cases.includes(benchCase.id),
-    );
     const profiles = join(repositoryRoot(), '.tmp', 'bench', 'profiles');
     for (const benchCase of selected) {
       const profile = args.profile ? { dir: profiles, name: benchCase.id } : undefined;
@@ -138,7 +184,7 @@ export async function main(argv: readonly string[], print: Print = console.log):
       const server = servers.get(benchCase.id) as ServerProcess;
       const outcomes = await checkServer(
         server.url,
-        expectations(benchCase.server, benchCase.cold ? cold : warm),
+        expectations(benchCase.server, checkMaterial(benchCase)),
       );
       for (const outcome of outcomes) {
         const verdict = outcome.ok ? 'ok' : 'FAILED';
@@ -155,37 +201,43 @@ export async function main(argv: readonly string[], print: Print = console.log):
     print(`pre-check passed for ${selected.length} cases`);
     if (args.check) return 0;
 
-    const results = new Map<string, LoadResult[]>(selected.map((c) => [c.id, []]));
     const coldHeaders = new Map<string, () => Record<string, string>>();
     const poolHeaders = pool.map(requestHeaders);
+    const chainPoolHeaders = chainPool.map(requestHeaders);
     const headersOf = (benchCase: BenchCase): LoadOptionsHeaders => {
-      if (!benchCase.cold) return requestHeaders(warm.good);
+      if (!benchCase.cold) return requestHeaders(checkMaterial(benchCase).good);
       let next = coldHeaders.get(benchCase.id);
       if (next === undefined) {
-        next = cycle(poolHeaders);
+        next = cycle(benchCase.chain === true ? chainPoolHeaders : poolHeaders);
         coldHeaders.set(benchCase.id, next);
       }
       return next;
     };
-    for (let round = 0; args.http && round < args.rounds; round++) {
-      for (const benchCase of roundOrder(selected, round)) {
-        const server = servers.get(benchCase.id) as ServerProcess;
-        const headers = headersOf(benchCase);
-        const common = { url: server.url, connections: args.connections, headers };
-        await load({ ...common, seconds: args.warmupSeconds });
-        const result = await load({
-          ...common,
-          seconds: args.seconds,
-          stats: () => server.stats(),
-        });
-        (results.get(benchCase.id) as LoadResult[]).push(result);
-        print(
-          `round ${round + 1}/${args.rounds} ${benchCase.id}: ${result.rps.toFixed(0)} req/s, ` +
-            `p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ` +
-            `server CPU ${result.cpuPerRequest.toFixed(0)} µs/request, ` +
-            `load generator CPU ${result.generatorCpuPerRequest.toFixed(0)} µs/request`,
-        );
+    const sections: HttpSection[] = [];
+    for (const connections of args.http ? args.connections : []) {
+      const results = new Map<string, LoadResult[]>(selected.map((c) => [c.id, []]));
+      for (let round = 0; round < args.rounds; round++) {
+        for (const benchCase of roundOrder(selected, round)) {
+          const server = servers.get(benchCase.id) as ServerProcess;
+          const headers = headersOf(benchCase);
+          const common = { url: server.url, connections, headers };
+          await load({ ...common, seconds: args.warmupSeconds });
+          const result = await load({
+            ...common,
+            seconds: args.seconds,
+            stats: () => server.stats(),
+          });
+          (results.get(benchCase.id) as LoadResult[]).push(result);
+          print(
+            `${connections} connections, round ${round + 1}/${args.rounds} ${benchCase.id}: ${result.rps.toFixed(0)} req/s, ` +
+              `p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ` +
+              `server CPU ${result.cpuPerRequest.toFixed(0)} µs/request, ` +
+              `load generator CPU ${result.generatorCpuPerRequest.toFixed(0)} µs/request`,
+          );
+        }
       }
+      const rows = summarize(CASES, results);
+      sections.push({ connections, rows, targets: evaluateTargets(rows) });
     }
     await stopAll();
     if (args.profile) print(`CPU profiles: ${profiles}/<case>.cpuprofile`);
@@ -202,8 +254,11 @@ export async function main(argv: readonly string[], print: Print = console.log):
             config,
             timeMs: args.microMs,
           });
+    const steps =
+      args.microMs === 0
+        ? undefined
+        : await runSteps({ pki, issuer, pool: poolCertificates, config, timeMs: args.microMs });
     machine.finish();
-    const rows = args.http ? summarize(CASES, results) : [];
     const settings: RunSettings = {
       rounds: args.rounds,
       seconds: args.seconds,
@@ -214,9 +269,9 @@ export async function main(argv: readonly string[], print: Print = console.log):
     const markdown = renderMarkdown({
       machine: machine.info(),
       settings,
-      rows,
-      targets: args.http ? evaluateTargets(rows) : [],
+      http: sections,
       micro,
+      steps,
     });
     print('');
     print(markdown);

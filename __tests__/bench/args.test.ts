@@ -8,7 +8,7 @@ describe('parseBenchArgs', () => {
       rounds: 3,
       seconds: 5,
       warmupSeconds: 1,
-      connections: 16,
+      connections: [16],
       poolSize: 20_000,
       http: true,
       microMs: 400,
@@ -50,7 +50,7 @@ describe('parseBenchArgs', () => {
       check: true,
       rounds: 4,
       seconds: 7,
-      connections: 8,
+      connections: [8],
       cases: ['bare', 'full-cold'],
       microMs: 0,
       http: false,
@@ -59,14 +59,22 @@ describe('parseBenchArgs', () => {
     });
   });
 
+  it('--connections takes a list: every count is timed, once each, in the given order', () => {
+    expect(parseBenchArgs(['--connections', '16,50']).connections).toEqual([16, 50]);
+    expect(parseBenchArgs(['--connections', '50,16,50']).connections).toEqual([50, 16]);
+  });
+
   it.each([
     [['--rounds'], '--rounds needs a positive integer'],
     [['--rounds', '0'], '--rounds needs a positive integer'],
     [['--duration', '1.5'], '--duration needs a positive integer'],
-    [['--connections', 'many'], '--connections needs a positive integer'],
+    [['--connections', 'many'], '--connections needs a positive integer or a list of them (16,50)'],
+    [['--connections', '16,'], '--connections needs a positive integer or a list of them'],
+    [['--connections', '16,0'], '--connections needs a positive integer or a list of them'],
+    [['--connections'], '--connections needs a positive integer or a list of them'],
     [
       ['--cases'],
-      '--cases needs case ids among bare, peer, cert, binding, full, full-otel, peer-cold, binding-cold, full-cold',
+      '--cases needs case ids among bare, peer, cert, binding, full, full-otel, peer-cold, binding-cold, full-cold, bare-chain, peer-chain, full-chain, peer-chain-cold, full-chain-cold',
     ],
     [['--cases', 'bare,nope'], '(not nope)'],
     [['--fast'], 'unknown option --fast'],

@@ -2,7 +2,9 @@ import {
   CASES,
   expectations,
   requestHeaders,
+  referenceCase,
   roundOrder,
+  type BenchCase,
   type CheckMaterial,
 } from '../../bench/cases';
 
@@ -24,8 +26,44 @@ describe('benchmark cases', () => {
       'peer-cold',
       'binding-cold',
       'full-cold',
+      'bare-chain',
+      'peer-chain',
+      'full-chain',
+      'peer-chain-cold',
+      'full-chain-cold',
     ]);
-    expect(CASES.filter((c) => c.cold).map((c) => c.server)).toEqual(['peer', 'binding', 'full']);
+    expect(CASES.filter((c) => c.cold).map((c) => c.server)).toEqual([
+      'peer',
+      'binding',
+      'full',
+      'peer',
+      'full',
+    ]);
+  });
+
+  it('forwards leaf + intermediate for bare Express, the peer and the full stack, warm and cold', () => {
+    expect(CASES.filter((c) => c.chain === true).map((c) => [c.server, c.cold])).toEqual([
+      ['bare', false],
+      ['peer', false],
+      ['full', false],
+      ['peer', true],
+      ['full', true],
+    ]);
+  });
+
+  it('compares each case with bare Express and the peer of the same header (the peer: same warmth)', () => {
+    const byId = (id: string): BenchCase => CASES.find((c) => c.id === id) as BenchCase;
+    const reference = (id: string, to: 'bare' | 'peer'): string | undefined =>
+      referenceCase(byId(id), to)?.id;
+    expect(reference('full', 'bare')).toBe('bare');
+    expect(reference('full', 'peer')).toBe('peer');
+    expect(reference('full-cold', 'bare')).toBe('bare');
+    expect(reference('full-cold', 'peer')).toBe('peer-cold');
+    expect(reference('full-chain', 'bare')).toBe('bare-chain');
+    expect(reference('full-chain', 'peer')).toBe('peer-chain');
+    expect(reference('full-chain-cold', 'bare')).toBe('bare-chain');
+    expect(reference('full-chain-cold', 'peer')).toBe('peer-chain-cold');
+    expect(referenceCase(byId('full-chain-cold'), 'peer', CASES.slice(0, 9))).toBeUndefined();
   });
 
   it('alternates the order of rounds (ABC, CBA, ABC)', () => {

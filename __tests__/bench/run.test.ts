@@ -48,6 +48,11 @@ describe('npm run bench -- --quick --check (the pre-check of every case, no timi
     ['peer-cold', "another client's certificate", 401],
     ['binding-cold', "another client's certificate", 401],
     ['full-cold', 'certificate of an unrelated CA', 403],
+    ['bare-chain', 'good certificate and bound token', 200],
+    ['peer-chain', "another client's certificate", 401],
+    ['full-chain', 'certificate of an unrelated CA', 403],
+    ['peer-chain-cold', "another client's certificate", 401],
+    ['full-chain-cold', 'bound token without a certificate', 401],
   ])('%s: %s → %d', (id, name, status) => {
     expect(result.stdout).toContain(`check ${id}: ${name} → ${status} (expected ${status}) ok`);
   });
