@@ -72,10 +72,7 @@ interface Setup {
 }
 
 /** Turns `mode` on; returns how to run one request in it and how to turn it off. */
-function enter(
-  mode: Mode,
-  setup: Setup,
-): { wrap: <T>(fn: () => T) => T; leave: () => void } {
+function enter(mode: Mode, setup: Setup): { wrap: <T>(fn: () => T) => T; leave: () => void } {
   let instrumentation: MtlsInstrumentation | undefined;
   if (mode === 'noop') instrumentation = instrumentMtls();
   if (mode === 'sdk' || mode === 'sdk+span') instrumentation = instrumentWithSdk(setup.sdk);
