@@ -157,7 +157,7 @@ export async function main(argv: readonly string[], print = console.log): Promis
     });
     const setup: Setup = {
       sdk: benchSdk(),
-      req: { headers: {}, clientCert: pki.clientA as ClientCertificate } as unknown as Request,
+      req: { headers: {}, clientCert: pki.clientA } as unknown as Request,
       stack: () => call(headers),
     };
     if (profiled !== undefined) {
@@ -165,7 +165,10 @@ export async function main(argv: readonly string[], print = console.log): Promis
       const until = performance.now() + 5_000;
       let requests = 0;
       while (performance.now() < until) {
-        for (let i = 0; i < 1_000; i++) wrap(() => publishRequest(setup.req));
+        for (let i = 0; i < 1_000; i++)
+          wrap(() => {
+            publishRequest(setup.req);
+          });
         requests += 1_000;
       }
       leave();
@@ -184,8 +187,18 @@ export async function main(argv: readonly string[], print = console.log): Promis
       for (const mode of rotate(MODES, round)) {
         const { wrap, leave } = enter(mode, setup);
         try {
-          timeSync(publishCount / 10, () => wrap(() => publishRequest(setup.req)));
-          publish[mode].push(timeSync(publishCount, () => wrap(() => publishRequest(setup.req))));
+          timeSync(publishCount / 10, () => {
+            wrap(() => {
+              publishRequest(setup.req);
+            });
+          });
+          publish[mode].push(
+            timeSync(publishCount, () => {
+              wrap(() => {
+                publishRequest(setup.req);
+              });
+            }),
+          );
           await timeAsync(stackCount / 10, () => wrap(setup.stack));
           stack[mode].push(await timeAsync(stackCount, () => wrap(setup.stack)));
         } finally {
