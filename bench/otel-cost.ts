@@ -21,7 +21,6 @@ import { performance } from 'node:perf_hooks';
 import { context, trace, type Context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { Request } from 'express';
-import type { ClientCertificate } from '../lib/certificate';
 import { publishCache, publishDecision, type MiddlewareName } from '../lib/diagnostics';
 import { encodeForwardedCertificate } from '../lib/forwarding/encode-forwarded-certificate';
 import { instrumentMtls, type MtlsInstrumentation } from '../lib/index';

@@ -6,7 +6,6 @@ import {
   trace,
   TraceFlags,
   type MeterProvider,
-  type TracerProvider,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { Request } from 'express';
