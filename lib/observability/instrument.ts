@@ -65,7 +65,7 @@ export interface InstrumentMtlsOptions {
   readonly tracerProvider?: TracerProviderLike | undefined;
   /** Record metrics. Default: `true`. */
   readonly metrics?: boolean | undefined;
-  /** Record spans. Default: `true`. */
+  /** Record spans (decision spans only under a sampled request span). Default: `true`. */
   readonly traces?: boolean | undefined;
   /**
    * Seconds over which authenticated certificates count for the soonest-expiry gauge.
@@ -240,7 +240,8 @@ function counters(meter: OpenTelemetryApi.Meter): Counters {
 
 /**
  * Records OpenTelemetry metrics and spans for express-mtls, through `@opentelemetry/api`.
- * Call it once at start-up, after registering your SDK (or pass the providers).
+ * Call it once at start-up, after registering your SDK (or pass the providers): the providers
+ * are looked at once, and when both are the API's no-op providers nothing is subscribed.
  *
  * Metrics ({@link METRIC_NAMES}; attributes are low-cardinality — never a thumbprint, subject
  * or client id): decisions per middleware, outcome and reason; decision latency split
@@ -249,7 +250,8 @@ function counters(meter: OpenTelemetryApi.Meter): Counters {
  * soonest `notAfter` of the client certificates authenticated within `expiryWindow`.
  *
  * Spans: one per middleware decision, named `express_mtls <middleware>`, parented to the
- * active context (the HTTP server span of your HTTP instrumentation). Decisions are observed
+ * active context (the HTTP server span of your HTTP instrumentation) and made only when that
+ * holds a sampled span: no orphan root span per middleware. Decisions are observed
  * once complete, so these spans get an explicit start time (when the middleware was entered)
  * and end immediately. They carry `tls.client.hash.sha256` (uppercase hex SHA-256 of the DER),
  * `tls.client.subject`, `tls.client.issuer`, `tls.client.not_before`, `tls.client.not_after`,
@@ -257,8 +259,10 @@ function counters(meter: OpenTelemetryApi.Meter): Counters {
  * Outbound dependency calls get a `CLIENT` span each (`express_mtls.dependency <name>`),
  * started and ended around the call.
  *
- * With no SDK registered the API's no-op providers make this nearly free; without
- * `instrumentMtls()` nothing subscribes and the middlewares build no event at all.
+ * Cost: counters are sums kept in process per attribute set (built once), reported by
+ * observable counters on collection (they outlive `disable()`, as synchronous counters' sums
+ * would); histograms get cached attribute objects. With no provider registered, or without
+ * `instrumentMtls()`, nothing subscribes: the middlewares build no event and read no clock.
  *
  * @example
  * ```ts
