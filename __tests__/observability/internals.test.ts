@@ -20,6 +20,12 @@ import {
   UNTIMED,
   type Decision,
 } from '../../lib/diagnostics';
+import {
+  AlwaysOffSampler,
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { AttributeSets, OVERFLOW_ATTRIBUTES } from '../../lib/observability/attribute-sets';
 import { ExpiryWindow } from '../../lib/observability/expiry-window';
 import { testSdk } from './otel';
@@ -421,6 +427,30 @@ describe('cost: nothing is done that nobody records', () => {
     }
     expect(sdk.spans('express_mtls requireScopes')).toEqual([]);
     expect(await sdk.count(METRIC_NAMES.decisions, {})).toBe(2);
+    await sdk.shutdown();
+  });
+
+  it('a tracer whose sampler drops the decision span: nothing built, nothing exported', async () => {
+    const sdk = testSdk();
+    const exporter = new InMemorySpanExporter();
+    const dropping = new BasicTracerProvider({
+      sampler: new AlwaysOffSampler(),
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    const instrumentation = instrumentMtls({
+      meterProvider: noopMeterProvider,
+      tracerProvider: dropping,
+    });
+    try {
+      sdk.inRequest(() => {
+        publishDecision('requireScopes', request, decisionClock(), {});
+      });
+    } finally {
+      instrumentation.disable();
+    }
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    expect(sdk.spans('http test')).toHaveLength(1);
+    await dropping.shutdown();
     await sdk.shutdown();
   });
 
