@@ -10,8 +10,10 @@
 import { channel, tracingChannel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import type { Request } from 'express';
-import type { ClientCertificate } from './certificate';
 import { auditRecord, defaultRequestId, isAudited } from './observability/audit-record';
+import type { Decision, MiddlewareName } from './observability/decision-event';
+
+export type { Decision, DecisionOutcome, MiddlewareName } from './observability/decision-event';
 
 /** Names of every channel express-mtls publishes on. */
 export const DIAGNOSTICS_CHANNELS = Object.freeze({
@@ -68,40 +70,6 @@ export function publish(name: DiagnosticsChannelName, message: () => object): vo
   if (ch.hasSubscribers) ch.publish(message());
 }
 
-/** A middleware that publishes decisions. */
-export type MiddlewareName =
-  | 'clientCertificate'
-  | 'requireClientCertificate'
-  | 'mtlsClientAuthentication'
-  | 'requireCertificateBoundToken'
-  | 'requireScopes';
-
-/** How a decision ended: `error` is a 5xx (dependency down, misconfiguration). */
-export type DecisionOutcome = 'accepted' | 'rejected' | 'error' | 'skipped';
-
-/**
- * One decision of one middleware, as the observability layer sees it (internal channel; it
- * carries the request, so it is not part of {@link DIAGNOSTICS_CHANNELS}).
- */
-export interface Decision {
-  readonly middleware: MiddlewareName;
-  readonly outcome: DecisionOutcome;
-  readonly code: string | undefined;
-  readonly reason: string | undefined;
-  readonly request: Request;
-  /** The certificate the decision was about (`req.clientCert`). */
-  readonly certificate: ClientCertificate | undefined;
-  /** Whether the certificate was authenticated by this decision (chain, pin, or token binding). */
-  readonly authenticated: boolean;
-  readonly clientId: string | undefined;
-  readonly subject: string | undefined;
-  /** `performance.now()` when the middleware started. */
-  readonly startTime: number;
-  readonly durationMs: number;
-  /** `true` when answered from caches alone, `false` after a cache miss; unknown otherwise. */
-  readonly warm: boolean | undefined;
-}
-
 /** What an adapter says about a decision; the rest is filled in by {@link publishDecision}. */
 export interface DecisionInit {
   /** The error passed to `next()`; its `status`, `code` and `reason` classify the outcome. */
@@ -120,8 +88,15 @@ const audits = channel(DIAGNOSTICS_CHANNELS.audit);
 const caches = channel(DIAGNOSTICS_CHANNELS.cache);
 const dependencies = tracingChannel(DIAGNOSTICS_CHANNELS.dependency);
 
-/** The clock of decision timings (`performance.now()`). */
-export const decisionClock: () => number = () => performance.now();
+/** The start time of a decision nobody listened to when it started: it gets no duration. */
+export const UNTIMED = -1;
+
+/**
+ * The clock of decision timings: `performance.now()` when the decision channels have
+ * subscribers, else {@link UNTIMED} (no clock read per request without instrumentation).
+ */
+export const decisionClock: () => number = () =>
+  decisions.hasSubscribers || audits.hasSubscribers ? performance.now() : UNTIMED;
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
@@ -153,7 +128,7 @@ export function publishDecision(
     clientId: text(init.clientId),
     subject: text(init.subject),
     startTime,
-    durationMs: performance.now() - startTime,
+    durationMs: startTime === UNTIMED ? 0 : performance.now() - startTime,
     warm: init.warm,
   };
   if (decisions.hasSubscribers) decisions.publish(decision);

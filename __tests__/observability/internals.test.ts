@@ -1,14 +1,42 @@
 import { channel, subscribe, unsubscribe } from 'node:diagnostics_channel';
+import {
+  context,
+  createNoopMeter,
+  metrics,
+  trace,
+  TraceFlags,
+  type MeterProvider,
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { Request } from 'express';
 import { instrumentMtls, METRIC_NAMES } from '../../lib';
 import {
   DECISION_CHANNEL,
+  DIAGNOSTICS_CHANNELS,
+  decisionClock,
+  publishCache,
   publishDecision,
   traceDependency,
+  UNTIMED,
   type Decision,
 } from '../../lib/diagnostics';
+import {
+  AlwaysOffSampler,
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { AttributeSets, OVERFLOW_ATTRIBUTES } from '../../lib/observability/attribute-sets';
 import { ExpiryWindow } from '../../lib/observability/expiry-window';
 import { testSdk } from './otel';
+
+beforeAll(() => {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+});
+
+afterAll(() => {
+  context.disable();
+});
 
 describe('ExpiryWindow', () => {
   it('answers the soonest notAfter among certificates seen within the window', () => {
@@ -34,6 +62,25 @@ describe('ExpiryWindow', () => {
     expect(window.soonest(4)).toBe(1000);
     window.see('d', 4000, 5);
     expect(window.soonest(6)).toBe(3000);
+  });
+});
+
+describe('AttributeSets', () => {
+  it('builds each attribute set once, leaves out empty values, and overflows past maxSeries', () => {
+    const sets = new AttributeSets(['a', 'b', 'c'], 2);
+    const first = sets.get('x', 'y', 'z');
+    first.value++;
+    expect(sets.get('x', 'y', 'z')).toBe(first);
+    expect(sets.get('x', 'y').attributes).toEqual({ a: 'x', b: 'y' });
+    const overflow = sets.get('x', 'y', 'other');
+    expect(overflow.attributes).toBe(OVERFLOW_ATTRIBUTES);
+    expect(sets.get('q', 'r', 's')).toBe(overflow);
+    expect(sets.series().map((series) => [series.attributes, series.value])).toEqual([
+      [{ a: 'x', b: 'y', c: 'z' }, 1],
+      [{ a: 'x', b: 'y' }, 0],
+      [{ 'otel.metric.overflow': true }, 0],
+    ]);
+    expect(Object.isFrozen(first.attributes)).toBe(true);
   });
 });
 
@@ -114,13 +161,15 @@ describe('decision and dependency events, seen by instrumentMtls()', () => {
       },
     };
     try {
-      channel(DECISION_CHANNEL).publish(
-        decision({ certificate: broken as never, authenticated: true }),
-      );
+      sdk.inRequest(() => {
+        channel(DECISION_CHANNEL).publish(
+          decision({ certificate: broken as never, authenticated: true }),
+        );
+      });
     } finally {
       instrumentation.disable();
     }
-    const [span] = sdk.spans();
+    const [span] = sdk.spans('express_mtls requireClientCertificate');
     expect(span?.attributes['tls.client.hash.sha256']).toBe(
       '83C51F5506A15B3E569A3B74A30DA97F3931C4B96D1C112353AB8FCBDD7729FC',
     );
@@ -136,9 +185,15 @@ describe('decision and dependency events, seen by instrumentMtls()', () => {
       tracerProvider: sdk.tracerProvider,
     });
     try {
-      channel(DECISION_CHANNEL).publish(decision({ outcome: 'rejected', reason: 'chain:expired' }));
-      channel(DECISION_CHANNEL).publish(decision({ outcome: 'rejected', reason: 'x'.repeat(65) }));
-      channel(DECISION_CHANNEL).publish(decision({ outcome: 'rejected', reason: 'a b\n' }));
+      sdk.inRequest(() => {
+        channel(DECISION_CHANNEL).publish(
+          decision({ outcome: 'rejected', reason: 'chain:expired' }),
+        );
+        channel(DECISION_CHANNEL).publish(
+          decision({ outcome: 'rejected', reason: 'x'.repeat(65) }),
+        );
+        channel(DECISION_CHANNEL).publish(decision({ outcome: 'rejected', reason: 'a b\n' }));
+      });
     } finally {
       instrumentation.disable();
     }
@@ -150,11 +205,11 @@ describe('decision and dependency events, seen by instrumentMtls()', () => {
       ['chain:expired', 1],
       ['other', 2],
     ]);
-    expect(sdk.spans().map((s) => s.attributes['express_mtls.reason'])).toEqual([
-      'chain:expired',
-      `${'x'.repeat(64)}...`,
-      'a b\\u000a',
-    ]);
+    expect(
+      sdk
+        .spans('express_mtls requireClientCertificate')
+        .map((s) => s.attributes['express_mtls.reason']),
+    ).toEqual(['chain:expired', `${'x'.repeat(64)}...`, 'a b\\u000a']);
     await sdk.shutdown();
   });
 
@@ -263,6 +318,174 @@ describe('decision and dependency events, seen by instrumentMtls()', () => {
       { 'express_mtls.dependency': 'crl', 'express_mtls.outcome': 'ok' },
     ]);
     expect(await sdk.count(METRIC_NAMES.dependencyCalls, {})).toBe(0);
+    await sdk.shutdown();
+  });
+});
+
+describe('cost: nothing is done that nobody records', () => {
+  const request = { headers: {} } as unknown as Request;
+  const noopMeterProvider: MeterProvider = { getMeter: () => createNoopMeter() };
+  const subscribed = (): boolean[] =>
+    [DECISION_CHANNEL, DIAGNOSTICS_CHANNELS.cache, 'tracing:express-mtls:dependency:start'].map(
+      (name) => channel(name).hasSubscribers,
+    );
+
+  it('with no provider registered, instrumentMtls() subscribes to nothing and no clock is read', () => {
+    expect(decisionClock()).toBe(UNTIMED);
+    const global = instrumentMtls();
+    try {
+      expect(subscribed()).toEqual([false, false, false]);
+      expect(decisionClock()).toBe(UNTIMED);
+    } finally {
+      global.disable();
+    }
+    const explicit = instrumentMtls({
+      meterProvider: noopMeterProvider,
+      tracerProvider: trace.getTracerProvider(),
+    });
+    expect(subscribed()).toEqual([false, false, false]);
+    explicit.disable();
+  });
+
+  it('with audit and no provider, only the audit subscribes (records keep a 0 ms duration when untimed)', () => {
+    const records: unknown[] = [];
+    const instrumentation = instrumentMtls({ audit: { sink: (record) => records.push(record) } });
+    try {
+      expect(channel(DIAGNOSTICS_CHANNELS.cache).hasSubscribers).toBe(false);
+      publishDecision('requireScopes', request, UNTIMED, { error: { status: 403, code: 'X' } });
+    } finally {
+      instrumentation.disable();
+    }
+    expect(records).toEqual([
+      expect.objectContaining({ middleware: 'requireScopes', outcome: 'rejected', durationMs: 0 }),
+    ]);
+  });
+
+  it('a provider registered globally is used (behind the API proxy), metrics only when traces: false', async () => {
+    const sdk = testSdk();
+    metrics.setGlobalMeterProvider(sdk.meterProvider);
+    trace.setGlobalTracerProvider(sdk.tracerProvider);
+    const instrumentation = instrumentMtls({ traces: false });
+    try {
+      expect(subscribed()).toEqual([true, true, true]);
+      expect(decisionClock()).toBeGreaterThan(0);
+      sdk.inRequest(() => {
+        publishCache('token', true);
+        publishDecision('requireScopes', request, decisionClock(), {});
+      });
+    } finally {
+      instrumentation.disable();
+      metrics.disable();
+      trace.disable();
+    }
+    expect(
+      await sdk.count(METRIC_NAMES.decisions, { 'express_mtls.middleware': 'requireScopes' }),
+    ).toBe(1);
+    expect(await sdk.count(METRIC_NAMES.cacheLookups, { 'express_mtls.cache.result': 'hit' })).toBe(
+      1,
+    );
+    expect(sdk.spans('express_mtls requireScopes')).toEqual([]);
+    await sdk.shutdown();
+  });
+
+  it('a tracer provider only: spans, no metric instrument; no-op meter detected', async () => {
+    const sdk = testSdk();
+    const instrumentation = instrumentMtls({
+      meterProvider: noopMeterProvider,
+      tracerProvider: sdk.tracerProvider,
+    });
+    try {
+      expect(subscribed()).toEqual([true, false, true]);
+      sdk.inRequest(() => {
+        publishDecision('requireScopes', request, decisionClock(), {});
+      });
+    } finally {
+      instrumentation.disable();
+    }
+    expect(sdk.spans('express_mtls requireScopes')).toHaveLength(1);
+    await sdk.shutdown();
+  });
+
+  it('decision spans only under a sampled request span: none at the root, none under an unsampled parent', async () => {
+    const sdk = testSdk();
+    const instrumentation = instrumentMtls({
+      meterProvider: sdk.meterProvider,
+      tracerProvider: sdk.tracerProvider,
+    });
+    const unsampled = trace.wrapSpanContext({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: TraceFlags.NONE,
+    });
+    try {
+      publishDecision('requireScopes', request, decisionClock(), {});
+      context.with(trace.setSpan(context.active(), unsampled), () => {
+        publishDecision('requireScopes', request, decisionClock(), {});
+      });
+    } finally {
+      instrumentation.disable();
+    }
+    expect(sdk.spans('express_mtls requireScopes')).toEqual([]);
+    expect(await sdk.count(METRIC_NAMES.decisions, {})).toBe(2);
+    await sdk.shutdown();
+  });
+
+  it('a tracer whose sampler drops the decision span: nothing built, nothing exported', async () => {
+    const sdk = testSdk();
+    const exporter = new InMemorySpanExporter();
+    const dropping = new BasicTracerProvider({
+      sampler: new AlwaysOffSampler(),
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    const instrumentation = instrumentMtls({
+      meterProvider: noopMeterProvider,
+      tracerProvider: dropping,
+    });
+    try {
+      sdk.inRequest(() => {
+        publishDecision('requireScopes', request, decisionClock(), {});
+      });
+    } finally {
+      instrumentation.disable();
+    }
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    expect(sdk.spans('http test')).toHaveLength(1);
+    await dropping.shutdown();
+    await sdk.shutdown();
+  });
+
+  it('a decision started before instrumentMtls() (untimed): counted, no duration point, a span without a start time of ours', async () => {
+    const sdk = testSdk();
+    const instrumentation = instrumentMtls({
+      meterProvider: sdk.meterProvider,
+      tracerProvider: sdk.tracerProvider,
+    });
+    try {
+      sdk.inRequest(() => {
+        publishDecision('requireScopes', request, UNTIMED, {});
+      });
+    } finally {
+      instrumentation.disable();
+    }
+    expect(await sdk.count(METRIC_NAMES.decisions, {})).toBe(1);
+    expect(await sdk.points(METRIC_NAMES.decisionDuration)).toEqual([]);
+    const [span] = sdk.spans('express_mtls requireScopes');
+    expect(span?.parentSpanContext?.spanId).toBe(sdk.spans('http test')[0]?.spanContext().spanId);
+    await sdk.shutdown();
+  });
+
+  it('counts outlive disable() (as synchronous counters do), and a later instrumentMtls() on the meter adds to them', async () => {
+    const sdk = testSdk();
+    const options = { meterProvider: sdk.meterProvider, traces: false };
+    const first = instrumentMtls(options);
+    publishDecision('requireScopes', request, decisionClock(), {});
+    first.disable();
+    publishDecision('requireScopes', request, decisionClock(), {});
+    expect(await sdk.count(METRIC_NAMES.decisions, {})).toBe(1);
+    const second = instrumentMtls(options);
+    publishDecision('requireScopes', request, decisionClock(), {});
+    second.disable();
+    expect(await sdk.count(METRIC_NAMES.decisions, {})).toBe(2);
     await sdk.shutdown();
   });
 });

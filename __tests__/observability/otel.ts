@@ -1,3 +1,4 @@
+import { context, trace } from '@opentelemetry/api';
 import {
   AggregationTemporality,
   MeterProvider,
@@ -35,6 +36,11 @@ export interface TestSdk {
   /** The sum of the counter `name` over points whose attributes include `attributes`. */
   count(name: string, attributes: Record<string, string>): Promise<number>;
   spans(name?: string): ReadableSpan[];
+  /**
+   * Runs `fn` inside a sampled request span (`http test`), as an HTTP server instrumentation
+   * does (needs a global context manager).
+   */
+  inRequest<T>(fn: () => T): T;
   shutdown(): Promise<void>;
 }
 
@@ -71,6 +77,14 @@ export function testSdk(): TestSdk {
     },
     spans: (name) =>
       exporter.getFinishedSpans().filter((span) => name === undefined || span.name === name),
+    inRequest(fn) {
+      const span = tracerProvider.getTracer('test-http').startSpan('http test');
+      try {
+        return context.with(trace.setSpan(context.active(), span), fn);
+      } finally {
+        span.end();
+      }
+    },
     async shutdown() {
       await meterProvider.shutdown();
       await tracerProvider.shutdown();

@@ -31,12 +31,23 @@ const discard: SpanExporter = {
   shutdown: () => Promise.resolve(),
 };
 
-/** Registers the SDK's providers with `instrumentMtls()` for this process. */
-export function instrumentWithSdk(): MtlsInstrumentation {
-  return instrumentMtls({
+/** The SDK's providers: an idle metric reader, spans batched to an exporter that drops them. */
+export interface BenchSdk {
+  readonly meterProvider: MeterProvider;
+  readonly tracerProvider: BasicTracerProvider;
+}
+
+/** Makes the providers of the `full-otel` case. */
+export function benchSdk(): BenchSdk {
+  return {
     meterProvider: new MeterProvider({ readers: [new IdleReader()] }),
     tracerProvider: new BasicTracerProvider({
       spanProcessors: [new BatchSpanProcessor(discard)],
     }),
-  });
+  };
+}
+
+/** Registers the SDK's providers with `instrumentMtls()` for this process. */
+export function instrumentWithSdk(sdk: BenchSdk = benchSdk()): MtlsInstrumentation {
+  return instrumentMtls({ meterProvider: sdk.meterProvider, tracerProvider: sdk.tracerProvider });
 }

@@ -12,14 +12,16 @@ import type * as OpenTelemetryApi from '@opentelemetry/api';
 import {
   DECISION_CHANNEL,
   DIAGNOSTICS_CHANNELS,
+  UNTIMED,
   type CacheName,
-  type Decision,
   type DependencyCall,
 } from '../diagnostics';
 import { MisconfiguredError } from '../errors';
 import { booleanOption, checkOptions, integerOption } from '../internal/options';
 import { escapeUntrusted } from '../internal/sanitize';
 import { auditMtls, subscription, type AuditMtlsOptions, type MtlsSubscription } from './audit';
+import { AttributeSets } from './attribute-sets';
+import type { Decision, MiddlewareName } from './decision-event';
 import { ExpiryWindow } from './expiry-window';
 
 const FACTORY = 'instrumentMtls()';
@@ -63,7 +65,7 @@ export interface InstrumentMtlsOptions {
   readonly tracerProvider?: TracerProviderLike | undefined;
   /** Record metrics. Default: `true`. */
   readonly metrics?: boolean | undefined;
-  /** Record spans. Default: `true`. */
+  /** Record spans (decision spans only under a sampled request span). Default: `true`. */
   readonly traces?: boolean | undefined;
   /**
    * Seconds over which authenticated certificates count for the soonest-expiry gauge.
@@ -132,9 +134,114 @@ function certificateAttributes(decision: Decision, attributes: Attributes): void
   Object.assign(attributes, cached);
 }
 
+/** Series per metric past which new attribute sets share one overflow set (the SDK's default limit). */
+const MAX_SERIES = 2000;
+
+/** The span name of each middleware's decision. */
+const SPAN_NAMES: Readonly<Record<MiddlewareName, string>> = Object.freeze({
+  clientCertificate: 'express_mtls clientCertificate',
+  requireClientCertificate: 'express_mtls requireClientCertificate',
+  mtlsClientAuthentication: 'express_mtls mtlsClientAuthentication',
+  requireCertificateBoundToken: 'express_mtls requireCertificateBoundToken',
+  requireScopes: 'express_mtls requireScopes',
+});
+
+/**
+ * The tracer provider behind `provider` (the global one is a proxy), or `undefined` when it is
+ * the API's no-op provider: nothing registered, nothing to record.
+ */
+function realTracerProvider(
+  api: Api,
+  provider: OpenTelemetryApi.TracerProvider,
+): OpenTelemetryApi.TracerProvider | undefined {
+  const real = provider instanceof api.ProxyTracerProvider ? provider.getDelegate() : provider;
+  return real === new api.ProxyTracerProvider().getDelegate() ? undefined : real;
+}
+
+/** Subscribes `handler` to `name` until the instrumentation stops. */
+function listen(stops: (() => void)[], name: string, handler: (message: unknown) => void): void {
+  subscribe(name, handler);
+  stops.push(() => unsubscribe(name, handler));
+}
+
+/** Registers `callback` on an observable instrument until the instrumentation stops. */
+function observe(
+  stops: (() => void)[],
+  instrument: OpenTelemetryApi.Observable,
+  callback: OpenTelemetryApi.ObservableCallback,
+): void {
+  instrument.addCallback(callback);
+  stops.push(() => {
+    instrument.removeCallback(callback);
+  });
+}
+
+/** The counters of one meter, kept in process and reported by its observable counters. */
+interface Counters {
+  readonly decisionCounts: AttributeSets;
+  readonly decisionTimings: AttributeSets;
+  readonly cacheCounts: AttributeSets;
+  readonly dependencyCounts: AttributeSets;
+}
+
+const countersByMeter = new WeakMap<object, Counters>();
+
+/**
+ * The counters of `meter`, created (with their observable counters) on first use. They outlive
+ * `disable()`, as the sums of synchronous counters would: the counts so far stay reported, and
+ * a later `instrumentMtls()` on the same meter adds to them.
+ */
+function counters(meter: OpenTelemetryApi.Meter): Counters {
+  let found = countersByMeter.get(meter);
+  if (found !== undefined) return found;
+  found = {
+    decisionCounts: new AttributeSets(
+      ['express_mtls.middleware', 'express_mtls.outcome', 'express_mtls.reason'],
+      MAX_SERIES,
+    ),
+    decisionTimings: new AttributeSets(
+      ['express_mtls.middleware', 'express_mtls.outcome', 'express_mtls.cache'],
+      MAX_SERIES,
+    ),
+    cacheCounts: new AttributeSets(
+      ['express_mtls.cache.name', 'express_mtls.cache.result'],
+      MAX_SERIES,
+    ),
+    dependencyCounts: new AttributeSets(
+      ['express_mtls.dependency', 'express_mtls.outcome'],
+      MAX_SERIES,
+    ),
+  };
+  const reported: [string, string, AttributeSets][] = [
+    [
+      METRIC_NAMES.decisions,
+      'Decisions of express-mtls middlewares, by middleware, outcome and reason.',
+      found.decisionCounts,
+    ],
+    [
+      METRIC_NAMES.cacheLookups,
+      'Cache lookups, by cache and result (hit/miss).',
+      found.cacheCounts,
+    ],
+    [
+      METRIC_NAMES.dependencyCalls,
+      'Calls to dependencies (JWKS, introspection, OCSP, CRL, client registry).',
+      found.dependencyCounts,
+    ],
+  ];
+  for (const [name, description, sets] of reported) {
+    meter.createObservableCounter(name, { description }).addCallback((result) => {
+      for (const series of sets.series()) result.observe(series.value, series.attributes);
+    });
+  }
+  countersByMeter.set(meter, found);
+  return found;
+}
+
 /**
  * Records OpenTelemetry metrics and spans for express-mtls, through `@opentelemetry/api`.
- * Call it once at start-up, after registering your SDK (or pass the providers).
+ * Call it once at start-up, after registering your SDK (or pass the providers): the providers
+ * are looked at once, and when both are the API's no-op providers nothing is subscribed.
  *
  * Metrics ({@link METRIC_NAMES}; attributes are low-cardinality — never a thumbprint, subject
  * or client id): decisions per middleware, outcome and reason; decision latency split
@@ -143,7 +250,8 @@ function certificateAttributes(decision: Decision, attributes: Attributes): void
  * soonest `notAfter` of the client certificates authenticated within `expiryWindow`.
  *
  * Spans: one per middleware decision, named `express_mtls <middleware>`, parented to the
- * active context (the HTTP server span of your HTTP instrumentation). Decisions are observed
+ * active context (the HTTP server span of your HTTP instrumentation) and made only when that
+ * holds a sampled span: no orphan root span per middleware. Decisions are observed
  * once complete, so these spans get an explicit start time (when the middleware was entered)
  * and end immediately. They carry `tls.client.hash.sha256` (uppercase hex SHA-256 of the DER),
  * `tls.client.subject`, `tls.client.issuer`, `tls.client.not_before`, `tls.client.not_after`,
@@ -151,8 +259,10 @@ function certificateAttributes(decision: Decision, attributes: Attributes): void
  * Outbound dependency calls get a `CLIENT` span each (`express_mtls.dependency <name>`),
  * started and ended around the call.
  *
- * With no SDK registered the API's no-op providers make this nearly free; without
- * `instrumentMtls()` nothing subscribes and the middlewares build no event at all.
+ * Cost: counters are sums kept in process per attribute set (built once), reported by
+ * observable counters on collection (they outlive `disable()`, as synchronous counters' sums
+ * would); histograms get cached attribute objects. With no provider registered, or without
+ * `instrumentMtls()`, nothing subscribes: the middlewares build no event and read no clock.
  *
  * @example
  * ```ts
@@ -172,8 +282,8 @@ export function instrumentMtls(options?: InstrumentMtlsOptions): MtlsInstrumenta
     'expiryWindow',
     'audit',
   ]);
-  const withMetrics = booleanOption(FACTORY, 'metrics', o.metrics, true);
-  const withTraces = booleanOption(FACTORY, 'traces', o.traces, true);
+  const wantMetrics = booleanOption(FACTORY, 'metrics', o.metrics, true);
+  const wantTraces = booleanOption(FACTORY, 'traces', o.traces, true);
   const windowMs = integerOption(FACTORY, 'expiryWindow', o.expiryWindow, 86400, 1) * 1000;
   const api = loadApi();
   const audit = o.audit === undefined ? undefined : auditMtls(o.audit);
@@ -182,59 +292,66 @@ export function instrumentMtls(options?: InstrumentMtlsOptions): MtlsInstrumenta
     stops.push(() => {
       audit.disable();
     });
+  const done = (): MtlsInstrumentation =>
+    subscription(() => {
+      for (const stop of stops) stop();
+    });
 
   const meter = (
     (o.meterProvider ?? api.metrics.getMeterProvider()) as OpenTelemetryApi.MeterProvider
   ).getMeter(INSTRUMENTATION_NAME);
-  const tracer = (
-    (o.tracerProvider ?? api.trace.getTracerProvider()) as OpenTelemetryApi.TracerProvider
-  ).getTracer(INSTRUMENTATION_NAME);
+  const tracerProvider = realTracerProvider(
+    api,
+    (o.tracerProvider ?? api.trace.getTracerProvider()) as OpenTelemetryApi.TracerProvider,
+  );
+  const withMetrics = wantMetrics && meter !== api.createNoopMeter();
+  const tracer = wantTraces ? tracerProvider?.getTracer(INSTRUMENTATION_NAME) : undefined;
+  if (!withMetrics && tracer === undefined) return done();
 
-  const decisions = meter.createCounter(METRIC_NAMES.decisions, {
-    description: 'Decisions of express-mtls middlewares, by middleware, outcome and reason.',
-  });
-  const decisionDuration = meter.createHistogram(METRIC_NAMES.decisionDuration, {
-    description: 'Time from entering an express-mtls middleware to its decision.',
-    unit: 's',
-  });
-  const cacheLookups = meter.createCounter(METRIC_NAMES.cacheLookups, {
-    description: 'Cache lookups, by cache and result (hit/miss).',
-  });
-  const dependencyCalls = meter.createCounter(METRIC_NAMES.dependencyCalls, {
-    description: 'Calls to dependencies (JWKS, introspection, OCSP, CRL, client registry).',
-  });
-  const dependencyDuration = meter.createHistogram(METRIC_NAMES.dependencyDuration, {
-    description: 'Latency of calls to dependencies.',
-    unit: 's',
-  });
-  const soonestExpiry = meter.createObservableGauge(METRIC_NAMES.soonestExpiry, {
-    description:
-      'Seconds until the soonest notAfter among client certificates authenticated within the window (negative: already expired).',
-    unit: 's',
-  });
-  const window = new ExpiryWindow(windowMs, 100_000);
-  const observeExpiry = (result: OpenTelemetryApi.ObservableResult): void => {
-    const now = Date.now();
-    const soonest = window.soonest(now);
-    if (soonest !== undefined) result.observe((soonest - now) / 1000);
-  };
+  const metered = withMetrics
+    ? {
+        ...counters(meter),
+        dependencyDuration: meter.createHistogram(METRIC_NAMES.dependencyDuration, {
+          description: 'Latency of calls to dependencies.',
+          unit: 's',
+        }),
+      }
+    : undefined;
 
-  const onDecision = (message: unknown): void => {
-    const decision = message as Decision;
-    const { middleware, outcome, certificate } = decision;
-    if (withMetrics) {
-      decisions.add(1, {
-        'express_mtls.middleware': middleware,
-        'express_mtls.outcome': outcome,
-        'express_mtls.reason': reasonAttribute(decision.reason ?? decision.code),
-      });
-      const timing: Attributes = {
-        'express_mtls.middleware': middleware,
-        'express_mtls.outcome': outcome,
-      };
-      if (decision.warm !== undefined)
-        timing['express_mtls.cache'] = decision.warm ? 'warm' : 'cold';
-      decisionDuration.record(decision.durationMs / 1000, timing);
+  if (metered !== undefined) {
+    const { decisionCounts, decisionTimings, cacheCounts } = metered;
+    const decisionDuration = meter.createHistogram(METRIC_NAMES.decisionDuration, {
+      description: 'Time from entering an express-mtls middleware to its decision.',
+      unit: 's',
+    });
+    const window = new ExpiryWindow(windowMs, 100_000);
+    const soonestExpiry = meter.createObservableGauge(METRIC_NAMES.soonestExpiry, {
+      description:
+        'Seconds until the soonest notAfter among client certificates authenticated within the window (negative: already expired).',
+      unit: 's',
+    });
+    observe(stops, soonestExpiry, (result) => {
+      const now = Date.now();
+      const soonest = window.soonest(now);
+      if (soonest !== undefined) result.observe((soonest - now) / 1000);
+    });
+    const onCache = (message: unknown): void => {
+      const { cache, hit } = message as { cache: CacheName; hit: boolean };
+      cacheCounts.get(cache, hit ? 'hit' : 'miss').value += 1;
+    };
+    listen(stops, DIAGNOSTICS_CHANNELS.cache, onCache);
+    listen(stops, DECISION_CHANNEL, (message: unknown): void => {
+      const decision = message as Decision;
+      const { middleware, outcome, certificate } = decision;
+      decisionCounts.get(middleware, outcome, reasonAttribute(decision.reason ?? decision.code))
+        .value++;
+      if (decision.startTime !== UNTIMED) {
+        const warm = decision.warm === undefined ? '' : decision.warm ? 'warm' : 'cold';
+        decisionDuration.record(
+          decision.durationMs / 1000,
+          decisionTimings.get(middleware, outcome, warm).attributes,
+        );
+      }
       if (decision.authenticated && certificate !== undefined) {
         try {
           window.see(certificate.thumbprint, certificate.notAfter.getTime(), Date.now());
@@ -242,12 +359,22 @@ export function instrumentMtls(options?: InstrumentMtlsOptions): MtlsInstrumenta
           // no decodable notAfter: nothing to watch
         }
       }
-    }
-    if (withTraces) {
+    });
+  }
+
+  if (tracer !== undefined) {
+    listen(stops, DECISION_CHANNEL, (message: unknown): void => {
+      const decision = message as Decision;
+      const parentContext = api.context.active();
+      const parent = api.trace.getSpanContext(parentContext);
+      if (parent === undefined || (parent.traceFlags & api.TraceFlags.SAMPLED) === 0) return;
+      const { middleware, outcome } = decision;
       const span = tracer.startSpan(
-        `express_mtls ${middleware}`,
-        { startTime: performance.timeOrigin + decision.startTime },
-        api.context.active(),
+        SPAN_NAMES[middleware],
+        decision.startTime === UNTIMED
+          ? {}
+          : { startTime: performance.timeOrigin + decision.startTime },
+        parentContext,
       );
       if (span.isRecording()) {
         const attributes: Attributes = {
@@ -266,25 +393,7 @@ export function instrumentMtls(options?: InstrumentMtlsOptions): MtlsInstrumenta
         if (outcome === 'error') span.setStatus({ code: api.SpanStatusCode.ERROR });
       }
       span.end();
-    }
-  };
-  subscribe(DECISION_CHANNEL, onDecision);
-  stops.push(() => unsubscribe(DECISION_CHANNEL, onDecision));
-
-  if (withMetrics) {
-    soonestExpiry.addCallback(observeExpiry);
-    stops.push(() => {
-      soonestExpiry.removeCallback(observeExpiry);
     });
-    const onCache = (message: unknown): void => {
-      const { cache, hit } = message as { cache: CacheName; hit: boolean };
-      cacheLookups.add(1, {
-        'express_mtls.cache.name': cache,
-        'express_mtls.cache.result': hit ? 'hit' : 'miss',
-      });
-    };
-    subscribe(DIAGNOSTICS_CHANNELS.cache, onCache);
-    stops.push(() => unsubscribe(DIAGNOSTICS_CHANNELS.cache, onCache));
   }
 
   const calls = new WeakMap<object, { started: number; span?: OpenTelemetryApi.Span }>();
@@ -294,13 +403,13 @@ export function instrumentMtls(options?: InstrumentMtlsOptions): MtlsInstrumenta
     calls.delete(call);
     const failed = call.error !== undefined || (call.failed?.(call.result) ?? false);
     const outcome = failed ? 'error' : 'ok';
-    if (withMetrics) {
-      const attributes = {
-        'express_mtls.dependency': call.dependency,
-        'express_mtls.outcome': outcome,
-      };
-      dependencyCalls.add(1, attributes);
-      dependencyDuration.record((performance.now() - state.started) / 1000, attributes);
+    if (metered !== undefined) {
+      const series = metered.dependencyCounts.get(call.dependency, outcome);
+      series.value++;
+      metered.dependencyDuration.record(
+        (performance.now() - state.started) / 1000,
+        series.attributes,
+      );
     }
     const span = state.span;
     if (span !== undefined) {
@@ -316,12 +425,14 @@ export function instrumentMtls(options?: InstrumentMtlsOptions): MtlsInstrumenta
       span.end();
     }
   };
-  const onStart = (message: unknown): void => {
+  const tracing = `tracing:${DIAGNOSTICS_CHANNELS.dependency}`;
+  listen(stops, `${tracing}:start`, (message: unknown): void => {
     const call = message as DependencyCall;
     calls.set(call, {
-      started: performance.now(),
-      ...(withTraces
-        ? {
+      started: metered === undefined ? 0 : performance.now(),
+      ...(tracer === undefined
+        ? {}
+        : {
             span: tracer.startSpan(
               `express_mtls.dependency ${call.dependency}`,
               {
@@ -330,30 +441,16 @@ export function instrumentMtls(options?: InstrumentMtlsOptions): MtlsInstrumenta
               },
               api.context.active(),
             ),
-          }
-        : {}),
+          }),
     });
-  };
+  });
   /** `end` settles only a call that threw synchronously; a promise settles on `asyncEnd`. */
-  const onEnd = (message: unknown): void => {
+  listen(stops, `${tracing}:end`, (message: unknown): void => {
     const call = message as DependencyCall;
     if (call.error !== undefined) settle(call);
-  };
-  const onAsyncEnd = (message: unknown): void => {
+  });
+  listen(stops, `${tracing}:asyncEnd`, (message: unknown): void => {
     settle(message as DependencyCall);
-  };
-  const tracing = `tracing:${DIAGNOSTICS_CHANNELS.dependency}`;
-  const dependencyHandlers: [string, (message: unknown) => void][] = [
-    [`${tracing}:start`, onStart],
-    [`${tracing}:end`, onEnd],
-    [`${tracing}:asyncEnd`, onAsyncEnd],
-  ];
-  for (const [name, handler] of dependencyHandlers) subscribe(name, handler);
-  stops.push(() => {
-    for (const [name, handler] of dependencyHandlers) unsubscribe(name, handler);
   });
-
-  return subscription(() => {
-    for (const stop of stops) stop();
-  });
+  return done();
 }
