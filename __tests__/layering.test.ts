@@ -24,6 +24,7 @@ const RULES: LayerRules = {
         'error-mapping.ts',
         'warnings.ts',
         'diagnostics.ts',
+        'decision-event.ts',
         'debug.ts',
         'certificate.ts',
         'distinguished-name.ts',
@@ -91,7 +92,6 @@ const ALLOWED: readonly string[] = [
   'facade: auth/revocation/ocsp.ts -> auth/chain/path-checks.ts',
   // diagnostics.ts builds audit records and audit-record.ts names diagnostics' types: the
   // record builder moves beside diagnostics (or diagnostics stops building records).
-  'cycle: diagnostics.ts observability/audit-record.ts',
   'upward: diagnostics.ts -> observability/audit-record.ts',
   // internal/decision.ts names MtlsError: Decision moves to the errors layer.
   'upward: internal/decision.ts -> errors.ts',

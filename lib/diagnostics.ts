@@ -11,9 +11,9 @@ import { channel, tracingChannel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import type { Request } from 'express';
 import { auditRecord, defaultRequestId, isAudited } from './observability/audit-record';
-import type { Decision, MiddlewareName } from './observability/decision-event';
+import type { Decision, MiddlewareName } from './decision-event';
 
-export type { Decision, DecisionOutcome, MiddlewareName } from './observability/decision-event';
+export type { Decision, DecisionOutcome, MiddlewareName } from './decision-event';
 
 /** Names of every channel express-mtls publishes on. */
 export const DIAGNOSTICS_CHANNELS = Object.freeze({

@@ -6,7 +6,7 @@
  */
 import { escapeUntrusted } from '../internal/sanitize';
 import type { Request } from 'express';
-import type { Decision, DecisionOutcome, MiddlewareName } from './decision-event';
+import type { Decision, DecisionOutcome, MiddlewareName } from '../decision-event';
 
 /**
  * One authentication decision, as published on `express-mtls:audit` and handed to the

@@ -8,7 +8,7 @@ import { warnOnce } from '../warnings';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Request } from 'express';
 import { DECISION_CHANNEL } from '../diagnostics';
-import type { Decision } from './decision-event';
+import type { Decision } from '../decision-event';
 import { checkOptions } from '../internal/options';
 import { auditRecord, defaultRequestId, isAudited, type AuditRecord } from './audit-record';
 

@@ -21,7 +21,7 @@ import { booleanOption, checkOptions, integerOption } from '../internal/options'
 import { escapeUntrusted } from '../internal/sanitize';
 import { auditMtls, subscription, type AuditMtlsOptions, type MtlsSubscription } from './audit';
 import { AttributeSets } from './attribute-sets';
-import type { Decision, MiddlewareName } from './decision-event';
+import type { Decision, MiddlewareName } from '../decision-event';
 import { ExpiryWindow } from './expiry-window';
 
 const FACTORY = 'instrumentMtls()';

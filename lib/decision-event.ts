@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import type { Request } from 'express';
-import type { ClientCertificate } from '../certificate';
+import type { ClientCertificate } from './certificate';
 
 /** A middleware that publishes decisions. */
 export type MiddlewareName =
