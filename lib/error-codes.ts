@@ -97,6 +97,7 @@ export const CERTIFICATE_REJECTION_REASONS = {
   weak_key: 'a key is too weak',
   unknown_critical_extension: 'a certificate has a critical extension this library does not know',
   name_constraints: 'a name of the leaf violates a CA name constraint',
+  profile_violation: 'a certificate of the path breaks an RFC 5280 profile rule',
   not_pinned: 'the thumbprint is not pinned',
   self_signed_not_allowed: 'a self-signed certificate where only CA-issued ones are allowed',
   spiffe_invalid: 'not a valid X509-SVID',

@@ -47,6 +47,11 @@ export interface CertificateInfo extends SignedData {
   /** Canonical subject and issuer names (case- and space-insensitive, as OpenSSL compares); lazy. */
   readonly subjectName: string;
   readonly issuerName: string;
+  /** The subject name has no RDN. */
+  readonly subjectEmpty: boolean;
+  /** The issuer name has no RDN. */
+  readonly issuerEmpty: boolean;
+
   /** Subject and issuer names are equal (RFC 5280 §3.3 "self-issued"); lazy. */
   readonly selfIssued: boolean;
   /** The subject in RFC 4514 form, for explanations; lazy. */
@@ -96,9 +101,11 @@ export function canonicalName(rdns: readonly RelativeDistinguishedName[]): strin
 }
 
 /**
- * Decodes `certificate` for path validation.
+ * Decodes `certificate` for path validation, the subject and issuer names included (a middleware
+ * reads them later). The subjectAltName is decoded by the profile check (`profile.ts`).
  *
- * @throws {CertificateParseError} when a field or extension path validation needs is malformed.
+ * @throws {CertificateParseError} when a field or extension path validation needs is malformed
+ *   (names, basicConstraints, keyUsage, extKeyUsage, key identifiers).
  */
 export function certificateInfo(
   certificate: ClientCertificate,
@@ -122,6 +129,8 @@ export function certificateInfo(
     const bc = value(EXTENSION.basicConstraints);
     const ku = value(EXTENSION.keyUsage);
     const eku = value(EXTENSION.extKeyUsage);
+    const subjectEmpty = certificate.subjectRdns.length === 0;
+    const issuerEmpty = certificate.issuerRdns.length === 0;
     const unhandledCritical: string[] = [];
     for (const [oid, extension] of extensions) {
       if (extension.critical && !HANDLED.has(oid)) unhandledCritical.push(oid);
@@ -132,6 +141,8 @@ export function certificateInfo(
       thumbprint: certificate.thumbprint,
       subjectKey,
       issuerKey,
+      subjectEmpty,
+      issuerEmpty,
       get subjectName() {
         subjectName ??= canonicalName(certificate.subjectRdns);
         return subjectName;

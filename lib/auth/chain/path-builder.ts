@@ -6,7 +6,8 @@
  *
  * Bounded whatever the input and the state of the caches: no certificate twice in a path, and no
  * two certificates with the same subject name and key (loops through cross-certificates and
- * copies of one CA), at most `maxDepth` intermediates, and two budgets shared by the whole
+ * copies of one CA), at most `maxDepth` intermediates that are not self-issued and
+ * `maxDepth` + {@link MAX_SELF_ISSUED} in all, and two budgets shared by the whole
  * validation — {@link MAX_EDGES} issuer candidates tried (cached links included) and a budget of
  * signature verifications. When a budget runs out the search stops and the certificate is
  * refused (`unknown_issuer`).
@@ -158,6 +159,33 @@ export function candidates(info: CertificateInfo, context: SearchContext): Certi
   return result;
 }
 
+/**
+ * Self-issued intermediates (key rollover certificates) a path may hold on top of `maxPathDepth`,
+ * which does not count them.
+ */
+export const MAX_SELF_ISSUED = 4;
+
+/**
+ * Why adding the intermediate `candidate` to `path` (leaf first) makes it too long, if it does:
+ * more than `maxDepth` intermediates that are not self-issued (RFC 5280 §6.1.4(l) does not count
+ * self-issued ones either), or more than `maxDepth` + {@link MAX_SELF_ISSUED} in all.
+ */
+function depthExcess(
+  path: readonly CertificateInfo[],
+  candidate: CertificateInfo,
+  maxDepth: number,
+): string | undefined {
+  let selfIssued = candidate.selfIssued ? 1 : 0;
+  for (let i = 1; i < path.length; i++) if ((path[i] as CertificateInfo).selfIssued) selfIssued++;
+  if (path.length - selfIssued > maxDepth) {
+    return `more than ${maxDepth} intermediate certificates (maxPathDepth)`;
+  }
+  if (path.length > maxDepth + MAX_SELF_ISSUED) {
+    return `more than ${maxDepth + MAX_SELF_ISSUED} intermediate certificates, self-issued ones included (maxPathDepth + ${MAX_SELF_ISSUED})`;
+  }
+  return undefined;
+}
+
 /** A certificate as an issuer: its subject name and key (equal ones sign the same children). */
 function identity(info: CertificateInfo): string {
   return `${info.subjectName}\u0000${info.certificate.subjectPublicKeyInfo.toString('latin1')}`;
@@ -267,10 +295,11 @@ export function* buildPaths(leaf: CertificateInfo, context: SearchContext): Gene
         });
         continue;
       }
-      if (!isAnchor && path.length > context.maxDepth) {
+      const excess = isAnchor ? undefined : depthExcess(path, candidate, context.maxDepth);
+      if (excess !== undefined) {
         record(context, {
           reason: 'path_length_exceeded',
-          detail: `more than ${context.maxDepth} intermediate certificates (maxPathDepth)`,
+          detail: excess,
           info: candidate,
           path: [...path],
           signatures: [...signatures, check],

@@ -1,6 +1,6 @@
 /**
  * The per-certificate checks of a built path: validity, algorithms, key strength, critical
- * extensions, CA constraints, path length, name constraints and purpose. Signatures are checked while the path
+ * extensions, CA constraints, path length, the RFC 5280 profile, name constraints and purpose. Signatures are checked while the path
  * is built (`path-builder.ts`) and revocation afterwards.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6.1.3 | RFC 5280 §6.1.3}
@@ -11,6 +11,7 @@ import type { CertificateRejectionReason } from '../../errors';
 import type { CertificateInfo } from './certificate-info';
 import { CLIENT_AUTH, KEY_USAGE } from './extensions';
 import { checkNameConstraints } from './name-constraints';
+import { checkProfile } from './profile';
 import type { CertificateCheck, CertificateCheckItem } from './types';
 
 /** Settings the checks read. */
@@ -180,6 +181,10 @@ export function checkPath(
             ),
       );
       if (!info.selfIssued) intermediatesBelow++;
+    }
+    const profile = role === 'anchor' ? undefined : checkProfile(info);
+    if (profile?.ok === false) {
+      checks.push(item('profile', false, profile.error.message, 'profile_violation'));
     }
     const constrained = names[index];
     if (constrained) {

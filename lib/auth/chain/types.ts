@@ -39,7 +39,9 @@ export interface ChainValidatorOptions {
   /** Longest time, in seconds, a result is kept (never past a certificate's `notAfter`). Default: `300`. */
   readonly cacheTtl?: number | undefined;
   /**
-   * Most intermediate CAs between the leaf and the anchor. Default: `8`. Whatever its value, one
+   * Most intermediate CAs between the leaf and the anchor, self-issued ones (key rollover) not
+   * counted, as RFC 5280 §6.1.4(l) does not count them; with at most 4 more in all. Default: `8`.
+   * Whatever its value, one
    * validation tries at most 256 issuer candidates and verifies at most 32 signatures; a search
    * that needs more is refused with `unknown_issuer`.
    */
@@ -54,8 +56,8 @@ export interface ChainValidatorOptions {
 export interface CertificateCheckItem {
   /**
    * What was checked: `'self-signed'`, `'issuer'`, `'signature'`, `'validity'`, `'algorithm'`,
-   * `'key'`, `'critical-extensions'`, `'ca'`, `'path-length'`, `'name-constraints'`,
-   * `'purpose'`, `'revocation'`.
+   * `'key'`, `'critical-extensions'`, `'ca'`, `'path-length'`, `'profile'` (only when violated),
+   * `'name-constraints'`, `'purpose'`, `'revocation'`.
    */
   readonly name: string;
   /** Whether the check passed. */

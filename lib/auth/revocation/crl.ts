@@ -1,9 +1,11 @@
 /**
  * Certificate revocation lists: decoding (with `@peculiar/asn1-x509`), signature verification
  * against the issuing CA (OpenSSL through node:crypto), freshness and lookup by serial number.
- * Delta, indirect and partitioned CRLs are not supported: a CRL that needs them is unusable.
+ * Delta, indirect and partitioned CRLs are not supported: a CRL that needs them is unusable, and
+ * so is one without a non-critical `cRLNumber`.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-5 | RFC 5280 §5}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-5.2.3 | RFC 5280 §5.2.3}
  * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6.3 | RFC 5280 §6.3}
  * @packageDocumentation
  */
@@ -16,8 +18,10 @@ import { signatureAlgorithm, verifySignature, type SignedData } from '../chain/a
 import { canonicalName, type CertificateInfo } from '../chain/certificate-info';
 import { KEY_USAGE } from '../chain/extensions';
 
+/** `cRLNumber` (RFC 5280 §5.2.3): required, and non-critical. */
+const CRL_NUMBER = '2.5.29.20';
 /** CRL extensions understood (or safely ignored) when critical. */
-const HANDLED_CRL = new Set(['2.5.29.20', '2.5.29.35']);
+const HANDLED_CRL = new Set(['2.5.29.35']);
 /** CRL entry extensions understood when critical. */
 const HANDLED_ENTRY = new Set(['2.5.29.21', '2.5.29.24']);
 
@@ -29,7 +33,11 @@ export interface Crl extends SignedData {
   readonly nextUpdate: number | undefined;
   /** Revoked serial numbers (in the form of `ClientCertificate.serialNumber`) → reason. */
   readonly revoked: ReadonlyMap<string, string>;
-  /** Why the CRL cannot be relied on (unsupported critical extension), if so. */
+  /**
+   * Why the CRL cannot be relied on, if so: an unsupported critical extension, or a `cRLNumber`
+   * that is missing or marked critical (RFC 5280 §5.2.3: conforming CRL issuers MUST include it,
+   * as a non-critical extension).
+   */
   readonly unusable: string | undefined;
 }
 
@@ -61,9 +69,16 @@ export function parseCrl(der: Uint8Array): Crl {
 
 function decodeCrl(bytes: Buffer, tbs: Tlv, algorithm: Tlv, signature: Tlv): Crl {
   const body = AsnConvert.parse(bytes, CertificateList).tbsCertList;
-  let unusable: string | undefined;
-  for (const extension of body.crlExtensions ?? []) {
-    if (extension.critical && !HANDLED_CRL.has(extension.extnID)) {
+  const extensions = body.crlExtensions ?? [];
+  const crlNumber = extensions.find((extension) => extension.extnID === CRL_NUMBER);
+  let unusable: string | undefined =
+    crlNumber === undefined
+      ? 'CRL without a cRLNumber'
+      : crlNumber.critical
+        ? 'CRL with a critical cRLNumber'
+        : undefined;
+  for (const extension of extensions) {
+    if (extension !== crlNumber && extension.critical && !HANDLED_CRL.has(extension.extnID)) {
       unusable = `unsupported critical CRL extension ${extension.extnID}`;
     }
   }
