@@ -68,7 +68,7 @@ describe('decodeStrictCertificatePem', () => {
 
   it('accepts only what lenient mode reads the same way, for mutated text', () => {
     const alphabet = [
-      ...'A/+=- \n\txé',
+      ...Array.from('A/+=- \n\txé'),
       '-----END CERTIFICATE-----',
       '-----BEGIN CERTIFICATE-----',
     ];
