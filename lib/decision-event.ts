@@ -15,6 +15,7 @@ export type MiddlewareName =
   | 'requireClientCertificate'
   | 'mtlsClientAuthentication'
   | 'requireCertificateBoundToken'
+  | 'requireSenderConstrainedToken'
   | 'requireScopes';
 
 /** How a decision ended: `error` is a 5xx (dependency down, misconfiguration). */

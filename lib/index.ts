@@ -94,6 +94,13 @@ export type {
   JwksOptions,
 } from './binding/bound-token-options';
 export type { PublicKeyInput, SecretInput, JsonWebKeyInput } from './binding/key-source';
+export { requireSenderConstrainedToken } from './binding/require-sender-constrained-token';
+export type {
+  DpopOptions,
+  SenderConstrainedTokenOptions,
+} from './binding/sender-constrained-options';
+export type { BindingMethod } from './binding/decide-binding';
+export type { DpopNonceOptions } from './dpop/nonce';
 export { requireScopes } from './binding/require-scopes';
 export {
   protectedResourceMetadata,

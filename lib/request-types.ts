@@ -31,7 +31,10 @@ export interface OAuthClientAuthentication {
   readonly metadata: OAuthClientMetadata;
 }
 
-/** What `requireCertificateBoundToken()` sets on `req.auth`. */
+/**
+ * What `requireCertificateBoundToken()` and `requireSenderConstrainedToken()` set on `req.auth`.
+ * `binding` and `jkt` are set by `requireSenderConstrainedToken()` only.
+ */
 export interface CertificateBoundAuth {
   /** The bearer token as received. */
   readonly token: string;
@@ -42,6 +45,14 @@ export interface CertificateBoundAuth {
    * for a token without `cnf` admitted by `allowUnboundTokens: true`.
    */
   readonly thumbprint: string | undefined;
+  /**
+   * How the token is bound to this request (`requireSenderConstrainedToken()`): `'mtls'`
+   * (RFC 8705), `'dpop'` (RFC 9449; also for a token bound both ways, with `thumbprint` set too),
+   * or `'none'` for an unbound token admitted by `allowUnboundTokens`.
+   */
+  readonly binding?: 'mtls' | 'dpop' | 'none';
+  /** The `cnf.jkt` of a DPoP-bound token: the RFC 7638 thumbprint of the proof's key. */
+  readonly jkt?: string;
 }
 
 declare global {
@@ -53,7 +64,7 @@ declare global {
       clientCertAuth?: ClientCertificateAuthentication | undefined;
       /** Set by `mtlsClientAuthentication()` on success. */
       oauthClient?: OAuthClientAuthentication | undefined;
-      /** Set by `requireCertificateBoundToken()` on success. */
+      /** Set by `requireCertificateBoundToken()` or `requireSenderConstrainedToken()` on success. */
       auth?: CertificateBoundAuth | undefined;
       /**
        * An identity a trusted proxy asserted without a certificate, set by

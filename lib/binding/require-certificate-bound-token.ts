@@ -7,15 +7,13 @@
  */
 import { startDebugOutput } from '../debug';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { DIAGNOSTICS_CHANNELS, decisionClock, publish, publishDecision } from '../diagnostics';
-import { warnOnce } from '../warnings';
+import { decisionClock } from '../diagnostics';
 import { headerLines } from '../internal/header-lines';
 import { bodyParserRan, hasRequestBody } from '../internal/request-body';
 import { clientCertificateNotMounted } from '../auth/mounted-check';
-import { escapeUntrusted } from '../internal/sanitize';
 import { resolveBoundTokenOptions, type CertificateBoundTokenOptions } from './bound-token-options';
-import { setRequestRealm } from './request-realm';
-import { decideToken, type TokenDecision, type TokenDecisionSettings } from './token-decision';
+import { decideToken, type TokenDecisionSettings } from './token-decision';
+import { tokenReporter } from './token-report';
 import { tokenErrors } from './token-errors';
 
 const FACTORY = 'requireCertificateBoundToken()';
@@ -80,64 +78,25 @@ export function requireCertificateBoundToken(
     methods: ['mtls'],
     notParsedMessage: NOT_PARSED,
   };
-  let warnedNoParser = false;
-
-  function report(
-    req: Request,
-    next: NextFunction,
-    started: number,
-    decision: TokenDecision,
-  ): void {
-    const { location, warm } = decision;
-    if (decision.noBodyParser === true && !warnedNoParser) {
-      warnedNoParser = true;
-      warnOnce('MTLS_NO_BODY_PARSER', NO_PARSER);
-    }
-    if (!decision.ok) {
-      const { error } = decision;
-      publishDecision(FACTORY_NAME, req, started, { error, warm });
-      publish(DIAGNOSTICS_CHANNELS.token, () => ({
-        outcome: error.status >= 500 ? 'error' : 'rejected',
-        code: error.code,
-        reason: error.reason,
-        message: error.message,
-        mode,
-        location,
-        certificateThumbprint: req.clientCert?.thumbprint,
-      }));
-      next(error);
-      return;
-    }
-    const { token, payload, thumbprint } = decision.value;
-    req.auth = { token, payload, thumbprint };
-    setRequestRealm(req, realm);
-    publishDecision(FACTORY_NAME, req, started, {
-      warm,
-      authenticated: thumbprint !== undefined,
-      clientId: payload.client_id,
-      subject: payload.sub,
-    });
-    publish(DIAGNOSTICS_CHANNELS.token, () => ({
-      outcome: 'accepted',
-      mode,
-      location,
-      certificateThumbprint: req.clientCert?.thumbprint,
-      boundThumbprint: thumbprint,
-      clientId: escapeUntrusted(payload.client_id),
-      subject: escapeUntrusted(payload.sub),
-    }));
-    next();
-  }
+  const report = tokenReporter({
+    middleware: FACTORY_NAME,
+    mode,
+    realm,
+    noParserMessage: NO_PARSER,
+    accepted: (req, _res, { token, payload, thumbprint }) => {
+      req.auth = { token, payload, thumbprint };
+    },
+  });
 
   return function requireCertificateBoundTokenMiddleware(
     req: Request,
-    _res: Response,
+    res: Response,
     next: NextFunction,
   ): void {
     const started = decisionClock();
     const unmounted = clientCertificateNotMounted(req, FACTORY_NAME);
     if (unmounted !== undefined) {
-      report(req, next, started, { ok: false, error: unmounted });
+      report(req, res, next, started, { ok: false, error: unmounted });
       return;
     }
     const decision = decideToken(
@@ -156,14 +115,14 @@ export function requireCertificateBoundToken(
     if (decision instanceof Promise) {
       decision.then(
         (settled) => {
-          report(req, next, started, settled);
+          report(req, res, next, started, settled);
         },
         (error: unknown) => {
           next(error);
         },
       );
     } else {
-      report(req, next, started, decision);
+      report(req, res, next, started, decision);
     }
   };
 }

@@ -7,12 +7,20 @@
  * @packageDocumentation
  */
 import {
+  InvalidDpopProofError,
   InvalidRequestError,
   InvalidTokenError,
   TokenMissingError,
+  UseDpopNonceError,
+  type DpopProofRejectionReason,
   type TokenRejectionReason,
 } from '../errors';
-import { wwwAuthenticate, type BearerErrorCode, type Challenge } from '../internal/challenge';
+import {
+  wwwAuthenticate,
+  type BearerErrorCode,
+  type Challenge,
+  type DpopErrorCode,
+} from '../internal/challenge';
 
 /** An `Authorization` scheme the token decisions understand (RFC 6750 §2.1, RFC 9449 §7.1). */
 export type CredentialScheme = 'bearer' | 'dpop';
@@ -31,8 +39,9 @@ export interface TokenChallengePolicy {
 
 /**
  * The errors a token decision reports. `scheme` is the scheme of the refused request, when it
- * is known: only that scheme's challenge carries `error` and `error_description`; without it,
- * every challenge does (or none, for a missing token).
+ * is known: only that scheme's challenge carries `error` and `error_description`; without it, or
+ * when the request used a scheme not challenged, every challenge does (or none, for a missing
+ * token).
  */
 export interface TokenErrors {
   /** No token: 401 `ERR_MTLS_TOKEN_MISSING`, challenges without `error`. */
@@ -45,9 +54,19 @@ export interface TokenErrors {
     detail: string,
     scheme?: CredentialScheme,
   ): InvalidTokenError;
+  /** A refused DPoP proof: 401 `ERR_MTLS_INVALID_DPOP_PROOF`, `DPoP error="invalid_dpop_proof"`. */
+  invalidProof(reason: DpopProofRejectionReason, detail: string): InvalidDpopProofError;
+  /** A proof without the current nonce: 401 `ERR_MTLS_USE_DPOP_NONCE` and `DPoP-Nonce`. */
+  useNonce(nonce: string): UseDpopNonceError;
 }
 
 const BEARER_ONLY: readonly CredentialScheme[] = Object.freeze(['bearer']);
+
+/** What a `Bearer` challenge shows; a DPoP error code is only ever shown to the `DPoP` one. */
+interface BearerShown {
+  error?: BearerErrorCode;
+  errorDescription?: string | undefined;
+}
 
 /**
  * The token errors of a middleware, with its challenge policy resolved once. With only
@@ -63,16 +82,19 @@ export function tokenErrors(policy: TokenChallengePolicy): TokenErrors {
   const plain = resourceMetadata === undefined && schemes.length === 1 && schemes[0] === 'bearer';
 
   function headers(
-    error: BearerErrorCode | undefined,
+    error: BearerErrorCode | DpopErrorCode | undefined,
     errorDescription: string | undefined,
     used: CredentialScheme | undefined,
   ): { headers: Record<string, string> } | undefined {
     if (plain) return undefined;
     const challenges = schemes.map((scheme): Challenge => {
-      const shown = used === undefined || used === scheme ? { error, errorDescription } : {};
+      const shown =
+        used === undefined || used === scheme || !schemes.includes(used)
+          ? { error, errorDescription }
+          : {};
       return scheme === 'dpop'
         ? { scheme: 'DPoP', realm, ...shown, algs: dpopAlgorithms, resourceMetadata }
-        : { scheme: 'Bearer', realm, ...shown, resourceMetadata };
+        : { scheme: 'Bearer', realm, ...(shown as BearerShown), resourceMetadata };
     });
     return { headers: { 'WWW-Authenticate': wwwAuthenticate(challenges as [Challenge]) } };
   }
@@ -97,6 +119,24 @@ export function tokenErrors(policy: TokenChallengePolicy): TokenErrors {
             message: error.message,
             ...custom,
           });
+    },
+    invalidProof: (reason, detail) => {
+      const error = new InvalidDpopProofError(reason, { realm, algs: dpopAlgorithms });
+      return new InvalidDpopProofError(reason, {
+        realm,
+        algs: dpopAlgorithms,
+        message: `invalid DPoP proof: ${reason} (${detail})`,
+        ...headers('invalid_dpop_proof', error.body.error_description, 'dpop'),
+      });
+    },
+    useNonce: (nonce) => {
+      const error = new UseDpopNonceError(nonce, { realm, algs: dpopAlgorithms });
+      const custom = headers('use_dpop_nonce', error.body.error_description, 'dpop');
+      return new UseDpopNonceError(nonce, {
+        realm,
+        algs: dpopAlgorithms,
+        headers: { ...custom?.headers, 'DPoP-Nonce': nonce },
+      });
     },
   };
 }

@@ -143,6 +143,7 @@ const SPAN_NAMES: Readonly<Record<MiddlewareName, string>> = Object.freeze({
   requireClientCertificate: 'express_mtls requireClientCertificate',
   mtlsClientAuthentication: 'express_mtls mtlsClientAuthentication',
   requireCertificateBoundToken: 'express_mtls requireCertificateBoundToken',
+  requireSenderConstrainedToken: 'express_mtls requireSenderConstrainedToken',
   requireScopes: 'express_mtls requireScopes',
 });
 
