@@ -5,7 +5,10 @@ import {
   protectedResourceMetadataUrl,
   type ProtectedResourceMetadataOptions,
 } from '../../lib';
+import { compileProtectedResourceMetadata } from '../../lib/binding/protected-resource-metadata';
+import { requireSenderConstrainedToken } from '../../lib/binding/require-sender-constrained-token';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
+import { publicPem } from './helpers/keys';
 
 const BASE: ProtectedResourceMetadataOptions = {
   resource: 'https://api.example.com',
@@ -242,5 +245,53 @@ describe('protectedResourceMetadataUrl() (RFC 9728 §3)', () => {
     expect(() => protectedResourceMetadataUrl('https://api.example.com/?q')).toThrow(
       /must not contain a query/,
     );
+  });
+});
+
+describe('protectedResourceMetadata({ middleware }): the fields from the middleware itself', () => {
+  const TOKEN_OPTIONS = {
+    issuer: 'https://as.example.com',
+    audience: 'https://api.example.com',
+    publicKey: publicPem('rsa'),
+  };
+
+  it('publishes what a DPoP-only middleware accepts', () => {
+    const api = requireSenderConstrainedToken({
+      ...TOKEN_OPTIONS,
+      methods: ['dpop'],
+      dpop: { algorithms: ['ES256', 'Ed25519'] },
+    });
+    const { document } = compileProtectedResourceMetadata({ ...BASE, middleware: api });
+    expect(document).toMatchObject({
+      tls_client_certificate_bound_access_tokens: false,
+      dpop_bound_access_tokens_required: true,
+      dpop_signing_alg_values_supported: ['ES256', 'Ed25519'],
+    });
+  });
+
+  it('publishes what an mTLS-only middleware accepts, without DPoP fields', () => {
+    const api = requireSenderConstrainedToken({ ...TOKEN_OPTIONS, methods: ['mtls'] });
+    const { document } = compileProtectedResourceMetadata({ ...BASE, middleware: api });
+    expect(document.tls_client_certificate_bound_access_tokens).toBe(true);
+    expect(document.dpop_bound_access_tokens_required).toBe(false);
+    expect(document).not.toHaveProperty('dpop_signing_alg_values_supported');
+  });
+
+  it('refuses another function, and methods or algorithms given twice', () => {
+    const api = requireSenderConstrainedToken(TOKEN_OPTIONS);
+    expect(() =>
+      compileProtectedResourceMetadata({
+        ...BASE,
+        middleware: (_req, _res, next) => {
+          next();
+        },
+      }),
+    ).toThrow(/made by requireSenderConstrainedToken/);
+    expect(() =>
+      compileProtectedResourceMetadata({ ...BASE, middleware: api, methods: ['mtls'] }),
+    ).toThrow(/remove "methods"/);
+    expect(() =>
+      compileProtectedResourceMetadata({ ...BASE, middleware: api, dpopAlgorithms: ['ES256'] }),
+    ).toThrow(TypeError);
   });
 });

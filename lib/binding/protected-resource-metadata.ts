@@ -7,6 +7,7 @@
 import type { RequestHandler } from 'express';
 import { checkOptions, integerOption } from '../internal/options';
 import { ASYMMETRIC_ALGORITHMS } from './algorithms';
+import { senderConstraintOf, type SenderConstraintProfile } from './sender-constraint-profile';
 import { secureUrlOption } from './url-option';
 
 const FACTORY = 'protectedResourceMetadata()';
@@ -68,6 +69,12 @@ export interface ProtectedResourceMetadataOptions {
   readonly path?: string | undefined;
   /** Seconds a client may cache the document (`Cache-Control: public, max-age=…`). Default 3600. */
   readonly maxAge?: number | undefined;
+  /**
+   * The `requireSenderConstrainedToken()` middleware that protects this resource: `methods` and
+   * `dpopAlgorithms` are then read from its own options, so the document cannot drift from what
+   * the middleware accepts. Not with `methods` or `dpopAlgorithms`. Default: none.
+   */
+  readonly middleware?: RequestHandler | undefined;
 }
 
 /** The metadata document (RFC 9728 §2) that {@link protectedResourceMetadata} serves. */
@@ -159,6 +166,25 @@ function stringList(
   return items as string[];
 }
 
+/** The profile of the `middleware` option, which then replaces `methods` and `dpopAlgorithms`. */
+function fromMiddleware(
+  o: Partial<ProtectedResourceMetadataOptions>,
+): SenderConstraintProfile | undefined {
+  if (o.middleware === undefined) return undefined;
+  const profile = senderConstraintOf(o.middleware);
+  if (profile === undefined) {
+    throw new TypeError(
+      `${FACTORY}: "middleware" must be a middleware made by requireSenderConstrainedToken().`,
+    );
+  }
+  if (o.methods !== undefined || o.dpopAlgorithms !== undefined) {
+    throw new TypeError(
+      `${FACTORY}: "middleware" already says the methods and DPoP algorithms; remove "methods" and "dpopAlgorithms".`,
+    );
+  }
+  return profile;
+}
+
 /**
  * Builds the document and its path once, from checked options.
  *
@@ -178,7 +204,9 @@ export function compileProtectedResourceMetadata(options: ProtectedResourceMetad
     'jwksUri',
     'path',
     'maxAge',
+    'middleware',
   ]);
+  const described = fromMiddleware(o);
   const resource = resourceUrl(FACTORY, o.resource);
   const authorizationServers = urlList('authorizationServers', o.authorizationServers, 1);
   const scopes =
@@ -192,7 +220,7 @@ export function compileProtectedResourceMetadata(options: ProtectedResourceMetad
         );
   const methods =
     o.methods === undefined
-      ? METHODS
+      ? (described?.methods ?? METHODS)
       : stringList(
           'methods',
           o.methods,
@@ -202,7 +230,7 @@ export function compileProtectedResourceMetadata(options: ProtectedResourceMetad
   const dpop = methods.includes('dpop');
   const algorithms =
     o.dpopAlgorithms === undefined
-      ? DEFAULT_DPOP_ALGORITHMS
+      ? (described?.dpopAlgorithms ?? DEFAULT_DPOP_ALGORITHMS)
       : stringList(
           'dpopAlgorithms',
           o.dpopAlgorithms,

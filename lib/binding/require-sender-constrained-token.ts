@@ -22,6 +22,7 @@ import {
 } from './sender-constrained-options';
 import { decideToken, type TokenDecisionSettings } from './token-decision';
 import { tokenErrors, type CredentialScheme } from './token-errors';
+import { rememberSenderConstraint } from './sender-constraint-profile';
 import { tokenReporter } from './token-report';
 
 const FACTORY_NAME = 'requireSenderConstrainedToken';
@@ -144,7 +145,12 @@ export function requireSenderConstrainedToken(
     },
   });
 
-  return function requireSenderConstrainedTokenMiddleware(
+  return rememberSenderConstraint(requireSenderConstrainedTokenMiddleware, {
+    methods,
+    dpopAlgorithms: dpop?.proof.algorithms,
+  });
+
+  function requireSenderConstrainedTokenMiddleware(
     req: Request,
     res: Response,
     next: NextFunction,
@@ -180,5 +186,5 @@ export function requireSenderConstrainedToken(
     } else {
       report(req, res, next, started, decision);
     }
-  };
+  }
 }
