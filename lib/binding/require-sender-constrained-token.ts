@@ -5,66 +5,27 @@
  *
  * @packageDocumentation
  */
-import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { clientCertificateNotMounted } from '../auth/mounted-check';
 import { startDebugOutput } from '../debug';
 import { decisionClock } from '../diagnostics';
 import { dpopProofCheck } from '../dpop/proof-check';
-import { normalizeHtu, requestHtu } from '../dpop/htu';
-import { untrustedPeer, type PeerTrustMemo } from '../forwarding/request-peer-trust';
+import type { PeerTrustMemo } from '../forwarding/request-peer-trust';
 import { headerLines } from '../internal/header-lines';
 import { bodyParserRan, hasRequestBody } from '../internal/request-body';
+import { requestHtuOf } from './request-htu';
 import {
   resolveSenderConstrainedOptions,
-  type ResolvedSenderConstrainedOptions,
   type SenderConstrainedTokenOptions,
 } from './sender-constrained-options';
 import { decideToken, type TokenDecisionSettings } from './token-decision';
-import { tokenErrors, type CredentialScheme } from './token-errors';
+import { tokenErrors } from './token-errors';
 import { rememberSenderConstraint } from './sender-constraint-profile';
 import { tokenReporter } from './token-report';
 
 const FACTORY_NAME = 'requireSenderConstrainedToken';
 const NO_LINES: readonly string[] = Object.freeze([]);
 const PARSER_FIX = `Mount express.urlencoded() before ${FACTORY_NAME}().`;
-
-type DpopSettings = NonNullable<ResolvedSenderConstrainedOptions['dpop']>;
-
-/** The request's `htu` (RFC 9449 §4.3), or `undefined` when it cannot be known (refused). */
-function htuOf(req: Request, dpop: DpopSettings, memo: PeerTrustMemo): string | undefined {
-  const { publicUrl } = dpop;
-  if (typeof publicUrl === 'function') {
-    try {
-      return normalizeHtu(publicUrl(req));
-    } catch {
-      return undefined;
-    }
-  }
-  const host = headerLines(req, 'host');
-  const forwardedProto = req.headers['x-forwarded-proto'];
-  const forwardedHost = req.headers['x-forwarded-host'];
-  const forwarded = forwardedProto !== undefined || forwardedHost !== undefined;
-  return requestHtu(
-    {
-      target: req.originalUrl,
-      host: host?.length === 1 ? host[0] : undefined,
-      encrypted: (req.socket as Partial<TLSSocket>).encrypted === true,
-      trustForwarded:
-        publicUrl === undefined && forwarded && untrustedPeer(req, dpop.trust, memo) === undefined,
-      forwardedProto: typeof forwardedProto === 'string' ? forwardedProto : undefined,
-      forwardedHost: typeof forwardedHost === 'string' ? forwardedHost : undefined,
-    },
-    publicUrl,
-  );
-}
-
-/** The schemes a client may use: `DPoP` alone when only DPoP-bound tokens can pass. */
-function challengeSchemes(resolved: ResolvedSenderConstrainedOptions): CredentialScheme[] {
-  if (resolved.dpop === undefined) return ['bearer'];
-  const dpopOnly = !resolved.methods.includes('mtls') && !resolved.allowUnboundTokens;
-  return dpopOnly ? ['dpop'] : ['bearer', 'dpop'];
-}
 
 /**
  * Requires a valid access token bound to its sender, by mTLS or DPoP (FAPI 2.0: "mTLS, DPoP, or
@@ -119,7 +80,7 @@ export function requireSenderConstrainedToken(
   const { mode, realm, methods, dpop } = resolved;
   const errors = tokenErrors({
     realm,
-    schemes: challengeSchemes(resolved),
+    schemes: resolved.challengeSchemes,
     dpopAlgorithms: dpop?.proof.algorithms,
     resourceMetadata: resolved.resourceMetadata,
   });
@@ -170,7 +131,7 @@ export function requireSenderConstrainedToken(
         contentType: req.headers['content-type'],
         authorization: headerLines(req, 'authorization') ?? NO_LINES,
         dpop: proofs,
-        htu: proofs === undefined || dpop === undefined ? undefined : htuOf(req, dpop, memo),
+        htu: proofs === undefined || dpop === undefined ? undefined : requestHtuOf(req, dpop, memo),
         query: resolved.allowQueryToken ? req.query : undefined,
         body: req.body,
         hasBody: hasRequestBody(req),

@@ -25,6 +25,7 @@ import {
   type ResolvedBoundTokenOptions,
 } from './bound-token-options';
 import type { BindingMethod } from './decide-binding';
+import type { CredentialScheme } from './token-errors';
 import { secureUrlOption } from './url-option';
 
 const FACTORY = 'requireSenderConstrainedToken()';
@@ -123,6 +124,8 @@ export interface ResolvedSenderConstrainedOptions extends ResolvedBoundTokenOpti
   readonly methods: readonly BindingMethod[];
   readonly profile: 'fapi2' | undefined;
   readonly resourceMetadata: string | undefined;
+  /** The schemes of the 401 challenges: `DPoP` alone when only DPoP-bound tokens can pass. */
+  readonly challengeSchemes: readonly CredentialScheme[];
   /** Set when `methods` includes `'dpop'`. */
   readonly dpop:
     | {
@@ -273,11 +276,14 @@ export function resolveSenderConstrainedOptions(
     );
   }
   const clockTolerance = integerOption(FACTORY, 'clockTolerance', options.clockTolerance, 5);
+  const dpop = methods.includes('dpop');
+  const dpopOnly = dpop && !methods.includes('mtls') && !common.allowUnboundTokens;
   return {
     ...common,
     methods,
     profile,
     resourceMetadata,
-    dpop: methods.includes('dpop') ? resolveDpop(options, profile, clockTolerance) : undefined,
+    challengeSchemes: dpopOnly ? ['dpop'] : dpop ? ['bearer', 'dpop'] : ['bearer'],
+    dpop: dpop ? resolveDpop(options, profile, clockTolerance) : undefined,
   };
 }
