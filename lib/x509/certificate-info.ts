@@ -7,10 +7,10 @@
  * @packageDocumentation
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { CertificateParseError, type ClientCertificate } from '../../certificate';
-import type { RelativeDistinguishedName } from '../../distinguished-name';
-import { certificateLayout } from '../../internal/der';
-import { prepareCaseIgnoreString } from '../../internal/string-preparation';
+import { CertificateParseError, type ClientCertificate } from '../certificate';
+import type { RelativeDistinguishedName } from '../distinguished-name';
+import { certificateLayout } from '../internal/der';
+import { prepareCaseIgnoreString } from '../internal/string-preparation';
 import { keyStrength, signatureAlgorithm, type KeyStrength, type SignedData } from './algorithms';
 import {
   decodeAuthorityKeyIdentifier,
