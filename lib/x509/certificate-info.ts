@@ -1,7 +1,8 @@
 /**
  * Everything path validation reads from one certificate, decoded once: names (canonical form
  * for matching), validity, key identifiers, constraints, usages, unhandled critical
- * extensions, signature algorithm and key strength.
+ * extensions, signature algorithm and key strength. Read by chain validation, revocation and
+ * the CLI alike, so it lives below `auth/` with its extension decoders and algorithm policy.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6.1.3 | RFC 5280 §6.1.3}
  * @packageDocumentation
