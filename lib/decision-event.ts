@@ -1,8 +1,7 @@
 /**
  * The decision event: what a middleware publishes about each decision, for `instrumentMtls()`
- * and `auditMtls()`. Types only, so that `diagnostics.ts` (which publishes it) and
- * `audit-record.ts` (which turns it into an audit record) both depend on this module and not on
- * each other.
+ * and `auditMtls()`. Types only, so that `audit-record.ts` (which turns it into an audit record)
+ * depends on this module and not on `diagnostics.ts`, which publishes both.
  *
  * @packageDocumentation
  */

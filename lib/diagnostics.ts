@@ -10,7 +10,7 @@
 import { channel, tracingChannel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import type { Request } from 'express';
-import { auditRecord, defaultRequestId, isAudited } from './observability/audit-record';
+import { auditRecord, defaultRequestId, isAudited } from './audit-record';
 import type { Decision, MiddlewareName } from './decision-event';
 
 export type { Decision, DecisionOutcome, MiddlewareName } from './decision-event';

@@ -72,7 +72,7 @@ export {
   type TracerProviderLike,
 } from './observability/instrument';
 export { auditMtls, type AuditMtlsOptions, type MtlsSubscription } from './observability/audit';
-export type { AuditRecord } from './observability/audit-record';
+export type { AuditRecord } from './audit-record';
 export { clientCertificate } from './forwarding/client-certificate';
 export type {
   ClientCertificateOptions,

@@ -14,7 +14,7 @@ import {
   type TokenVerifier,
 } from '../../lib/binding/token-verification';
 import { InvalidDpopProofLike } from './helpers/dpop-error';
-import { accept, reject } from '../../lib/internal/decision';
+import { accept, reject } from '../../lib/decision';
 import { X5T_S256 } from '../helpers/fixtures';
 
 const A = X5T_S256['client-a'];

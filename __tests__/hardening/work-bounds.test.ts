@@ -50,8 +50,8 @@ import {
   splitConcatenated,
 } from '../../lib/internal/der';
 import { decodeCertificatePem } from '../../lib/internal/pem';
-import * as algorithms from '../../lib/auth/chain/algorithms';
-import { certificateInfo } from '../../lib/auth/chain/certificate-info';
+import * as algorithms from '../../lib/x509/algorithms';
+import { certificateInfo } from '../../lib/x509/certificate-info';
 import { checkNameConstraints } from '../../lib/auth/chain/name-constraints';
 import { oid, tlv } from '../auth/chain/der-builders';
 import { pem } from '../helpers/fixtures';

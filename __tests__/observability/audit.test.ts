@@ -12,7 +12,7 @@ import { mtlsErrorHandler } from '../../lib/error-handler';
 import { clientCertificate } from '../../lib/forwarding/client-certificate';
 import { requireClientCertificate } from '../../lib/auth/require-client-certificate';
 import { mtlsClientAuthentication } from '../../lib/auth/mtls-client-authentication';
-import { auditRecord } from '../../lib/observability/audit-record';
+import { auditRecord } from '../../lib/audit-record';
 import { pem, X5T_S256 } from '../helpers/fixtures';
 
 const CLIENT_A_SUBJECT = 'CN=client-a,OU=Payments,O=express-mtls tests,C=US';

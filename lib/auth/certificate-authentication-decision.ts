@@ -17,7 +17,7 @@ import {
   UnavailableError,
   type CertificateRejectionReason,
 } from '../errors';
-import { accept, reject, type Decision } from '../internal/decision';
+import { accept, reject, type Decision } from '../decision';
 import { withTimeout } from '../internal/with-timeout';
 import type { ClientCertificateAuthentication } from '../request-types';
 import { validityCheck, type ChainValidator } from './chain';

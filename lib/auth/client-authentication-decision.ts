@@ -8,7 +8,7 @@
 import type { ClientCertificate } from '../certificate';
 import { toMtlsError } from '../error-mapping';
 import { InvalidClientError, UnavailableError } from '../errors';
-import { accept, reject, type Decision } from '../internal/decision';
+import { accept, reject, type Decision } from '../decision';
 import { describeUntrusted, escapeUntrusted } from '../internal/sanitize';
 import type { ChainValidator } from './chain';
 import { matchRegisteredKeys, type KeyMatch, type RegisteredKeys } from './client-jwks';

@@ -8,7 +8,7 @@
 import type { CertificateInput, ClientCertificate } from '../certificate';
 import { traceDependency } from '../diagnostics';
 import { UnavailableError } from '../errors';
-import { accept, reject, type Decision } from '../internal/decision';
+import { accept, reject, type Decision } from '../decision';
 import { LruCache } from '../internal/lru-cache';
 import { booleanOption, checkOptions, enumOption, integerOption } from '../internal/options';
 import { describeUntrusted } from '../internal/sanitize';

@@ -10,7 +10,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { startDebugOutput } from '../debug';
 import { DIAGNOSTICS_CHANNELS, decisionClock, publish, publishDecision } from '../diagnostics';
 import { MtlsError, UnavailableError } from '../errors';
-import { reject } from '../internal/decision';
+import { reject } from '../decision';
 import { escapeUntrusted } from '../internal/sanitize';
 import { clientIdFrom, type ClientAuthenticationReport } from './client-authentication-decision';
 import {

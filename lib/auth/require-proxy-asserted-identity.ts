@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { CertificateRequiredError, CertificateUntrustedError } from '../errors';
 import type { ProxyAssertedIdentity } from '../forwarding/xfcc-identity';
-import { accept, reject, type Decision } from '../internal/decision';
+import { accept, reject, type Decision } from '../decision';
 import { checkOptions } from '../internal/options';
 import { parseSpiffeId } from '../spiffe-id';
 import { trustDomainList } from './spiffe-trust-domains';

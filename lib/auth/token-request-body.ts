@@ -7,7 +7,7 @@
  */
 import type { Request } from 'express';
 import { MisconfiguredError } from '../errors';
-import { accept, reject, type Decision } from '../internal/decision';
+import { accept, reject, type Decision } from '../decision';
 import { bodyParserRan, hasRequestBody } from '../internal/request-body';
 import { warnOnce } from '../warnings';
 

@@ -9,7 +9,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isBase64UrlSha256 } from '../internal/base64';
 import { describeUntrusted } from '../internal/sanitize';
-import { accept, reject, type Decision } from '../internal/decision';
+import { accept, reject, type Decision } from '../decision';
 import type { InvalidTokenError } from '../errors';
 import type { CredentialScheme, TokenErrors } from './token-errors';
 

@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import type { InvalidRequestError, TokenMissingError } from '../errors';
-import { accept, reject, type Decision } from '../internal/decision';
+import { accept, reject, type Decision } from '../decision';
 import type { CredentialScheme, TokenErrors } from './token-errors';
 
 export type { CredentialScheme } from './token-errors';

@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 import type { InvalidTokenError } from '../errors';
-import { accept, reject, type Decision } from '../internal/decision';
+import { accept, reject, type Decision } from '../decision';
 import { thumbprintsEqual, type TokenBindings } from './confirmation';
 import type { CredentialScheme, TokenErrors } from './token-errors';
 

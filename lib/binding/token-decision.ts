@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import { MisconfiguredError, UnavailableError } from '../errors';
-import { reject, type Decision } from '../internal/decision';
+import { reject, type Decision } from '../decision';
 import type { AccessTokenClaims } from '../access-token-claims';
 import { readBindings, type ConfirmationMember, type TokenBindings } from './confirmation';
 import { extractCredentials, type Credentials, type TokenLocation } from './credentials';

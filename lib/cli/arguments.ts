@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { didYouMean } from '../internal/options';
+import { didYouMean } from '../cli-internal';
 import { CliError } from './cli-error';
 
 /** One option of a command. */

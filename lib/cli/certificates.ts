@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { ClientCertificate } from '../certificate';
+import { ClientCertificate } from '../index';
 import { CliError } from './cli-error';
 
 /**

@@ -5,12 +5,17 @@
  *
  * @packageDocumentation
  */
-import { ForwardedCertificateError } from '../forwarding/decode-error';
-import { detectFormat } from '../forwarding/detect-format';
-import { splitDerSequence } from '../forwarding/der-sequence';
-import { FORMAT_NAMES, FORMATS, type BuiltInFormat } from '../forwarding/formats';
-import { decodeWholeValue } from '../forwarding/formats/codec';
-import { decodeCertificatePem, PemError } from '../internal/pem';
+import {
+  decodeCertificatePem,
+  decodeWholeValue,
+  detectFormat,
+  FORMAT_NAMES,
+  FORMATS,
+  ForwardedCertificateError,
+  PemError,
+  splitDerSequence,
+} from '../cli-internal';
+import type { BuiltInFormat } from '../index';
 import { CliError } from './cli-error';
 import type { Input } from './input';
 

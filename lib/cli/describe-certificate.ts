@@ -6,9 +6,8 @@
  * @packageDocumentation
  */
 import { createHash } from 'node:crypto';
-import { certificateInfo } from '../auth/chain/certificate-info';
-import { EXTENSION } from '../auth/chain/extensions';
-import type { ClientCertificate } from '../certificate';
+import { certificateInfo, EXTENSION } from '../cli-internal';
+import type { ClientCertificate } from '../index';
 
 /** The validity of a certificate at the time asked about. */
 export type ValidityStatus = 'valid' | 'expired' | 'not_yet_valid';

@@ -5,7 +5,8 @@
  *
  * @packageDocumentation
  */
-import { FORMATS, type BuiltInFormat } from '../forwarding/formats';
+import { FORMATS } from '../cli-internal';
+import type { BuiltInFormat } from '../index';
 import { CliError } from './cli-error';
 import { decodeInput, type DecodedInput } from './decode-input';
 

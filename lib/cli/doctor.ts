@@ -5,8 +5,8 @@
  *
  * @packageDocumentation
  */
-import { compileTrustProxy, normalizePeerAddress } from '../forwarding/trust-proxy';
-import type { BuiltInFormat } from '../forwarding/formats';
+import { compileTrustProxy, normalizePeerAddress } from '../cli-internal';
+import type { BuiltInFormat } from '../index';
 import { leafWithChain, parseCertificates } from './certificates';
 import { CliError, EXIT } from './cli-error';
 import { JSON_OPTION, onePositional, type Command } from './command';

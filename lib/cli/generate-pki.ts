@@ -8,10 +8,8 @@
  */
 import { randomBytes, webcrypto } from 'node:crypto';
 import type * as PeculiarX509 from '@peculiar/x509';
-import { ClientCertificate } from '../certificate';
-import { formatIp, parseIp } from '../internal/ip';
-import { encodePem } from '../internal/pem';
-import { peculiarX509 } from '../internal/peculiar';
+import { encodePem, formatIp, parseIp, peculiarX509 } from '../cli-internal';
+import { ClientCertificate } from '../index';
 
 /** The key algorithms offered: EC P-256 with ECDSA-SHA256, or RSA 2048 with PKCS#1 v1.5 SHA-256. */
 export type PkiKeyType = 'ec' | 'rsa';

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { didYouMean } from '../internal/options';
+import { didYouMean } from '../cli-internal';
 import { CliError } from './cli-error';
 import { INPUT_FORMATS, type InputFormat } from './decode-input';
 

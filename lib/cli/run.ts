@@ -12,11 +12,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CertificateParseError } from '../certificate';
+import { didYouMean } from '../cli-internal';
+import { CertificateParseError } from '../index';
 import { formatOptions, parseArguments } from './arguments';
 import { CliError, EXIT } from './cli-error';
 import type { Command } from './command';
-import { didYouMean } from '../internal/options';
 import type { CliIo } from './input';
 import { inspectCommand } from './inspect';
 import { pkiCommand } from './pki';

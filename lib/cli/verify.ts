@@ -6,11 +6,14 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-2.1 | RFC 8705 §2.1}
  * @packageDocumentation
  */
-import { createChainValidator, type ChainValidationResult } from '../auth/chain';
-import { certificateInfo } from '../auth/chain/certificate-info';
-import { parseCrl } from '../auth/revocation/crl';
-import type { ClientCertificate } from '../certificate';
-import { decodePem, type PemBlock, type PemError } from '../internal/pem';
+import {
+  certificateInfo,
+  decodePem,
+  parseCrl,
+  type PemBlock,
+  type PemError,
+} from '../cli-internal';
+import { createChainValidator, type ChainValidationResult, type ClientCertificate } from '../index';
 import { leafWithChain, parseCertificates } from './certificates';
 import { CliError, EXIT } from './cli-error';
 import {

@@ -8,7 +8,7 @@ import {
   MisconfiguredError,
 } from '../errors';
 import { toMtlsError } from '../error-mapping';
-import { accept, reject, type Decision } from '../internal/decision';
+import { accept, reject, type Decision } from '../decision';
 import { LruCache } from '../internal/lru-cache';
 import { escapeUntrusted } from '../internal/sanitize';
 import type { WarningCode } from '../warnings';

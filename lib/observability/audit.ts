@@ -10,7 +10,7 @@ import type { Request } from 'express';
 import { DECISION_CHANNEL } from '../diagnostics';
 import type { Decision } from '../decision-event';
 import { checkOptions } from '../internal/options';
-import { auditRecord, defaultRequestId, isAudited, type AuditRecord } from './audit-record';
+import { auditRecord, defaultRequestId, isAudited, type AuditRecord } from '../audit-record';
 
 const FACTORY = 'auditMtls()';
 

@@ -7,7 +7,7 @@ import {
   signatureAlgorithm,
   verifySignature,
   type SignatureAlgorithm,
-} from '../../../lib/auth/chain/algorithms';
+} from '../../../lib/x509/algorithms';
 import { algorithm, NULL, oid, tlv } from './der-builders';
 import { chainPem } from './chain-fixtures';
 

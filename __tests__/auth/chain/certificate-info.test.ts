@@ -1,5 +1,5 @@
 import { ClientCertificate } from '../../../lib/certificate';
-import { canonicalName, certificateInfo } from '../../../lib/auth/chain/certificate-info';
+import { canonicalName, certificateInfo } from '../../../lib/x509/certificate-info';
 import type { RelativeDistinguishedName } from '../../../lib/distinguished-name';
 import { chainPem } from './chain-fixtures';
 

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { ClientCertificate } from '../../../lib/certificate';
 import { createChainValidator, type ChainValidationResult } from '../../../lib/auth/chain';
-import * as algorithms from '../../../lib/auth/chain/algorithms';
+import * as algorithms from '../../../lib/x509/algorithms';
 import { OpensslPki } from '../../hardening/helpers/openssl-pki';
 import { rsaPublicKeyInfo, selfNamedWithJunkSignature } from '../../helpers/hostile-certificate';
 import { CHAIN_X5T, chainPem } from './chain-fixtures';

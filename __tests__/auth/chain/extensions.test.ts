@@ -9,7 +9,7 @@ import {
   decodeSubjectKeyIdentifier,
   EXTENSION,
   KEY_USAGE,
-} from '../../../lib/auth/chain/extensions';
+} from '../../../lib/x509/extensions';
 import { oid, tlv } from './der-builders';
 import { chainPem } from './chain-fixtures';
 import { revocationFile } from '../revocation/revocation-servers';

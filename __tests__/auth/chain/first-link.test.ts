@@ -1,8 +1,8 @@
 import { constants, generateKeyPairSync, sign } from 'node:crypto';
 import { ClientCertificate } from '../../../lib/certificate';
 import { verifyFirstLink, verifySignatureOffThread } from '../../../lib/auth/chain/first-link';
-import { signatureAlgorithm } from '../../../lib/auth/chain/algorithms';
-import { certificateInfo, type CertificateInfo } from '../../../lib/auth/chain/certificate-info';
+import { signatureAlgorithm } from '../../../lib/x509/algorithms';
+import { certificateInfo, type CertificateInfo } from '../../../lib/x509/certificate-info';
 import {
   buildPaths,
   linkKey,

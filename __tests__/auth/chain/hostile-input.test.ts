@@ -13,8 +13,8 @@ import {
   decodeExtKeyUsage,
   decodeKeyUsage,
   decodeSubjectKeyIdentifier,
-} from '../../../lib/auth/chain/extensions';
-import { keyStrength } from '../../../lib/auth/chain/algorithms';
+} from '../../../lib/x509/extensions';
+import { keyStrength } from '../../../lib/x509/algorithms';
 import { DerError } from '../../../lib/internal/der';
 import { chainPem } from './chain-fixtures';
 

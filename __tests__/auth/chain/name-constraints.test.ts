@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { ClientCertificate } from '../../../lib/certificate';
-import { certificateInfo, type CertificateInfo } from '../../../lib/auth/chain/certificate-info';
+import { certificateInfo, type CertificateInfo } from '../../../lib/x509/certificate-info';
 import {
   checkNameConstraints,
   decodeNameConstraints,

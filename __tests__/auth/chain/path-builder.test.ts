@@ -1,6 +1,6 @@
 import { ClientCertificate } from '../../../lib/certificate';
 import { LruCache } from '../../../lib/internal/lru-cache';
-import { certificateInfo, type CertificateInfo } from '../../../lib/auth/chain/certificate-info';
+import { certificateInfo, type CertificateInfo } from '../../../lib/x509/certificate-info';
 import {
   buildPaths,
   type NameIndex,

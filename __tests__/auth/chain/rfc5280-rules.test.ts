@@ -22,7 +22,7 @@ import {
   type MtlsError,
   type RevocationOptions,
 } from '../../../lib/index';
-import { certificateInfo } from '../../../lib/auth/chain/certificate-info';
+import { certificateInfo } from '../../../lib/x509/certificate-info';
 import { checkProfile } from '../../../lib/auth/chain/profile';
 import { MAX_SELF_ISSUED } from '../../../lib/auth/chain/path-builder';
 import { readChildren, readTlv } from '../../../lib/internal/der';

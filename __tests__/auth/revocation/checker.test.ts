@@ -2,7 +2,7 @@ import { ClientCertificate } from '../../../lib/certificate';
 import { createChainValidator, type ChainValidationResult } from '../../../lib/auth/chain';
 import type { RevocationFetchRequest, RevocationOptions } from '../../../lib/auth/revocation/types';
 import { createRevocationChecker } from '../../../lib/auth/revocation/checker';
-import { certificateInfo, type CertificateInfo } from '../../../lib/auth/chain/certificate-info';
+import { certificateInfo, type CertificateInfo } from '../../../lib/x509/certificate-info';
 import { CHAIN_X5T } from '../chain/chain-fixtures';
 import {
   loopbackFetcher,

@@ -1,5 +1,5 @@
 import { ClientCertificate } from '../../../lib/certificate';
-import { certificateInfo } from '../../../lib/auth/chain/certificate-info';
+import { certificateInfo } from '../../../lib/x509/certificate-info';
 import { crlIssuedBy, crlStatus, parseCrl } from '../../../lib/auth/revocation/crl';
 import { decodePem } from '../../../lib/internal/pem';
 import { tlv } from '../../helpers/tlv';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { ClientCertificate } from '../../../lib/certificate';
-import { certificateInfo } from '../../../lib/auth/chain/certificate-info';
+import { certificateInfo } from '../../../lib/x509/certificate-info';
 import { crlIssuedBy, parseCrl } from '../../../lib/auth/revocation/crl';
 import { checkOcspResponse } from '../../../lib/auth/revocation/ocsp';
 import { DerError } from '../../../lib/internal/der';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClientCertificate } from '../../../lib/certificate';
-import { certificateInfo, type CertificateInfo } from '../../../lib/auth/chain/certificate-info';
+import { certificateInfo, type CertificateInfo } from '../../../lib/x509/certificate-info';
 import {
   buildOcspRequest,
   checkOcspResponse,

@@ -3,8 +3,8 @@ import { publishCache } from '../../diagnostics';
 import { LruCache } from '../../internal/lru-cache';
 import { booleanOption, checkOptions, integerOption } from '../../internal/options';
 import type { RevocationChecker, RevocationVerdict } from '../revocation/checker';
-import { verifySignature } from './algorithms';
-import { certificateInfo, type CertificateInfo } from './certificate-info';
+import { verifySignature } from '../../x509/algorithms';
+import { certificateInfo, type CertificateInfo } from '../../x509/certificate-info';
 import { verifyFirstLink } from './first-link';
 import {
   buildPaths,

@@ -8,8 +8,8 @@
  * @packageDocumentation
  */
 import { constants, verify, type KeyObject } from 'node:crypto';
-import type { SignedData } from './algorithms';
-import type { CertificateInfo } from './certificate-info';
+import type { SignedData } from '../../x509/algorithms';
+import type { CertificateInfo } from '../../x509/certificate-info';
 import { candidates, linkKey, type SearchContext } from './path-builder';
 
 /**

@@ -33,5 +33,5 @@ export {
   decodeKeyUsage,
   EXTENSION,
   KEY_USAGE,
-} from './extensions';
+} from '../../x509/extensions';
 export { validityCheck } from './path-checks';

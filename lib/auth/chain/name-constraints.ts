@@ -26,12 +26,12 @@
  */
 import { decodeName, formatName, type RelativeDistinguishedName } from '../../distinguished-name';
 import { CertificateUntrustedError } from '../../errors';
-import { accept, reject, type Decision } from '../../internal/decision';
+import { accept, reject, type Decision } from '../../decision';
 import { DerError, readChildren, readTlv, type Tlv } from '../../internal/der';
 import { formatIp } from '../../internal/ip';
 import { describeUntrusted } from '../../internal/sanitize';
-import { canonicalName, type CertificateInfo } from './certificate-info';
-import { EXTENSION } from './extensions';
+import { canonicalName, type CertificateInfo } from '../../x509/certificate-info';
+import { EXTENSION } from '../../x509/extensions';
 
 /**
  * Most name-to-subtree comparisons (names of a form × subtrees of that form) made for one path.

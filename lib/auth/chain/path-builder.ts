@@ -19,8 +19,8 @@
  */
 import type { CertificateRejectionReason } from '../../errors';
 import type { LruCache } from '../../internal/lru-cache';
-import { verifySignature } from './algorithms';
-import type { CertificateInfo } from './certificate-info';
+import { verifySignature } from '../../x509/algorithms';
+import type { CertificateInfo } from '../../x509/certificate-info';
 import type { CertificateCheckItem } from './types';
 import { describeUntrusted } from '../../internal/sanitize';
 

@@ -8,8 +8,9 @@
  * @packageDocumentation
  */
 import type { CertificateRejectionReason } from '../../errors';
-import type { CertificateInfo } from './certificate-info';
-import { CLIENT_AUTH, KEY_USAGE } from './extensions';
+import type { CertificateInfo } from '../../x509/certificate-info';
+import { CLIENT_AUTH, KEY_USAGE } from '../../x509/extensions';
+import { validityStatus } from '../../x509/validity';
 import { checkNameConstraints } from './name-constraints';
 import { checkProfile } from './profile';
 import type { CertificateCheck, CertificateCheckItem } from './types';
@@ -49,10 +50,11 @@ export function validityCheck(
   now: number,
   toleranceMs: number,
 ): CertificateCheckItem {
-  if (now + toleranceMs < info.notBefore) {
+  const status = validityStatus(info, now, toleranceMs);
+  if (status === 'not_yet_valid') {
     return item('validity', false, `not valid before ${iso(info.notBefore)}`, 'not_yet_valid');
   }
-  if (now - toleranceMs > info.notAfter) {
+  if (status === 'expired') {
     return item('validity', false, `expired at ${iso(info.notAfter)}`, 'expired');
   }
   return item(

@@ -14,9 +14,9 @@
  */
 import { CertificateUntrustedError } from '../../errors';
 import { readChildren, readTlv } from '../../internal/der';
-import { accept, reject, type Decision } from '../../internal/decision';
-import type { CertificateInfo } from './certificate-info';
-import { EXTENSION, KEY_USAGE } from './extensions';
+import { accept, reject, type Decision } from '../../decision';
+import type { CertificateInfo } from '../../x509/certificate-info';
+import { EXTENSION, KEY_USAGE } from '../../x509/extensions';
 
 /** Extensions RFC 5280 requires to be non-critical, with the section that says so. */
 const NON_CRITICAL: readonly (readonly [string, string, string])[] = [

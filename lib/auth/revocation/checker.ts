@@ -12,12 +12,12 @@ import { HttpClientError } from '../../internal/http-client';
 import { LruCache } from '../../internal/lru-cache';
 import { decodePem, pemTextOf } from '../../internal/pem';
 import { booleanOption, checkOptions, enumOption, integerOption } from '../../internal/options';
-import type { CertificateInfo } from '../chain/certificate-info';
+import type { CertificateInfo } from '../../x509/certificate-info';
 import {
   decodeAuthorityInfoAccess,
   decodeCrlDistributionPoints,
   EXTENSION,
-} from '../chain/extensions';
+} from '../../x509/extensions';
 import { crlIssuedBy, crlStatus, parseCrl, type Crl } from './crl';
 import { defaultRevocationFetcher, guardedFetch } from './fetch';
 import { buildOcspRequest, checkOcspResponse } from './ocsp';

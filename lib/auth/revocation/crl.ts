@@ -14,9 +14,9 @@ import { CertificateList, CRLReason } from '@peculiar/asn1-x509';
 import { decodeName } from '../../distinguished-name';
 import { DerError, readChildren, readTlv, type Tlv } from '../../internal/der';
 import { serialNumberText } from '../../internal/serial';
-import { signatureAlgorithm, verifySignature, type SignedData } from '../chain/algorithms';
-import { canonicalName, type CertificateInfo } from '../chain/certificate-info';
-import { KEY_USAGE } from '../chain/extensions';
+import { signatureAlgorithm, verifySignature, type SignedData } from '../../x509/algorithms';
+import { canonicalName, type CertificateInfo } from '../../x509/certificate-info';
+import { KEY_USAGE } from '../../x509/extensions';
 
 /** `cRLNumber` (RFC 5280 §5.2.3): required, and non-critical. */
 const CRL_NUMBER = '2.5.29.20';

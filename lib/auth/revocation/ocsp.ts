@@ -25,10 +25,10 @@ import { ClientCertificate } from '../../certificate';
 import { decodeName } from '../../distinguished-name';
 import { readChildren, readTlv, type Tlv } from '../../internal/der';
 import { serialNumberContent, serialNumberText } from '../../internal/serial';
-import { signatureAlgorithm, verifySignature } from '../chain/algorithms';
-import { canonicalName, certificateInfo, type CertificateInfo } from '../chain/certificate-info';
-import { OCSP_SIGNING } from '../chain/extensions';
-import { validityCheck } from '../chain/path-checks';
+import { signatureAlgorithm, verifySignature } from '../../x509/algorithms';
+import { canonicalName, certificateInfo, type CertificateInfo } from '../../x509/certificate-info';
+import { OCSP_SIGNING } from '../../x509/extensions';
+import { validityStatus } from '../../x509/validity';
 
 const SHA1 = '1.3.14.3.2.26';
 
@@ -124,7 +124,7 @@ function signerOf(
     }
     if (!info.extKeyUsage?.includes(OCSP_SIGNING))
       return 'responder certificate lacks id-kp-OCSPSigning';
-    if (!validityCheck(info, now, toleranceMs).ok)
+    if (validityStatus(info, now, toleranceMs) !== 'valid')
       return 'responder certificate outside its validity period';
     return info;
   }

@@ -7,8 +7,8 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-4.2 | RFC 5280 §4.2}
  * @packageDocumentation
  */
-import { DerError, readChildren, readTlv, type Tlv } from '../../internal/der';
-import { decodeOid } from '../../internal/oid';
+import { DerError, readChildren, readTlv, type Tlv } from '../internal/der';
+import { decodeOid } from '../internal/oid';
 
 /** Extension OIDs. */
 export const EXTENSION = Object.freeze({

@@ -1,4 +1,4 @@
-import type { MtlsError } from '../errors';
+import type { MtlsError } from './errors';
 
 /**
  * The one result shape of every pure decision (forwarding, chain or pin, RFC 8705 §2, token

@@ -13,10 +13,10 @@
  * @packageDocumentation
  */
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { DerError, readChildren, type Tlv } from '../../internal/der';
-import { decodeOid } from '../../internal/oid';
+import { DerError, readChildren, type Tlv } from '../internal/der';
+import { decodeOid } from '../internal/oid';
 
-export { isVerifiableKey, keyStrength, type KeyStrength } from '../../internal/key-strength';
+export { isVerifiableKey, keyStrength, type KeyStrength } from '../internal/key-strength';
 
 /** A signature algorithm as policy sees it. */
 export type SignatureAlgorithm =

@@ -1,12 +1,14 @@
 /**
  * The audit record: one structured, sanitised line per authentication decision, built from a
  * {@link Decision}. What a SIEM receives; no token, key or whole certificate ever goes in it.
+ * It sits beside `diagnostics.ts`, which builds a record per audited decision, so that the
+ * dependency points down; `observability/audit.ts` builds them too, for `auditMtls()` sinks.
  *
  * @packageDocumentation
  */
-import { escapeUntrusted } from '../internal/sanitize';
+import { escapeUntrusted } from './internal/sanitize';
 import type { Request } from 'express';
-import type { Decision, DecisionOutcome, MiddlewareName } from '../decision-event';
+import type { Decision, DecisionOutcome, MiddlewareName } from './decision-event';
 
 /**
  * One authentication decision, as published on `express-mtls:audit` and handed to the

@@ -1,16 +1,17 @@
 /**
  * Everything path validation reads from one certificate, decoded once: names (canonical form
  * for matching), validity, key identifiers, constraints, usages, unhandled critical
- * extensions, signature algorithm and key strength.
+ * extensions, signature algorithm and key strength. Read by chain validation, revocation and
+ * the CLI alike, so it lives below `auth/` with its extension decoders and algorithm policy.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-6.1.3 | RFC 5280 §6.1.3}
  * @packageDocumentation
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { CertificateParseError, type ClientCertificate } from '../../certificate';
-import type { RelativeDistinguishedName } from '../../distinguished-name';
-import { certificateLayout } from '../../internal/der';
-import { prepareCaseIgnoreString } from '../../internal/string-preparation';
+import { CertificateParseError, type ClientCertificate } from '../certificate';
+import type { RelativeDistinguishedName } from '../distinguished-name';
+import { certificateLayout } from '../internal/der';
+import { prepareCaseIgnoreString } from '../internal/string-preparation';
 import { keyStrength, signatureAlgorithm, type KeyStrength, type SignedData } from './algorithms';
 import {
   decodeAuthorityKeyIdentifier,
