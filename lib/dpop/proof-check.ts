@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 import { isMtlsError, UnavailableError } from '../errors';
-import { accept, reject, type Decision } from '../internal/decision';
+import { accept, reject, type Decision } from '../decision';
 import type { ProofCheck } from '../binding/token-decision';
 import type { TokenErrors } from '../binding/token-errors';
 import type { ReplayStore } from './replay-store';
