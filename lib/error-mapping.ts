@@ -66,6 +66,14 @@ function certificateSource(error: unknown, label: string): unknown {
 }
 
 function clientAuthentication(error: unknown, client: string): unknown {
+  if (error instanceof DomainError && error.kind === 'client_jwks') {
+    const reason =
+      error.reason === 'jwks_uri_invalid' ? 'jwks_uri_invalid' : 'jwks_uri_unavailable';
+    return new InvalidClientError(reason, {
+      message: `client ${client}: ${error.message}`,
+      cause: error,
+    });
+  }
   if (error instanceof DomainError && error.kind === 'client_registration') {
     const reason =
       isReasonOf(INVALID_CLIENT_REASONS, error.reason) && error.reason !== 'chain'

@@ -13,7 +13,7 @@ import { describeUntrusted, escapeUntrusted } from '../internal/sanitize';
 import type { ChainValidator } from './chain';
 import { matchRegisteredKeys, type KeyMatch, type RegisteredKeys } from './client-jwks';
 import { ClientRegistrationError, type OAuthClientMetadata } from './client-metadata';
-import { JwksFetchError, type FetchedJwks } from './jwks-uri-fetcher';
+import type { FetchedJwks } from './jwks-uri-fetcher';
 import { subjectRequirement } from './tls-client-auth-subject';
 
 /** The RFC 8705 §2 client authentication methods. */
@@ -164,11 +164,6 @@ export async function decideClientAuthentication(
     if (mapped !== error) {
       report.detail = (error as Error).message;
       return { ...reject(mapped as ClientAuthenticationError), report };
-    }
-    if (error instanceof JwksFetchError) {
-      report.detail = error.message;
-      const message = `client ${quote(input.clientId)}: ${error.message}`;
-      return { ...reject(new InvalidClientError(error.reason, { message, cause: error })), report };
     }
     throw error;
   }

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import { traceDependency } from '../diagnostics';
+import { DomainError } from '../internal/domain-error';
 import { fetchBounded, HttpClientError } from '../internal/http-client';
 import { LruCache } from '../internal/lru-cache';
 import { ClientRegistrationError } from './client-metadata';
@@ -15,14 +16,9 @@ import { ClientRegistrationError } from './client-metadata';
 export type JwksFetchProblem = 'jwks_uri_unavailable' | 'jwks_uri_invalid';
 
 /** Raised when a client's `jwks_uri` cannot be fetched or does not hold a usable JWK Set. */
-export class JwksFetchError extends Error {
+export class JwksFetchError extends DomainError<JwksFetchProblem> {
   override readonly name = 'JwksFetchError';
-  readonly reason: JwksFetchProblem;
-
-  constructor(reason: JwksFetchProblem, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.reason = reason;
-  }
+  readonly kind = 'client_jwks';
 }
 
 /** Settings of a {@link JwksUriFetcher}. Durations in milliseconds. */

@@ -10,9 +10,10 @@
 /**
  * What a domain error is about: `der` (a DER structure), `pem` (a PEM block),
  * `forwarded_certificate` (a forwarded certificate header), `client_registration` (an OAuth
- * client's registered metadata).
+ * client's registered metadata), `client_jwks` (the JWK Set at a client's `jwks_uri`).
  */
-export type DomainErrorKind = 'der' | 'pem' | 'forwarded_certificate' | 'client_registration';
+export type DomainErrorKind =
+  'der' | 'pem' | 'forwarded_certificate' | 'client_registration' | 'client_jwks';
 
 /** An error of the pure code; `message` never holds request bytes. */
 export abstract class DomainError<R extends string | undefined = string | undefined> extends Error {
