@@ -494,6 +494,33 @@ describe.each(EXPRESS_VERSIONS)('requireSenderConstrainedToken() on %s', (_name,
       await dpopGet(app, hostProof('https://tenant.example.com/resource')).expect(200);
     });
 
+    it('a request path with a dot segment is refused, so a proof cannot name another route', async () => {
+      const prefixed = api(makeApp, {
+        ...BASE,
+        dpop: { publicUrl: 'https://api.example.com/api' },
+      });
+      await request(prefixed.app)
+        .post('/%2e%2e/other/pay')
+        .set('Authorization', `DPoP ${DPOP_TOKEN}`)
+        .set('DPoP', proof({ payload: { htm: 'POST', htu: 'https://api.example.com/other/pay' } }))
+        .expect(401);
+      expect(last(prefixed.errors)).toMatchObject({
+        code: 'ERR_MTLS_INVALID_DPOP_PROOF',
+        reason: 'htu',
+      });
+      const { app, errors } = api(makeApp, hostBased);
+      await dpopGet(app, hostProof('http://api.example.com/resource'))
+        .set('Host', 'api.example.com')
+        .expect(200);
+      await request(app)
+        .get('/other/%2E%2E/resource')
+        .set('Host', 'api.example.com')
+        .set('Authorization', `DPoP ${DPOP_TOKEN}`)
+        .set('DPoP', hostProof('http://api.example.com/resource'))
+        .expect(401);
+      expect(last(errors).reason).toBe('htu');
+    });
+
     it('publicUrl with a path prefix, for an API mounted under /api', async () => {
       const { app } = api(makeApp, { ...BASE, dpop: { publicUrl: 'https://example.com/api/' } });
       await dpopGet(app, hostProof('https://example.com/api/resource')).expect(200);
@@ -568,6 +595,11 @@ describe('requireSenderConstrainedToken() options', () => {
       /HMAC/,
     ],
     ['fapi2 with RS256 tokens', { ...BASE, profile: 'fapi2', algorithms: ['RS256'] }, /RS256/],
+    [
+      'fapi2 with RS256 tokens as a string',
+      { ...BASE, profile: 'fapi2', algorithms: 'RS256' as never },
+      /RS256/,
+    ],
     [
       'fapi2 with an ES384 proof algorithm',
       { ...BASE, profile: 'fapi2', dpop: { algorithms: ['ES384'] } },

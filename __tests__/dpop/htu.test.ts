@@ -176,6 +176,22 @@ describe('requestHtu', () => {
     expect(requestHtu(request, root)).toBe('http://localhost:3000/resource');
     expect(requestHtu({ ...request, target: '/a%zz' }, root)).toBeUndefined();
   });
+  it('refuses a request path with a dot segment, raw or percent-encoded (the router would not resolve it)', () => {
+    for (const target of [
+      '/files/../admin',
+      '/files/%2E%2E/admin',
+      '/%2e%2e/other-service/pay',
+      '/a/.%2e/b',
+      '/a/./b',
+      '/a/%2E',
+      '/..',
+    ]) {
+      expect(htu({ target })).toBeUndefined();
+      const base = parsePublicUrl('https://api.example.com/api', 'dpop.publicUrl');
+      expect(requestHtu({ ...REQUEST, target }, base)).toBeUndefined();
+    }
+    expect(htu({ target: '/a/..b/.c/%2e%2ex' })).toBe('https://api.example.com/a/..b/.c/..x');
+  });
 });
 
 describe('parsePublicUrl', () => {

@@ -134,7 +134,7 @@ describe('verifyDpopProof: accepted proofs', () => {
         jti: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) as unknown,
         iat: NOW_S,
         replayKey: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) as unknown,
-        ttlMs: 310_000,
+        ttlMs: 315_000,
       },
     });
   });
@@ -160,10 +160,15 @@ describe('verifyDpopProof: accepted proofs', () => {
     expect(one.value.replayKey).not.toContain('same');
   });
 
-  it('sets ttlMs to the whole window, maxAge plus the tolerance on both sides', async () => {
+  it('sets ttlMs to outlive the iat window: its end, plus the tolerance and a 5 s margin', async () => {
     const settings = dpopProofSettings({ maxAgeSeconds: 60, clockToleranceSeconds: 0 });
     const result = await verify([makeProof()], {}, settings);
-    expect(result.ok && result.value.ttlMs).toBe(60_000);
+    expect(result.ok && result.value.ttlMs).toBe(65_000);
+    const tolerant = dpopProofSettings({ maxAgeSeconds: 60, clockToleranceSeconds: 5 });
+    const old = await verify([makeProof({ payload: { iat: NOW_S - 50 } })], {}, tolerant);
+    expect(old.ok && old.value.ttlMs).toBe(15_000 + 5_000 + 5_000);
+    const early = await verify([makeProof({ payload: { iat: NOW_S + 5 } })], {}, tolerant);
+    expect(early.ok && early.value.ttlMs).toBe(70_000 + 5_000 + 5_000);
   });
 
   it('does not require ath without an access token (and then ignores it)', async () => {

@@ -193,7 +193,8 @@ function fapi2Checks(options: Partial<SenderConstrainedTokenOptions>): string[] 
     );
   }
   if (options.algorithms === undefined) return [...FAPI2_TOKEN_ALGORITHMS];
-  const given: unknown = options.algorithms;
+  const given: unknown =
+    typeof options.algorithms === 'string' ? [options.algorithms] : options.algorithms;
   for (const alg of Array.isArray(given) ? (given as unknown[]) : []) {
     if (typeof alg === 'string' && !FAPI2_TOKEN_ALGORITHMS.includes(alg)) {
       throw new TypeError(

@@ -184,6 +184,18 @@ export function parsePublicUrl(value: unknown, option: string): PublicUrlBase {
   };
 }
 
+/**
+ * Whether a request path has a `.` or `..` segment, also percent-encoded (`%2e%2E`, `.%2e`):
+ * the router sees such a path as it is, while RFC 3986 §6.2.2.3 would resolve it, so the `htu`
+ * a proof names and the route that serves it could differ. Such a request is refused.
+ */
+function hasDotSegment(path: string): boolean {
+  return path
+    .replace(/%2e/gi, '.')
+    .split('/')
+    .some((segment) => segment === '.' || segment === '..');
+}
+
 /** The last element of a comma-separated forwarded header value, trimmed. */
 function nearest(value: string): string {
   return value.slice(value.lastIndexOf(',') + 1).trim();
@@ -197,9 +209,11 @@ function nearest(value: string): string {
  *   `trustForwarded`, `X-Forwarded-Proto` (which must say `http` or `https`) and
  *   `X-Forwarded-Host` replace them.
  *
- * The request target must be origin-form (starts with `/`); its query is dropped. A `Host` (or
- * forwarded host) that is missing or does not parse as `host[:port]` gives `undefined`: the URL
- * is never guessed.
+ * The request target must be origin-form (starts with `/`) without `.` or `..` segments, raw or
+ * percent-encoded (the router would not resolve them, so the proof's URL and the route served
+ * could differ, and a path could climb out of `publicUrl`'s prefix); its query is dropped. A
+ * `Host` (or forwarded host) that is missing or does not parse as `host[:port]` gives
+ * `undefined`: the URL is never guessed.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc9449#section-4.3 | RFC 9449 §4.3}
  * @see {@link https://www.rfc-editor.org/rfc/rfc9112#section-3.2.1 | RFC 9112 §3.2.1}
@@ -210,6 +224,7 @@ export function requestHtu(request: HtuRequest, publicUrl?: PublicUrlBase): stri
   if (!target.startsWith('/')) return undefined;
   const end = target.search(/[?#]/);
   const path = end === -1 ? target : target.slice(0, end);
+  if (hasDotSegment(path)) return undefined;
   if (publicUrl !== undefined) return normalizeHtu(publicUrl.origin + publicUrl.prefix + path);
   let scheme = request.encrypted ? 'https' : 'http';
   let host = request.host;

@@ -61,7 +61,12 @@ export interface VerifiedDpopProof {
    * so one client's `jti` values cannot collide with another's and no client text reaches it.
    */
   readonly replayKey: string;
-  /** How long the replay store must remember {@link replayKey}: the whole acceptance window. */
+  /**
+   * How long the replay store must remember {@link replayKey}: until the proof's `iat` window
+   * closes (`iat + maxAge + tolerance`, counted from `now`), plus {@link REPLAY_TTL_MARGIN_MS} and
+   * the tolerance again, for the time between this check and the store's own clock and for
+   * instances whose clocks differ by up to the tolerance.
+   */
   readonly ttlMs: number;
 }
 
@@ -124,6 +129,9 @@ export const FAPI2_DPOP_PROOF_ALGORITHMS: readonly DpopProofAlgorithm[] = Object
   'EdDSA',
   'Ed25519',
 ]);
+
+/** What a replay entry outlives its proof's window by, besides the clock tolerance, in ms. */
+export const REPLAY_TTL_MARGIN_MS = 5000;
 
 /** Largest proof accepted, in characters; a longer one is refused before any parsing. */
 export const DPOP_PROOF_MAX_LENGTH = 8192;
@@ -472,7 +480,10 @@ export async function verifyDpopProof(
       jti,
       iat,
       replayKey: createHash('sha256').update(`${jkt}:${jti}`).digest('base64url'),
-      ttlMs: (settings.maxAgeSeconds + 2 * tolerance) * 1000,
+      ttlMs:
+        Math.max(0, (iat + settings.maxAgeSeconds + tolerance) * 1000 - input.now) +
+        tolerance * 1000 +
+        REPLAY_TTL_MARGIN_MS,
     },
   };
 }
