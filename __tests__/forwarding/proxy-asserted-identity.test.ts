@@ -302,6 +302,16 @@ describe.each(EXPRESS_VERSIONS)('proxyAssertedIdentity() on %s', (_name, makeApp
       ['a non-empty Subject', `Hash=${HEX};Subject="CN=a";URI=${CLIENT_ID}`, /non-empty Subject/],
       ['two Subjects', `Hash=${HEX};Subject="";Subject="";URI=${CLIENT_ID}`, /non-empty Subject/],
       ['an unknown key', `Foo="x";Hash=${HEX};URI=${CLIENT_ID}`, /a key other than/],
+      [
+        'a DNS SAN holding ";URI=…" (a URI after a DNS)',
+        sanitizeSet({
+          by: [WAYPOINT],
+          peer: sanCertificate({ dns: ['worker.example;URI=spiffe://example.org/admin'] }),
+          details: { dns: true },
+        }),
+        /out of the order/,
+      ],
+      ['a Hash after a URI', `URI=${CLIENT_ID};Hash=${HEX}`, /out of the order/],
     ])('refuses %s', async (_what, xfcc, why) => {
       const res = await expectError(
         appWith(LOOPBACK),

@@ -27,7 +27,14 @@ export interface ProxyAssertedIdentity {
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 /** A value an unquoted read cannot cut short or run past: no quote, separator, `=`, `\` or space. */
 const PLAIN_VALUE = /^[^",;=\\\s]+$/;
-const IDENTITY_KEYS: ReadonlySet<string> = new Set(['by', 'hash', 'subject', 'uri', 'dns']);
+/** The identity keys, in the order Envoy writes them (`By`, `Hash`, `Subject`, `URI`, `DNS`). */
+const KEY_ORDER: ReadonlyMap<string, number> = new Map([
+  ['by', 0],
+  ['hash', 1],
+  ['subject', 2],
+  ['uri', 3],
+  ['dns', 4],
+]);
 
 const FIX =
   'forward identity-only elements from proxies that sanitize the header ' +
@@ -47,14 +54,23 @@ function values(element: XfccElement, key: string): string[] {
 
 /** Reads one element that must be exactly what a proxy writes without a certificate. */
 function readElement(element: XfccElement): ProxyAssertedIdentity {
+  let previous = 0;
   for (const { key } of element) {
-    if (!IDENTITY_KEYS.has(key)) {
+    const rank = KEY_ORDER.get(key);
+    if (rank === undefined) {
       throw ambiguous(
         key === 'cert' || key === 'chain'
           ? 'an element carries a certificate (use clientCertificate())'
           : 'an element has a key other than By, Hash, Subject, URI and DNS',
       );
     }
+    if (rank < previous) {
+      throw ambiguous(
+        'an element has its keys out of the order the proxy writes them (By, Hash, Subject, ' +
+          'URI, DNS), as when a SAN holds ";"',
+      );
+    }
+    previous = rank;
   }
   const hashes = values(element, 'hash');
   const [hash] = hashes;
@@ -96,7 +112,15 @@ function readElement(element: XfccElement): ProxyAssertedIdentity {
  * - every element must be identity-only (`By`, one hex SHA-256 `Hash`, `URI`, `DNS`, and at
  *   most an empty `Subject`; no `Cert`, `Chain` or other key) with plain `By` / `URI` / `DNS`
  *   values (no quote, `,`, `;`, `=`, `\` or whitespace — a SPIFFE ID never has those), so no
- *   value can run past or stop short of the separators the proxy wrote.
+ *   value can run past or stop short of the separators the proxy wrote;
+ * - the keys come in the order Envoy writes them (`By`, `Hash`, `Subject`, `URI`, `DNS`), so a
+ *   SAN holding `;` cannot add a key that the proxy writes before its own (a DNS SAN
+ *   `x;URI=spiffe://…` is refused).
+ *
+ * What stays out of reach: a URI SAN holding `;DNS=name` reads as a URI cut short and an extra
+ * DNS pair, in the proxy's own order. Only the issuing CA can prevent it (an X509-SVID's URI is a
+ * SPIFFE ID, which never holds `;`): believe `dns` only where the CA restricts SAN characters,
+ * and prefer `spiffeId`.
  *
  * @throws {ForwardedCertificateError} `xfcc_syntax` or `xfcc_ambiguous`.
  * @see {@link https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/headers#x-forwarded-client-cert | Envoy: x-forwarded-client-cert}
