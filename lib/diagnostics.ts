@@ -49,7 +49,7 @@ export const DIAGNOSTICS_CHANNELS = Object.freeze({
   /**
    * A `TracingChannel` (`tracing:express-mtls:dependency:start`, `…:end`, `…:asyncStart`,
    * `…:asyncEnd`, `…:error`) around each call to a dependency: `{ dependency }` with
-   * `jwks`, `introspection`, `ocsp`, `crl`, `client_registry` or `client_jwks`.
+   * `jwks`, `introspection`, `ocsp`, `crl`, `client_registry`, `client_jwks` or `replay_store`.
    */
   dependency: 'express-mtls:dependency',
 } as const);
@@ -139,7 +139,7 @@ export function publishDecision(
 
 /** A dependency express-mtls calls. */
 export type DependencyName =
-  'jwks' | 'introspection' | 'ocsp' | 'crl' | 'client_registry' | 'client_jwks';
+  'jwks' | 'introspection' | 'ocsp' | 'crl' | 'client_registry' | 'client_jwks' | 'replay_store';
 
 /** The context object of the dependency `TracingChannel`. */
 export interface DependencyCall<T = unknown> {

@@ -9,6 +9,10 @@ import { requireClientCertificate } from '../../lib/auth/require-client-certific
 import { mtlsClientAuthentication } from '../../lib/auth/mtls-client-authentication';
 import { requireCertificateBoundToken } from '../../lib/binding/require-certificate-bound-token';
 import { requireScopes } from '../../lib/binding/require-scopes';
+import { requireSenderConstrainedToken } from '../../lib/binding/require-sender-constrained-token';
+import type { ReplayStore } from '../../lib/dpop/replay-store';
+import { b64, KEYS, signature } from '../dpop/helpers/proof';
+import { createHash } from 'node:crypto';
 import { pem, X5T_S256 } from '../helpers/fixtures';
 import { AUDIENCE, claims, ISSUER, privateKey, publicKey, signJwt } from '../binding/helpers/keys';
 import {
@@ -298,6 +302,69 @@ describe('instrumentMtls() with the OpenTelemetry SDK', () => {
     const [decision] = sdk.spans('express_mtls requireCertificateBoundToken');
     expect(decision?.attributes['express_mtls.client_id']).toBe('app-1');
     expect(decision?.attributes['tls.client.hash.sha256']).toBe(CLIENT_A_SHA256_HEX);
+  });
+
+  it('a DPoP-bound token: decision metrics and span of requireSenderConstrainedToken, replay_store dependency ok then error', async () => {
+    const token = signJwt(claims({ cnf: { jkt: KEYS.ec.jkt } }), privateKey('rsa'), 'RS256');
+    const proof = (): string => {
+      const header = { typ: 'dpop+jwt', alg: 'ES256', jwk: KEYS.ec.jwk };
+      const payload = {
+        jti: `${Date.now()}-${Math.random()}`,
+        htm: 'GET',
+        htu: 'https://api.example.com/dpop',
+        iat: Math.floor(Date.now() / 1000),
+        ath: createHash('sha256').update(token).digest('base64url'),
+      };
+      const data = `${b64(header)}.${b64(payload)}`;
+      return `${data}.${signature(data, KEYS.ec.privateKey, 'ES256')}`;
+    };
+    let storeUp = true;
+    const store: ReplayStore = {
+      add: () => (storeUp ? Promise.resolve(true) : Promise.reject(new Error('down'))),
+    };
+    const a = express();
+    a.use(
+      requireSenderConstrainedToken({
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        publicKey: publicKey('rsa'),
+        methods: ['dpop'],
+        dpop: { publicUrl: 'https://api.example.com', replay: store },
+      }),
+    );
+    a.get('/dpop', (_req, res) => {
+      res.send('ok');
+    });
+    a.use(mtlsErrorHandler());
+    const call = () =>
+      request(a).get('/dpop').set('Authorization', `DPoP ${token}`).set('DPoP', proof());
+    await call().expect(200);
+    storeUp = false;
+    await call().expect(503);
+    const middleware = 'requireSenderConstrainedToken';
+    expect(
+      await sdk.count(D, {
+        'express_mtls.middleware': middleware,
+        'express_mtls.outcome': 'accepted',
+      }),
+    ).toBe(1);
+    expect(
+      await sdk.count(D, {
+        'express_mtls.middleware': middleware,
+        'express_mtls.outcome': 'error',
+        'express_mtls.reason': 'replay_store_unavailable',
+      }),
+    ).toBe(1);
+    for (const outcome of ['ok', 'error']) {
+      expect(
+        await sdk.count(METRIC_NAMES.dependencyCalls, {
+          'express_mtls.dependency': 'replay_store',
+          'express_mtls.outcome': outcome,
+        }),
+      ).toBe(1);
+    }
+    // decision spans exist only under a sampled request span (none here)
+    expect(sdk.spans('express_mtls requireSenderConstrainedToken')).toHaveLength(0);
   });
 
   it('JWKS down → 503, decision outcome error, dependency outcome error, spans with status ERROR', async () => {

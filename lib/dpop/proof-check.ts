@@ -7,6 +7,7 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc9449#section-11.1 | RFC 9449 §11.1}
  * @packageDocumentation
  */
+import { traceDependency } from '../diagnostics';
 import { isMtlsError, UnavailableError } from '../errors';
 import { accept, reject, type Decision } from '../decision';
 import type { ProofCheck } from '../binding/token-decision';
@@ -63,7 +64,7 @@ export function dpopProofCheck(settings: DpopProofCheckSettings): ProofCheck {
     }
     const { replayKey, ttlMs } = result.value;
     try {
-      if (!(await replay.add(replayKey, ttlMs))) {
+      if (!(await traceDependency('replay_store', () => replay.add(replayKey, ttlMs)))) {
         return reject(errors.invalidProof('replayed', 'DPoP proof jti was already used'));
       }
     } catch (error) {
