@@ -258,6 +258,8 @@ export const WARNING_CODES = {
   MTLS_AUDIT_SINK_FAILED: 'an auditMtls() sink or requestId function threw',
   MTLS_REPLAY_STORE_LOCAL:
     'DPoP replay protection runs on memoryReplayStore(), which protects one process only',
+  MTLS_OTEL_NO_PROVIDER:
+    'instrumentMtls() found no OpenTelemetry meter or tracer provider, so it records nothing',
 } as const;
 
 /** Codes of the configuration warnings. */

@@ -27,6 +27,8 @@ import { errorDocsUrl } from './errors-docs';
  * - `MTLS_NO_BODY_PARSER`: a middleware that reads `req.body` (`requireCertificateBoundToken()`
  *   with `allowBodyToken`, `mtlsClientAuthentication()`) ran before any body parser.
  * - `MTLS_AUDIT_SINK_FAILED`: an `auditMtls()` sink or `requestId` function threw.
+ * - `MTLS_REPLAY_STORE_LOCAL`: DPoP replay protection on a per-process `memoryReplayStore()`.
+ * - `MTLS_OTEL_NO_PROVIDER`: `instrumentMtls()` found no OpenTelemetry provider.
  */
 export type { WarningCode } from './error-codes';
 

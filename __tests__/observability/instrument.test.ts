@@ -22,6 +22,7 @@ import {
   type LoopbackServer,
 } from '../binding/helpers/servers';
 import { testSdk, type TestSdk } from './otel';
+import { forgetWarnings } from '../../lib/warnings';
 
 /** Computed by openssl: `openssl x509 -in client-a.pem -noout -fingerprint -sha256`. */
 const CLIENT_A_SHA256_HEX = '83C51F5506A15B3E569A3B74A30DA97F3931C4B96D1C112353AB8FCBDD7729FC';
@@ -539,9 +540,24 @@ describe('instrumentMtls() with the OpenTelemetry SDK', () => {
     expect(sdk.spans('express_mtls.dependency jwks')).toHaveLength(0);
   });
 
-  it('uses the global providers by default (no-op without an SDK: nothing recorded, nothing thrown)', async () => {
+  it('uses the global providers by default (no-op without an SDK: nothing recorded, nothing thrown, one warning)', async () => {
     instrumentation.disable();
-    const global = instrumentMtls();
+    forgetWarnings();
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    let global: MtlsInstrumentation;
+    try {
+      instrumentMtls({ metrics: false, traces: false }).disable();
+      expect(emitWarning).not.toHaveBeenCalled();
+      global = instrumentMtls();
+      instrumentMtls().disable();
+      expect(emitWarning).toHaveBeenCalledTimes(1);
+      expect(emitWarning).toHaveBeenCalledWith(
+        expect.stringContaining('no OpenTelemetry meter or tracer provider is registered'),
+        { type: 'ExpressMtlsWarning', code: 'MTLS_OTEL_NO_PROVIDER' },
+      );
+    } finally {
+      emitWarning.mockRestore();
+    }
     try {
       await request(app(`${jwks.url}/jwks`))
         .get('/client')

@@ -19,6 +19,7 @@ import {
 import { MisconfiguredError } from '../errors';
 import { booleanOption, checkOptions, integerOption } from '../internal/options';
 import { escapeUntrusted } from '../internal/sanitize';
+import { warnOnce } from '../warnings';
 import { auditMtls, subscription, type AuditMtlsOptions, type MtlsSubscription } from './audit';
 import { AttributeSets } from './attribute-sets';
 import type { Decision, MiddlewareName } from '../decision-event';
@@ -242,7 +243,8 @@ function counters(meter: OpenTelemetryApi.Meter): Counters {
 /**
  * Records OpenTelemetry metrics and spans for express-mtls, through `@opentelemetry/api`.
  * Call it once at start-up, after registering your SDK (or pass the providers): the providers
- * are looked at once, and when both are the API's no-op providers nothing is subscribed.
+ * are looked at once, and when both are the API's no-op providers nothing is subscribed (with the
+ * warning `MTLS_OTEL_NO_PROVIDER`, once).
  *
  * Metrics ({@link METRIC_NAMES}; attributes are low-cardinality — never a thumbprint, subject
  * or client id): decisions per middleware, outcome and reason; decision latency split
@@ -307,7 +309,17 @@ export function instrumentMtls(options?: InstrumentMtlsOptions): MtlsInstrumenta
   );
   const withMetrics = wantMetrics && meter !== api.createNoopMeter();
   const tracer = wantTraces ? tracerProvider?.getTracer(INSTRUMENTATION_NAME) : undefined;
-  if (!withMetrics && tracer === undefined) return done();
+  if (!withMetrics && tracer === undefined) {
+    if (wantMetrics || wantTraces) {
+      warnOnce(
+        'MTLS_OTEL_NO_PROVIDER',
+        'instrumentMtls(): no OpenTelemetry meter or tracer provider is registered, so nothing ' +
+          'will be recorded (not even after an SDK registers later). Start the SDK before ' +
+          'calling instrumentMtls(), or pass meterProvider / tracerProvider.',
+      );
+    }
+    return done();
+  }
 
   const metered = withMetrics
     ? {
