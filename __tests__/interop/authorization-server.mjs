@@ -1,6 +1,7 @@
-// A real RFC 8705 authorization server for the interop tests: oidc-provider (ESM) behind a Node
-// https server that requests client certificates. Started as a child process by
-// oidc-provider.test.ts; prints "listening <port>" when ready. Test PKI only, loopback only.
+// A real RFC 8705 and RFC 9449 authorization server for the interop tests: oidc-provider (ESM)
+// behind a Node https server that requests client certificates. Started as a child process by
+// oidc-provider.test.ts and oidc-provider-dpop.test.ts; prints "listening <port>" when ready.
+// Test PKI only, loopback only.
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
@@ -67,6 +68,11 @@ const provider = new Provider(`https://127.0.0.1:${port}`, {
       },
       tls_client_certificate_bound_access_tokens: true,
     }),
+    client('dpop-client', {
+      token_endpoint_auth_method: 'client_secret_post',
+      client_secret: 'dpop-client-secret-0123456789abcdef',
+      dpop_bound_access_tokens: true,
+    }),
     client('unbound-client', {
       token_endpoint_auth_method: 'client_secret_post',
       client_secret: 'unbound-client-secret-0123456789abcdef',
@@ -75,6 +81,7 @@ const provider = new Provider(`https://127.0.0.1:${port}`, {
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
+    dPoP: { enabled: true },
     mTLS: {
       enabled: true,
       certificateBoundAccessTokens: true,
