@@ -42,7 +42,9 @@ export interface ResourceResult {
 
 /** The oauth4webapi child process (oauth4webapi-client.mjs). */
 export interface DpopClient {
-  discover(issuer: string): Promise<{ token_endpoint: string; dpop: string[] }>;
+  discover(
+    issuer: string,
+  ): Promise<{ token_endpoint: string; introspection_endpoint: string; dpop: string[] }>;
   token(args: {
     handle?: string;
     key?: string;

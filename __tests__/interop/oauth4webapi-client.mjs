@@ -119,7 +119,11 @@ const OPS = {
   async discover({ issuer }) {
     const url = new URL(issuer);
     as = await oauth.processDiscoveryResponse(url, await oauth.discoveryRequest(url));
-    return { token_endpoint: as.token_endpoint, dpop: as.dpop_signing_alg_values_supported };
+    return {
+      token_endpoint: as.token_endpoint,
+      introspection_endpoint: as.introspection_endpoint,
+      dpop: as.dpop_signing_alg_values_supported,
+    };
   },
 
   async token({ handle, key, clientId, clientSecret, params, certificate }) {

@@ -8,7 +8,8 @@
 import { createServer, type Server } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { ErrorRequestHandler, Express } from 'express';
+import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
+import { requireCertificateBoundToken } from '../../lib/binding/require-certificate-bound-token';
 import { requireSenderConstrainedToken } from '../../lib/binding/require-sender-constrained-token';
 import type { SenderConstrainedTokenOptions } from '../../lib/binding/sender-constrained-options';
 import { mtlsErrorHandler } from '../../lib/error-handler';
@@ -18,9 +19,19 @@ import { KEYS } from '../dpop/helpers/proof';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { pem, X5T_S256 } from '../helpers/fixtures';
 import { startDpopClient, type DpopClient, type Exchange } from './dpop-client';
-import { decodeSegment, startAuthorizationServer, type AuthorizationServer } from './helpers';
+import {
+  decodeSegment,
+  httpsCall,
+  startAuthorizationServer,
+  type AuthorizationServer,
+} from './helpers';
 
 const AUDIENCE = 'https://rs-es.example.test/';
+const OPAQUE_AUDIENCE = 'https://rs-opaque.example.test/';
+const INTROSPECTOR = {
+  clientId: 'rs-introspector',
+  clientSecret: 'rs-introspector-secret-0123456789abcdef',
+};
 const CLIENT = { clientId: 'dpop-client', clientSecret: 'dpop-client-secret-0123456789abcdef' };
 const NONCE_SECRET = 'interop-nonce-secret-of-32-bytes-or-more';
 const ALGS = 'algs="ES256 PS256 EdDSA"';
@@ -36,11 +47,24 @@ let jwksAgent: HttpsAgent;
 /** The token oidc-provider bound to KEYS.ec, and the token request oauth4webapi made for it. */
 let token: string;
 let tokenExchange: Exchange;
+/** An opaque token oidc-provider bound to KEYS.ec, for introspection. */
+let opaqueToken: string;
+let introspectionEndpoint: string;
 
 beforeAll(async () => {
   [as, client] = await Promise.all([startAuthorizationServer(), startDpopClient()]);
   jwksAgent = new HttpsAgent({ ca: pem('root-ca'), keepAlive: false });
-  await client.discover(as.issuer);
+  introspectionEndpoint = (await client.discover(as.issuer)).introspection_endpoint;
+  const opaque = await client.token({
+    handle: 'token',
+    key: 'ec-p256.key',
+    ...CLIENT,
+    params: { resource: OPAQUE_AUDIENCE, scope: 'read' },
+  });
+  if (opaque.tokens === undefined) {
+    throw new Error(`token request failed: ${JSON.stringify(opaque)} ${as.stderr()}`);
+  }
+  opaqueToken = opaque.tokens.access_token;
   const issued = await client.token({
     handle: 'token',
     key: 'ec-p256.key',
@@ -133,21 +157,12 @@ interface Api {
   close(): Promise<void>;
 }
 
-/** The resource server: clientCertificate() then requireSenderConstrainedToken(), on a port. */
-async function listen(makeApp: () => Express, dpop: SenderConstrainedTokenOptions['dpop']) {
+/** The resource server: clientCertificate() then the token middleware, on a loopback port. */
+async function listen(makeApp: () => Express, middleware: RequestHandler): Promise<Api> {
   const errors: MtlsError[] = [];
   const app = makeApp();
   app.use(certificateFront());
-  app.use(
-    requireSenderConstrainedToken({
-      issuer: as.issuer,
-      audience: AUDIENCE,
-      jwksUri: `${as.issuer}/jwks`,
-      jwksOptions: { agent: jwksAgent },
-      typ: 'at+jwt',
-      dpop,
-    }),
-  );
+  app.use(middleware);
   app.all(['/resource', '/other'], (req, res) => {
     res.json({ auth: req.auth });
   });
@@ -159,7 +174,7 @@ async function listen(makeApp: () => Express, dpop: SenderConstrainedTokenOption
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const api: Api = {
+  return {
     url: `http://127.0.0.1:${port}`,
     errors,
     close: () =>
@@ -170,7 +185,23 @@ async function listen(makeApp: () => Express, dpop: SenderConstrainedTokenOption
         });
       }),
   };
-  return api;
+}
+
+/** requireSenderConstrainedToken() for the AS's JWT access tokens, keys from its /jwks. */
+function jwtResourceServer(dpop: SenderConstrainedTokenOptions['dpop']): RequestHandler {
+  return requireSenderConstrainedToken({
+    issuer: as.issuer,
+    audience: AUDIENCE,
+    jwksUri: `${as.issuer}/jwks`,
+    jwksOptions: { agent: jwksAgent },
+    typ: 'at+jwt',
+    dpop,
+  });
+}
+
+/** The AS's introspection endpoint, as the resource server `rs-introspector`. */
+function introspection() {
+  return { endpoint: introspectionEndpoint, ...INTROSPECTOR, agent: jwksAgent };
 }
 
 function last(errors: MtlsError[]): MtlsError | undefined {
@@ -184,8 +215,8 @@ describe.each(EXPRESS_VERSIONS)(
     let nonceApi: Api;
 
     beforeAll(async () => {
-      api = await listen(makeApp, {});
-      nonceApi = await listen(makeApp, { nonce: { secret: NONCE_SECRET } });
+      api = await listen(makeApp, jwtResourceServer({}));
+      nonceApi = await listen(makeApp, jwtResourceServer({ nonce: { secret: NONCE_SECRET } }));
     });
 
     afterAll(async () => {
@@ -348,6 +379,109 @@ describe.each(EXPRESS_VERSIONS)(
         expect(result.error).toMatchObject({ status: 401, nonceError: true });
         expect(nonceApi.errors).toHaveLength(before + 1);
         expect(last(nonceApi.errors)?.code).toBe('ERR_MTLS_USE_DPOP_NONCE');
+      });
+    });
+  },
+);
+
+describe.each(EXPRESS_VERSIONS)(
+  'an opaque DPoP-bound token through RFC 7662 introspection (RFC 9449 §6.2) on %s',
+  (name, makeApp) => {
+    let api: Api;
+    let mtlsOnly: Api;
+
+    beforeAll(async () => {
+      api = await listen(
+        makeApp,
+        requireSenderConstrainedToken({
+          issuer: as.issuer,
+          audience: OPAQUE_AUDIENCE,
+          introspection: introspection(),
+          cacheMaxEntries: 0,
+        }),
+      );
+      mtlsOnly = await listen(
+        makeApp,
+        requireCertificateBoundToken({
+          issuer: as.issuer,
+          audience: OPAQUE_AUDIENCE,
+          introspection: introspection(),
+          cacheMaxEntries: 0,
+        }),
+      );
+    });
+
+    afterAll(async () => {
+      await Promise.all([api.close(), mtlsOnly.close()]);
+    });
+
+    it('is introspected by oidc-provider as token_type DPoP with cnf.jkt', async () => {
+      const basic = Buffer.from(`${INTROSPECTOR.clientId}:${INTROSPECTOR.clientSecret}`);
+      const answer = await httpsCall(introspectionEndpoint, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${basic.toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ token: opaqueToken }).toString(),
+      });
+      expect(JSON.parse(answer.body)).toMatchObject({
+        active: true,
+        token_type: 'DPoP',
+        aud: OPAQUE_AUDIENCE,
+        cnf: { jkt: KEYS.ec.jkt },
+      });
+    });
+
+    it('is accepted with the proof oauth4webapi made (binding dpop)', async () => {
+      const result = await client.resource({
+        handle: `${name}:opaque`,
+        key: 'ec-p256.key',
+        accessToken: opaqueToken,
+        method: 'GET',
+        url: `${api.url}/resource`,
+      });
+      expect(result.error).toBeUndefined();
+      expect(result.status).toBe(200);
+      expect(JSON.parse(result.body as string).auth).toMatchObject({
+        binding: 'dpop',
+        jkt: KEYS.ec.jkt,
+        payload: { token_type: 'DPoP', client_id: 'dpop-client' },
+      });
+      expect(api.errors).toEqual([]);
+    });
+
+    it('is refused sent as Bearer: 401 invalid_token, scheme_mismatch', async () => {
+      const result = await client.resource({
+        accessToken: opaqueToken,
+        method: 'GET',
+        url: `${api.url}/resource`,
+      });
+      expect(result.exchanges[0]?.status).toBe(401);
+      expect(result.exchanges[0]?.wwwAuthenticate).toMatch(
+        new RegExp(
+          `^Bearer realm="api", error="invalid_token", error_description="[^"]+", DPoP realm="api", ${ALGS}$`,
+        ),
+      );
+      expect(last(api.errors)).toMatchObject({
+        code: 'ERR_MTLS_INVALID_TOKEN',
+        reason: 'scheme_mismatch',
+      });
+    });
+
+    it('is refused by the mTLS-only requireCertificateBoundToken(), as before (reason type)', async () => {
+      const result = await client.resource({
+        accessToken: opaqueToken,
+        method: 'GET',
+        url: `${mtlsOnly.url}/resource`,
+      });
+      expect(result.exchanges[0]?.status).toBe(401);
+      expect(result.exchanges[0]?.wwwAuthenticate).toMatch(
+        /^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/,
+      );
+      expect(last(mtlsOnly.errors)).toMatchObject({
+        code: 'ERR_MTLS_INVALID_TOKEN',
+        reason: 'type',
       });
     });
   },
