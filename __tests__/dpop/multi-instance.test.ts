@@ -216,6 +216,29 @@ describe('two instances, two processes, one Redis', () => {
   });
 });
 
+describe('Redis frozen (SIGSTOP: connections open, no answer), then thawed', () => {
+  it('gives 503 replay_store_timeout on both instances within replayTimeout, then recovers', async () => {
+    const nonce = await nonceFrom(a);
+    redis.pause();
+    try {
+      const answers = await Promise.all([get(a, proof(nonce)), get(b, proof(nonce))]);
+      for (const answer of answers) {
+        expect(answer).toMatchObject({
+          status: 503,
+          code: 'ERR_MTLS_UNAVAILABLE',
+          reason: 'replay_store_timeout',
+          wwwAuthenticate: null,
+          body: { error: 'temporarily_unavailable' },
+        });
+      }
+    } finally {
+      redis.resume();
+    }
+    const [afterA, afterB] = await Promise.all([get(a, proof(nonce)), get(b, proof(nonce))]);
+    expect([afterA.status, afterB.status]).toEqual([200, 200]);
+  });
+});
+
 describe('Redis killed mid-run, then restarted on the same port', () => {
   it('gives 503 ERR_MTLS_UNAVAILABLE on both instances (never an acceptance), then recovers', async () => {
     const nonce = await nonceFrom(a);
