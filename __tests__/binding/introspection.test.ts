@@ -72,6 +72,60 @@ describe('interpretIntrospection (RFC 7662 §2.2)', () => {
     });
   });
 
+  describe('token_type DPoP (RFC 9449 §6.2), for a middleware that takes DPoP', () => {
+    const DPOP = { ...OPEN, acceptDpopTokenType: true };
+    const JKT = 'sV314ofAhhqA2hSTk2ZKnIzW13Xi9oywBF2Bl-xNQJk';
+
+    it('accepts DPoP, in any case, with a cnf.jkt (the proof is checked afterwards)', () => {
+      for (const tokenType of ['DPoP', 'dpop', 'DPOP']) {
+        const body = { ...ACTIVE(), token_type: tokenType, cnf: { jkt: JKT } };
+        expect(interpretIntrospection(JSON.stringify(body), DPOP)).toEqual({
+          status: 'valid',
+          payload: body,
+        });
+      }
+    });
+
+    it.each<[string, unknown]>([
+      ['no cnf', undefined],
+      ['a cnf with only x5t#S256', { 'x5t#S256': X5T_S256['client-a'] }],
+      ['a jkt that is not a string', { jkt: 7 }],
+      ['a cnf that is not an object', 'jkt'],
+      ['a null cnf', null],
+    ])('refuses DPoP with %s as type (an inconsistent answer)', (_case, cnf) => {
+      const body = { ...ACTIVE(), token_type: 'DPoP', cnf };
+      expect(interpretIntrospection(JSON.stringify(body), DPOP)).toEqual({
+        status: 'invalid',
+        reason: 'type',
+        detail: 'token_type DPoP without a cnf.jkt',
+      });
+    });
+
+    it('still refuses any other token_type, and DPoP when not accepted', () => {
+      for (const tokenType of ['refresh_token', 'DPoP-ish', 7]) {
+        const body = { ...ACTIVE(), token_type: tokenType, cnf: { jkt: JKT } };
+        expect(interpretIntrospection(JSON.stringify(body), DPOP)).toMatchObject({
+          reason: 'type',
+        });
+      }
+      const dpop = { ...ACTIVE(), token_type: 'DPoP', cnf: { jkt: JKT } };
+      for (const settings of [OPEN, { ...OPEN, acceptDpopTokenType: false }]) {
+        expect(interpretIntrospection(JSON.stringify(dpop), settings)).toEqual({
+          status: 'invalid',
+          reason: 'type',
+          detail: 'token_type DPoP is not Bearer',
+        });
+      }
+    });
+
+    it('checks iss, aud and exp after the type, as for Bearer', () => {
+      const expired = { ...ACTIVE(), token_type: 'DPoP', cnf: { jkt: JKT }, exp: now() - 10 };
+      expect(interpretIntrospection(JSON.stringify(expired), DPOP)).toMatchObject({
+        reason: 'expired',
+      });
+    });
+  });
+
   it('checks iss and aud when configured, then exp, nbf and required claims', () => {
     const body = JSON.stringify({ ...ACTIVE(), iss: 'https://as', aud: 'https://rs' });
     const strict = { ...OPEN, issuers: ['https://as'], audiences: ['https://rs'] };

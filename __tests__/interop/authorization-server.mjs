@@ -1,6 +1,7 @@
-// A real RFC 8705 authorization server for the interop tests: oidc-provider (ESM) behind a Node
-// https server that requests client certificates. Started as a child process by
-// oidc-provider.test.ts; prints "listening <port>" when ready. Test PKI only, loopback only.
+// A real RFC 8705 and RFC 9449 authorization server for the interop tests: oidc-provider (ESM)
+// behind a Node https server that requests client certificates. Started as a child process by
+// oidc-provider.test.ts and oidc-provider-dpop.test.ts; prints "listening <port>" when ready.
+// Test PKI only, loopback only.
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
@@ -28,9 +29,10 @@ await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const { port } = server.address();
 
 const RESOURCES = {
-  'https://rs.example.test/': 'RS256',
-  'https://rs-es.example.test/': 'ES256',
-  'https://other.example.test/': 'RS256',
+  'https://rs.example.test/': { alg: 'RS256', format: 'jwt' },
+  'https://rs-es.example.test/': { alg: 'ES256', format: 'jwt' },
+  'https://other.example.test/': { alg: 'RS256', format: 'jwt' },
+  'https://rs-opaque.example.test/': { alg: 'RS256', format: 'opaque' },
 };
 
 const client = (id, extra) => ({
@@ -48,7 +50,12 @@ const provider = new Provider(`https://127.0.0.1:${port}`, {
       privateJwk('binding/ec-p256.key', 'as-es256', 'ES256'),
     ],
   },
-  clientAuthMethods: ['tls_client_auth', 'self_signed_tls_client_auth', 'client_secret_post'],
+  clientAuthMethods: [
+    'tls_client_auth',
+    'self_signed_tls_client_auth',
+    'client_secret_post',
+    'client_secret_basic',
+  ],
   clients: [
     client('pki-client', {
       token_endpoint_auth_method: 'tls_client_auth',
@@ -67,6 +74,15 @@ const provider = new Provider(`https://127.0.0.1:${port}`, {
       },
       tls_client_certificate_bound_access_tokens: true,
     }),
+    client('dpop-client', {
+      token_endpoint_auth_method: 'client_secret_post',
+      client_secret: 'dpop-client-secret-0123456789abcdef',
+      dpop_bound_access_tokens: true,
+    }),
+    client('rs-introspector', {
+      token_endpoint_auth_method: 'client_secret_basic',
+      client_secret: 'rs-introspector-secret-0123456789abcdef',
+    }),
     client('unbound-client', {
       token_endpoint_auth_method: 'client_secret_post',
       client_secret: 'unbound-client-secret-0123456789abcdef',
@@ -75,6 +91,11 @@ const provider = new Provider(`https://127.0.0.1:${port}`, {
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
+    dPoP: { enabled: true },
+    introspection: {
+      enabled: true,
+      allowedPolicy: (ctx) => ctx.oidc.client.clientId === 'rs-introspector',
+    },
     mTLS: {
       enabled: true,
       certificateBoundAccessTokens: true,
@@ -94,14 +115,14 @@ const provider = new Provider(`https://127.0.0.1:${port}`, {
       enabled: true,
       defaultResource: (_ctx, _client, oneOf) => oneOf ?? 'https://rs.example.test/',
       getResourceServerInfo: (_ctx, resource) => {
-        const alg = RESOURCES[resource];
-        if (alg === undefined) throw new errors.InvalidTarget();
+        const info = RESOURCES[resource];
+        if (info === undefined) throw new errors.InvalidTarget();
         return {
           scope: 'read write',
           audience: resource,
           accessTokenTTL: 300,
-          accessTokenFormat: 'jwt',
-          jwt: { sign: { alg } },
+          accessTokenFormat: info.format,
+          ...(info.format === 'jwt' ? { jwt: { sign: { alg: info.alg } } } : {}),
         };
       },
     },

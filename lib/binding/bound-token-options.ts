@@ -92,15 +92,17 @@ export function resolveBoundTokenOptions(
 
 /**
  * The shared part of the token middlewares' option checks, for options already checked for
- * unknown names; `factory` names the middleware in every message.
+ * unknown names; `factory` names the middleware in every message. `acceptDpopTokenType`: the
+ * middleware takes DPoP-bound tokens (introspection's `token_type: "DPoP"`, RFC 9449 §6.2).
  *
  * @throws {TypeError} on any missing, contradictory or unsafe option.
  */
 export function resolveCheckedBoundTokenOptions(
   factory: string,
   options: Partial<CertificateBoundTokenOptions>,
+  acceptDpopTokenType = false,
 ): ResolvedBoundTokenOptions {
-  const { verifier, mode } = resolveTokenVerifier(factory, options);
+  const { verifier, mode } = resolveTokenVerifier(factory, options, acceptDpopTokenType);
   return {
     verifier,
     mode,

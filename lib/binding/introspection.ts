@@ -6,6 +6,8 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc7662 | RFC 7662}
  * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-3.2 | RFC 8705 §3.2} (`cnf` in the
  *   introspection response)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449#section-6.2 | RFC 9449 §6.2} (`token_type`
+ *   `DPoP` and `cnf.jkt` in the introspection response)
  * @packageDocumentation
  */
 import type { Agent as HttpAgent } from 'node:http';
@@ -49,6 +51,11 @@ export interface IntrospectionSettings {
   /** Claims the response must contain. */
   readonly requiredClaims: readonly string[];
   readonly time: TimePolicy;
+  /**
+   * Whether `token_type: "DPoP"` is accepted (RFC 9449 §6.2), for a token with a `cnf.jkt` that
+   * the middleware then checks against a DPoP proof. Default `false`: only `Bearer`.
+   */
+  readonly acceptDpopTokenType?: boolean | undefined;
 }
 
 const UNAVAILABLE = 'introspection_unavailable';
@@ -62,19 +69,36 @@ function basicCredentials(clientId: string, clientSecret: string): string {
   return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`;
 }
 
+/** Why `token_type` is refused, or `undefined` when it is accepted. */
+function tokenTypeRefusal(payload: JwtPayload, acceptDpop: boolean): string | undefined {
+  const { token_type: tokenType, cnf } = payload as JwtPayload & { cnf?: unknown };
+  if (tokenType === undefined) return undefined;
+  const kind = typeof tokenType === 'string' ? tokenType.toLowerCase() : undefined;
+  if (kind === 'bearer') return undefined;
+  if (kind !== 'dpop' || !acceptDpop) return `token_type ${String(tokenType)} is not Bearer`;
+  const jkt =
+    typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>).jkt : undefined;
+  return typeof jkt === 'string' ? undefined : 'token_type DPoP without a cnf.jkt';
+}
+
 /**
  * Interprets an introspection response body.
  *
  * `active` must be a boolean (anything else is not an RFC 7662 answer: unavailable).
- * `active: false` → `inactive`. A `token_type` other than `Bearer` → `type` (a refresh token or
- * a DPoP token presented as a bearer token). Then `iss`/`aud` when configured, then the validity
- * window (`exp`, `nbf`) and the required claims.
+ * `active: false` → `inactive`. A `token_type` other than `Bearer` → `type` (a refresh token, or
+ * a DPoP token at a middleware that does not take DPoP), except `DPoP` with a string `cnf.jkt`
+ * when `acceptDpopTokenType` is set (RFC 9449 §6.2; the proof is checked afterwards). Then
+ * `iss`/`aud` when configured, then the validity window (`exp`, `nbf`) and the required claims.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc7662#section-2.2 | RFC 7662 §2.2}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449#section-6.2 | RFC 9449 §6.2}
  */
 export function interpretIntrospection(
   body: string,
-  settings: Pick<IntrospectionSettings, 'issuers' | 'audiences' | 'requiredClaims' | 'time'>,
+  settings: Pick<
+    IntrospectionSettings,
+    'issuers' | 'audiences' | 'requiredClaims' | 'time' | 'acceptDpopTokenType'
+  >,
 ): TokenVerification {
   let parsed: unknown;
   try {
@@ -86,17 +110,13 @@ export function interpretIntrospection(
     return unavailable(UNAVAILABLE, 'the introspection response is not a JSON object');
   }
   const payload = parsed as JwtPayload;
-  const { active, token_type: tokenType } = payload;
+  const { active } = payload;
   if (typeof active !== 'boolean') {
     return unavailable(UNAVAILABLE, 'the introspection response has no boolean "active"');
   }
   if (!active) return refused('inactive', 'the authorization server says the token is inactive');
-  if (
-    tokenType !== undefined &&
-    (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')
-  ) {
-    return refused('type', `token_type ${String(tokenType)} is not Bearer`);
-  }
+  const typeRefusal = tokenTypeRefusal(payload, settings.acceptDpopTokenType === true);
+  if (typeRefusal !== undefined) return refused('type', typeRefusal);
   return (
     checkIssuerAndAudience(payload, settings.issuers, settings.audiences) ??
     checkTimeClaims(payload, nowInSeconds(), settings.time) ??

@@ -263,7 +263,11 @@ export function resolveSenderConstrainedOptions(
   }
   const methods = methodsOption(options.methods);
   const algorithms = profile === 'fapi2' ? fapi2Checks(options) : options.algorithms;
-  const common = resolveCheckedBoundTokenOptions(FACTORY, { ...options, algorithms });
+  const common = resolveCheckedBoundTokenOptions(
+    FACTORY,
+    { ...options, algorithms },
+    methods.includes('dpop'),
+  );
   const resourceMetadata =
     options.resourceMetadata === undefined
       ? undefined

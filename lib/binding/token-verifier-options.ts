@@ -280,6 +280,7 @@ function resolveIntrospection(
   options: Partial<TokenVerifierOptions>,
   value: unknown,
   time: { clockTolerance: number; maxTokenAge: number | undefined },
+  acceptDpopTokenType: boolean,
 ): TokenVerifier {
   checkOnlyIn(factory, '"introspection"', options, [
     'algorithms',
@@ -321,6 +322,7 @@ function resolveIntrospection(
     audiences: stringList(factory, 'audience', options.audience),
     requiredClaims: stringList(factory, 'requiredClaims', options.requiredClaims, true) ?? [],
     time,
+    acceptDpopTokenType,
   });
 }
 
@@ -427,12 +429,16 @@ function resolveJwt(
 /**
  * Validates the token-verification options (already checked for unknown names by the factory)
  * and builds the cached verifier. `factory` names the middleware in every message.
+ * `acceptDpopTokenType`: the middleware takes DPoP-bound tokens, so an introspection answer of
+ * `token_type: "DPoP"` (with `cnf.jkt`) is not refused (RFC 9449 §6.2).
  *
  * @throws {TypeError} on any missing, contradictory or unsafe option.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449#section-6.2 | RFC 9449 §6.2}
  */
 export function resolveTokenVerifier(
   factory: string,
   options: Partial<TokenVerifierOptions>,
+  acceptDpopTokenType = false,
 ): ResolvedTokenVerifier {
   const sources = (['jwksUri', 'publicKey', 'secret', 'introspection'] as const).filter(
     (name) => options[name] !== undefined,
@@ -455,7 +461,7 @@ export function resolveTokenVerifier(
   const mode = options.introspection === undefined ? 'jwt' : 'introspection';
   const inner =
     mode === 'introspection'
-      ? resolveIntrospection(factory, options, options.introspection, time)
+      ? resolveIntrospection(factory, options, options.introspection, time, acceptDpopTokenType)
       : resolveJwt(factory, options, time);
   return {
     verifier: cachingVerifier(inner, {

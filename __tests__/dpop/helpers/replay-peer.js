@@ -5,22 +5,9 @@
  * sends `{ id, key, ttl, count }` over IPC; the peer runs `count` concurrent adds of `key` and
  * answers `{ id, results }` (or `{ id, error }`).
  */
-const fs = require('node:fs');
 const path = require('node:path');
+const { ROOT } = require('./register-ts');
 
-const ROOT = path.join(__dirname, '..', '..', '..');
-const ts = require(path.join(ROOT, 'node_modules', 'typescript'));
-require.extensions['.ts'] = (module, filename) => {
-  const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: {
-      module: ts.ModuleKind.CommonJS,
-      target: ts.ScriptTarget.ES2022,
-      esModuleInterop: true,
-    },
-  });
-  module._compile(outputText, filename);
-};
 const { redisReplayStore } = require(path.join(ROOT, 'lib', 'dpop', 'replay-redis.ts'));
 
 async function connect(kind, url) {
