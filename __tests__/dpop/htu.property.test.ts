@@ -82,6 +82,9 @@ describe('htu normalisation properties', () => {
         // Ada (Node's WHATWG parser) keeps a final "/." after an empty segment ("//.A/."),
         // where RFC 3986 §5.2.4 removes it: empty segments are left out of this comparison.
         fc.pre(!p.path.includes('//'));
+        // Ada also keeps a final "/." or "/.." after a segment that starts with a dot
+        // (new URL('http://a/A/.A/.').pathname is "/A/.A/."); RFC 3986 §5.2.4 removes it.
+        fc.pre(!/\/\.[^/.]/.test(p.path));
         const url = new URL(uri);
         expect(normalizeHtu(uri)).toBe(`${url.protocol}//${url.host}${url.pathname}`);
       }),
@@ -98,7 +101,7 @@ describe('htu normalisation properties', () => {
     );
   });
 
-  it('matches a request to the URL the proof names, whatever its query', () => {
+  it('matches a request to the URL the proof names, whatever its query; refuses dot segments', () => {
     fc.assert(
       fc.property(parts, fc.string(), (p, query) => {
         const authority = `${p.host}${p.port === undefined ? '' : `:${p.port}`}`;
@@ -108,6 +111,14 @@ describe('htu normalisation properties', () => {
           encrypted: p.scheme === 'https',
           trustForwarded: false,
         });
+        const dotSegment = p.path
+          .replace(/%2e/gi, '.')
+          .split('/')
+          .some((segment) => segment === '.' || segment === '..');
+        if (dotSegment) {
+          expect(expected).toBeUndefined();
+          return;
+        }
         expect(expected).toBeDefined();
         expect(htuMatches(write(p), expected as string)).toBe(true);
       }),
