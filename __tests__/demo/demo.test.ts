@@ -224,7 +224,7 @@ describe('npm run demo', () => {
     ] as const)(
       '%s during the steps: exits %i, nothing left',
       async (signal, code) => {
-        const run = await stopped(/\[1\/8\]/, (child) => {
+        const run = await stopped(/\[1\/13\]/, (child) => {
           child.kill(signal);
         });
         expect(run.code).toBe(code);

@@ -106,7 +106,10 @@ describe('runDemo() in process', () => {
         tokenServer: (options) => {
           const app = express();
           app.use((req, _res, next) => {
-            delete req.headers.dpop;
+            const others = Object.fromEntries(
+              Object.entries(req.headersDistinct).filter(([name]) => name !== 'dpop'),
+            );
+            Object.defineProperty(req, 'headersDistinct', { value: others });
             next();
           });
           return createTokenServer(options, app);
