@@ -2,7 +2,9 @@
  * `npm run bench`: the same requests served by bare Express, by Auth0's
  * express-oauth2-jwt-bearer with its mTLS binding (the peer), and by this library's middlewares,
  * each in its own server process; warm (the same certificate and token) and cold (a new
- * certificate and token on every request); then micro-benchmarks of the per-request operations.
+ * certificate and token on every request); DPoP (RFC 9449) against the peer's DPoP mode, ours
+ * with the in-memory replay store and with Redis (a redis-server the run starts); then
+ * micro-benchmarks of the per-request operations.
  * Prints req/s, p50, p99 and the ratios, and writes `bench/results/latest.md`.
  *
  * @packageDocumentation

@@ -1,7 +1,7 @@
 /**
  * The benchmark's authorization server, reduced to what a resource server sees: an RS256 key
  * pair, its JWKS, and access tokens (RFC 9068 `at+jwt`) bound to a certificate with
- * `cnf["x5t#S256"]`. Tokens are signed with node:crypto directly, so that minting a pool of
+ * `cnf["x5t#S256"]` (RFC 8705) or to a DPoP key with `cnf.jkt` (RFC 9449). Tokens are signed with node:crypto directly, so that minting a pool of
  * tens of thousands costs one RSA signature each.
  *
  * @packageDocumentation
