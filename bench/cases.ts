@@ -6,7 +6,8 @@
  */
 
 /** The server applications (one process per case). */
-export type ServerKind = 'bare' | 'peer' | 'cert' | 'binding' | 'full' | 'full-otel';
+export type ServerKind =
+  'bare' | 'peer' | 'cert' | 'binding' | 'full' | 'full-otel' | 'peer-dpop' | 'dpop' | 'dpop-redis';
 
 /** One benchmark case. */
 export interface BenchCase {
@@ -20,6 +21,11 @@ export interface BenchCase {
    * multi-block `$ssl_client_escaped_cert` and HAProxy a chain); otherwise the leaf alone.
    */
   readonly chain?: boolean;
+  /**
+   * Every request sends the same DPoP-bound token (`cnf.jkt`) with a proof never sent before
+   * (RFC 9449), and no certificate.
+   */
+  readonly dpop?: boolean;
 }
 
 /** Every case, in the order of the first round. */
@@ -88,11 +94,33 @@ export const CASES: readonly BenchCase[] = [
     cold: true,
     chain: true,
   },
+  {
+    id: 'peer-dpop',
+    label: 'express-oauth2-jwt-bearer, DPoP (no jti replay check)',
+    server: 'peer-dpop',
+    cold: false,
+    dpop: true,
+  },
+  {
+    id: 'dpop',
+    label: 'ours: requireSenderConstrainedToken, DPoP, memoryReplayStore',
+    server: 'dpop',
+    cold: false,
+    dpop: true,
+  },
+  {
+    id: 'dpop-redis',
+    label: 'ours: requireSenderConstrainedToken, DPoP, redisReplayStore (local redis-server)',
+    server: 'dpop-redis',
+    cold: false,
+    dpop: true,
+  },
 ];
 
 /**
  * The case a row's ratio is taken against: bare Express (`'bare'`) or the peer (`'peer'`), with
- * the same header shape and, for the peer, the same warmth. `undefined` when no case matches.
+ * the same header shape and, for the peer, the same warmth; a DPoP row's peer is the peer in
+ * DPoP mode. `undefined` when no case matches.
  */
 export function referenceCase(
   benchCase: BenchCase,
@@ -100,9 +128,10 @@ export function referenceCase(
   cases: readonly BenchCase[] = CASES,
 ): BenchCase | undefined {
   const cold = to === 'peer' && benchCase.cold;
+  const server: ServerKind = to === 'peer' && benchCase.dpop === true ? 'peer-dpop' : to;
   return cases.find(
     (other) =>
-      other.server === to &&
+      other.server === server &&
       other.cold === cold &&
       (other.chain === true) === (benchCase.chain === true),
   );

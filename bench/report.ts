@@ -106,7 +106,31 @@ export function targets(rows: readonly CaseSummary[]): Target[] {
     make(`warm full stack vs bare Express${chain}`, ratio('full-chain', 'vsBare'), 0.85, true),
     make(`warm full stack vs peer${chain}`, ratio('full-chain', 'vsPeer'), 1.6, true),
     make(`cold full stack vs peer cold${chain}`, ratio('full-chain-cold', 'vsPeer'), 1.0, true),
+    make('warm DPoP (memoryReplayStore) vs peer DPoP', ratio('dpop', 'vsPeer'), 1.3, true),
   ].filter((target) => !Number.isNaN(target.ratio));
+}
+
+/** What the Redis replay store costs over the in-memory one (issue 13: reported separately). */
+export interface ReplayStoreCost {
+  /** req/s with Redis over req/s in memory. */
+  readonly throughput: number;
+  /** Extra server CPU per request, in µs (the Redis client's work; Redis itself not counted). */
+  readonly cpuUs: number;
+  readonly p99MemoryMs: number;
+  readonly p99RedisMs: number;
+}
+
+/** The cost of `redisReplayStore()` from the `dpop` and `dpop-redis` rows, when both ran. */
+export function replayStoreCost(rows: readonly CaseSummary[]): ReplayStoreCost | undefined {
+  const memory = rows.find((r) => r.case.id === 'dpop');
+  const redis = rows.find((r) => r.case.id === 'dpop-redis');
+  if (memory === undefined || redis === undefined) return undefined;
+  return {
+    throughput: redis.rps / memory.rps,
+    cpuUs: redis.cpu - memory.cpu,
+    p99MemoryMs: memory.p99,
+    p99RedisMs: redis.p99,
+  };
 }
 
 /** The machine and its load. */
@@ -245,6 +269,8 @@ export function renderMarkdown(report: {
   readonly micro: readonly MicroResult[];
   /** The per-step breakdown (absent when not measured). */
   readonly steps?: StepReport | undefined;
+  /** What the run could not do as planned (a case left out, proofs signed while timing). */
+  readonly notes?: readonly string[] | undefined;
 }): string {
   const { machine, settings } = report;
   const parts: string[] = [
@@ -258,7 +284,9 @@ export function renderMarkdown(report: {
     `- ${settings.rounds} round(s) in alternating order (ABC…, …CBA, …), each ${settings.warmupSeconds} s warm-up + ${settings.seconds} s timed; medians shown`,
     `- Requests: nginx \`$ssl_client_escaped_cert\` header (RSA-2048 leaf of a root → intermediate CA) and an RS256 \`at+jwt\` bound to it (\`cnf.x5t#S256\`), JWKS from a local server; "leaf + intermediate header" rows forward both certificates (two escaped PEM blocks, as nginx multi-block or an HAProxy chain does)`,
     `- Cold: every request presents the next of ${settings.poolSize} pre-generated leaves with a token bound to it (more than any cache holds)`,
+    "- DPoP rows: no certificate; every request sends the same RS256 token bound with `cnf.jkt` (`Authorization: DPoP`) and an ES256 proof never sent before (signed before each timed run, a unique `jti` each). The peer runs with `dpop: { enabled: true, required: true }` and checks no `jti`; ours runs `requireSenderConstrainedToken({ methods: ['dpop'] })` and records every `jti` in its replay store (`memoryReplayStore()`, or `redisReplayStore()` on an ioredis client to a redis-server on loopback started by the run)",
   ];
+  for (const note of report.notes ?? []) parts.push(`- **Note:** ${note}`);
   for (const { connections, rows, targets: goals } of report.http) {
     if (rows.length === 0) continue;
     parts.push(
@@ -302,6 +330,27 @@ export function renderMarkdown(report: {
         ]),
       ),
     );
+    const cost = replayStoreCost(rows);
+    if (cost !== undefined) {
+      parts.push(
+        '',
+        `### DPoP replay store: Redis vs memory, ${connections} connections`,
+        '',
+        table(
+          ['measure', 'value'],
+          [
+            ['req/s, redisReplayStore / memoryReplayStore', times(cost.throughput)],
+            ['extra server CPU per request (µs)', fixed(cost.cpuUs, 0)],
+            [
+              'p99 ms, memory → Redis',
+              `${fixed(cost.p99MemoryMs, 1)} → ${fixed(cost.p99RedisMs, 1)}`,
+            ],
+          ],
+        ),
+        '',
+        "One `SET NX PX` round trip per request to a redis-server on the same machine (its own CPU is not in the server's figure).",
+      );
+    }
   }
   if (report.micro.length > 0) {
     parts.push(

@@ -2,11 +2,14 @@
  * `npm run bench`: the same requests served by bare Express, by Auth0's
  * express-oauth2-jwt-bearer with its mTLS binding (the peer), and by this library's middlewares,
  * each in its own server process; warm (the same certificate and token) and cold (a new
- * certificate and token on every request); then micro-benchmarks of the per-request operations.
+ * certificate and token on every request); DPoP (RFC 9449) against the peer's DPoP mode, ours
+ * with the in-memory replay store and with Redis (a redis-server the run starts); then
+ * micro-benchmarks of the per-request operations.
  * Prints req/s, p50, p99 and the ratios, and writes `bench/results/latest.md`.
  *
  * @packageDocumentation
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
@@ -23,6 +26,16 @@ import {
   type RequestMaterial,
   type ServerKind,
 } from './cases';
+import {
+  createDpopClient,
+  dpopCheckMaterial,
+  dpopExpectations,
+  jtiGenerator,
+  prepareProofs,
+  proofCount,
+  type DpopClient,
+  type ProofSupply,
+} from './dpop';
 import { startJwksServer } from './jwks-server';
 import { load, type LoadResult } from './load';
 import { runMicro } from './micro';
@@ -36,6 +49,7 @@ import {
   type HttpSection,
   type RunSettings,
 } from './report';
+import { findBinary, missingRedisNote, startBenchRedis, type BenchRedis } from './redis';
 import { repositoryRoot, startServer, type ServerProcess } from './server-process';
 import { runSteps } from './steps';
 import type { ServerConfig } from './servers/server-config';
@@ -75,6 +89,11 @@ function cycle(pool: readonly Record<string, string>[]): () => Record<string, st
   return () => pool[cursor++ % pool.length] as Record<string, string>;
 }
 
+/** A DPoP client with a fresh P-256 key. */
+function newDpopClient(): DpopClient {
+  return createDpopClient(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+}
+
 /** Runs the benchmark; resolves with the process exit code. */
 export async function main(argv: readonly string[], print: Print = console.log): Promise<number> {
   let args: BenchArgs;
@@ -99,9 +118,12 @@ export async function main(argv: readonly string[], print: Print = console.log):
   const issuer = createTokenIssuer();
   const jwks = await startJwksServer(issuer.jwks);
   const servers = new Map<string, ServerProcess>();
+  let redis: BenchRedis | undefined;
   const stopAll = async (): Promise<void> => {
     await Promise.all([...servers.values()].map((server) => server.stop()));
     servers.clear();
+    await redis?.stop();
+    redis = undefined;
   };
   const onSignal = (): void => {
     void stopAll().finally(() => process.exit(130));
@@ -129,9 +151,26 @@ export async function main(argv: readonly string[], print: Print = console.log):
       },
       stranger: warm.stranger,
     };
-    const selected = CASES.filter(
+    const notes: string[] = [];
+    let selected = CASES.filter(
       (benchCase) => args.cases === undefined || args.cases.includes(benchCase.id),
     );
+    if (selected.some((c) => c.server === 'dpop-redis')) {
+      const binary = findBinary('redis-server');
+      if (binary === undefined) {
+        const note = missingRedisNote();
+        print(`\n${'!'.repeat(72)}\n${note}\n${'!'.repeat(72)}\n`);
+        notes.push(note);
+        selected = selected.filter((c) => c.server !== 'dpop-redis');
+      } else {
+        redis = await startBenchRedis(binary);
+        print(`redis-server: ${redis.url} (${binary})`);
+      }
+    }
+    const dpopClient = newDpopClient();
+    const dpopOther = newDpopClient();
+    const dpopToken = issuer.mintDpop(dpopClient.jkt, 'dpop-client');
+    const nextJti = jtiGenerator();
     const anyChain = selected.some((c) => c.chain === true);
     const chainPool = selected.some((c) => c.chain === true && c.cold)
       ? pool.map((entry, i) => chainMaterial(pki, entry, poolCertificates[i] as ClientCertificate))
@@ -170,6 +209,7 @@ export async function main(argv: readonly string[], print: Print = console.log):
       jwksUri: jwks.uri,
       trustAnchor: pki.root.certificate.pem,
       intermediate: pki.intermediate.certificate.pem,
+      redisUrl: kind === 'dpop-redis' ? redis?.url : undefined,
     });
     t0 = Date.now();
     const profiles = join(repositoryRoot(), '.tmp', 'bench', 'profiles');
@@ -184,7 +224,12 @@ export async function main(argv: readonly string[], print: Print = console.log):
       const server = servers.get(benchCase.id) as ServerProcess;
       const outcomes = await checkServer(
         server.url,
-        expectations(benchCase.server, checkMaterial(benchCase)),
+        benchCase.dpop === true
+          ? dpopExpectations(
+              benchCase.server,
+              dpopCheckMaterial(dpopClient, dpopOther, dpopToken, server.url, nextJti),
+            )
+          : expectations(benchCase.server, checkMaterial(benchCase)),
       );
       for (const outcome of outcomes) {
         const verdict = outcome.ok ? 'ok' : 'FAILED';
@@ -213,20 +258,43 @@ export async function main(argv: readonly string[], print: Print = console.log):
       }
       return next;
     };
+    const proofsFor = (benchCase: BenchCase, rps: number, seconds: number): ProofSupply => {
+      const server = servers.get(benchCase.id) as ServerProcess;
+      const target = { client: dpopClient, htu: server.url, token: dpopToken, nextJti };
+      return prepareProofs(target, proofCount(rps, seconds));
+    };
+    const estimates = new Map<string, number>();
     const sections: HttpSection[] = [];
     for (const connections of args.http ? args.connections : []) {
       const results = new Map<string, LoadResult[]>(selected.map((c) => [c.id, []]));
       for (let round = 0; round < args.rounds; round++) {
         for (const benchCase of roundOrder(selected, round)) {
           const server = servers.get(benchCase.id) as ServerProcess;
-          const headers = headersOf(benchCase);
+          let supply: ProofSupply | undefined;
+          const headers =
+            benchCase.dpop === true
+              ? (): Record<string, string> => (supply as ProofSupply).next()
+              : headersOf(benchCase);
           const common = { url: server.url, connections, headers };
-          await load({ ...common, seconds: args.warmupSeconds });
+          if (benchCase.dpop === true) {
+            supply = proofsFor(benchCase, estimates.get(benchCase.id) ?? NaN, args.warmupSeconds);
+          }
+          const warmup = await load({ ...common, seconds: args.warmupSeconds });
+          if (benchCase.dpop === true) {
+            supply = proofsFor(benchCase, warmup.rps, args.seconds);
+          }
           const result = await load({
             ...common,
             seconds: args.seconds,
             stats: () => server.stats(),
           });
+          estimates.set(benchCase.id, result.rps);
+          const fallbacks = supply?.fallbacks() ?? 0;
+          if (fallbacks > 0) {
+            const note = `${benchCase.id}: ${fallbacks} of ${result.requests} proofs were signed during the timed run (the ${supply?.prepared} prepared ran out), which loads the generator`;
+            print(note);
+            notes.push(note);
+          }
           (results.get(benchCase.id) as LoadResult[]).push(result);
           print(
             `${connections} connections, round ${round + 1}/${args.rounds} ${benchCase.id}: ${result.rps.toFixed(0)} req/s, ` +
@@ -272,6 +340,7 @@ export async function main(argv: readonly string[], print: Print = console.log):
       http: sections,
       micro,
       steps,
+      notes,
     });
     print('');
     print(markdown);

@@ -32,7 +32,7 @@ export function repositoryRoot(from = __dirname): string {
 
 /** The script of a server: the peer's CommonJS file, or ours compiled next to this module. */
 export function serverScript(config: ServerConfig): string {
-  return config.kind === 'peer'
+  return config.kind === 'peer' || config.kind === 'peer-dpop'
     ? join(repositoryRoot(), 'bench', 'servers', 'peer-server.cjs')
     : join(__dirname, 'servers', 'ours-server.js');
 }

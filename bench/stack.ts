@@ -49,7 +49,8 @@ export function createStack(config: ServerConfig): StackCall {
     settlers.get(req)?.(outcome);
   };
   const app = express();
-  const chain = config.kind === 'peer' ? peerMiddlewares(config) : middlewares(config);
+  const peer = config.kind === 'peer' || config.kind === 'peer-dpop';
+  const chain = peer ? peerMiddlewares(config) : middlewares(config);
   for (const middleware of chain) app.use(middleware);
   app.use((req) => {
     settle(req, 200);

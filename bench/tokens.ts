@@ -1,7 +1,7 @@
 /**
  * The benchmark's authorization server, reduced to what a resource server sees: an RS256 key
  * pair, its JWKS, and access tokens (RFC 9068 `at+jwt`) bound to a certificate with
- * `cnf["x5t#S256"]`. Tokens are signed with node:crypto directly, so that minting a pool of
+ * `cnf["x5t#S256"]` (RFC 8705) or to a DPoP key with `cnf.jkt` (RFC 9449). Tokens are signed with node:crypto directly, so that minting a pool of
  * tens of thousands costs one RSA signature each.
  *
  * @packageDocumentation
@@ -26,6 +26,8 @@ export interface TokenIssuer {
   readonly publicKey: KeyObject;
   /** An access token for `clientId`, bound to `certificate`, valid for `lifetime` seconds. */
   mint(certificate: ClientCertificate, clientId: string, lifetime?: number): string;
+  /** An access token for `clientId`, DPoP-bound (`cnf.jkt`) to the key with thumbprint `jkt`. */
+  mintDpop(jkt: string, clientId: string, lifetime?: number): string;
 }
 
 function segment(value: unknown): string {
@@ -40,26 +42,29 @@ export function createTokenIssuer(): TokenIssuer {
 
 function createTokenIssuerWithKey(privateKey: KeyObject, publicKey: KeyObject): TokenIssuer {
   const header = segment({ alg: 'RS256', typ: 'at+jwt', kid: KID });
+  const mintWith = (cnf: object, clientId: string, lifetime: number): string => {
+    const now = Math.floor(Date.now() / 1000);
+    const payload = segment({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: clientId,
+      client_id: clientId,
+      scope: 'read write',
+      iat: now,
+      exp: now + lifetime,
+      jti: randomUUID(),
+      cnf,
+    });
+    const input = `${header}.${payload}`;
+    return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
+  };
   return {
     publicKey,
     jwks: {
       keys: [{ ...publicKey.export({ format: 'jwk' }), kid: KID, alg: 'RS256', use: 'sig' }],
     },
-    mint(certificate, clientId, lifetime = 3600) {
-      const now = Math.floor(Date.now() / 1000);
-      const payload = segment({
-        iss: ISSUER,
-        aud: AUDIENCE,
-        sub: clientId,
-        client_id: clientId,
-        scope: 'read write',
-        iat: now,
-        exp: now + lifetime,
-        jti: randomUUID(),
-        cnf: confirmationClaim(certificate),
-      });
-      const input = `${header}.${payload}`;
-      return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
-    },
+    mint: (certificate, clientId, lifetime = 3600) =>
+      mintWith(confirmationClaim(certificate), clientId, lifetime),
+    mintDpop: (jkt, clientId, lifetime = 3600) => mintWith({ jkt }, clientId, lifetime),
   };
 }

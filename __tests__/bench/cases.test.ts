@@ -31,6 +31,9 @@ describe('benchmark cases', () => {
       'full-chain',
       'peer-chain-cold',
       'full-chain-cold',
+      'peer-dpop',
+      'dpop',
+      'dpop-redis',
     ]);
     expect(CASES.filter((c) => c.cold).map((c) => c.server)).toEqual([
       'peer',

@@ -91,7 +91,7 @@ function expectNothingLeft(transcript: string): void {
 }
 
 const KEY_LINES = [
-  /\[1\/8\] Discovery on the main host/,
+  /\[1\/13\] Discovery on the main host/,
   /mTLS alias\s+https:\/\/mtls\.localhost:\d+\/token/,
   /JWT header\s+\{"alg":"ES256","typ":"at\+jwt","kid":"[\w-]{43}"\}/,
   /cnf\s+\{"x5t#S256":"([\w-]{43})"\}\n\s+expected\s+\1 \(client-a, from openssl\)/,
@@ -103,7 +103,12 @@ const KEY_LINES = [
   /✓ the front removed it: 401 invalid_token \(certificate_missing\)/,
   /express-mtls:certificate:ignored → reason untrusted_peer/,
   /✓ ignored \(untrusted peer\): 401 invalid_token \(certificate_missing\), not 200/,
-  /✓ All 8 steps behaved as expected\./,
+  /token_type\s+DPoP\n\s+cnf\s+\{"jkt":"([\w-]{43})"\}\n\s+expected\s+\1 \(RFC 7638 thumbprint/,
+  /✓ accepted: 200, binding dpop, the proof is signed by the key the token is bound to/,
+  /express-mtls:token → 401 ERR_MTLS_INVALID_DPOP_PROOF \(replayed\)/,
+  /express-mtls:token → 401 ERR_MTLS_INVALID_DPOP_PROOF \(key_mismatch\)/,
+  /express-mtls:token → 401 ERR_MTLS_INVALID_TOKEN \(scheme_mismatch\)/,
+  /✓ All 13 steps behaved as expected\./,
   /Cleaned up: .*removed \/\S+express-mtls-demo-\w+\./,
 ];
 
@@ -163,7 +168,7 @@ describe('npm run demo', () => {
       }
     });
     expect(kept.code).toBe(0);
-    expect(kept.stdout).toContain('✓ All 8 steps behaved as expected.');
+    expect(kept.stdout).toContain('✓ All 13 steps behaved as expected.');
     expect(kept.stdout).toMatch(/Cleaned up: /);
     expectNothingLeft(kept.stdout);
   });
@@ -219,7 +224,7 @@ describe('npm run demo', () => {
     ] as const)(
       '%s during the steps: exits %i, nothing left',
       async (signal, code) => {
-        const run = await stopped(/\[1\/8\]/, (child) => {
+        const run = await stopped(/\[1\/13\]/, (child) => {
           child.kill(signal);
         });
         expect(run.code).toBe(code);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import express from 'express';
 import { createApi } from '../../samples/api/api';
+import { createTokenServer } from '../../samples/token-server/token-server';
 import { runDemo, type DemoOptions, type DemoResult } from '../../scripts/demo/run-demo';
 
 /** Runs the demo in this process and collects its transcript. */
@@ -42,7 +43,7 @@ describe('runDemo() in process', () => {
     expect(existsSync(result.tempDir as string)).toBe(false);
     expect(text).toContain('the front forwards the certificate in the "xfcc" format');
     expect(text).toContain('\u001b[32m✓ refused: 401 invalid_token (binding_mismatch)\u001b[39m');
-    expect(text).toContain('All 8 steps behaved as expected.');
+    expect(text).toContain('All 13 steps behaved as expected.');
   });
 
   it('fails the step whose outcome differs, names it, exits 1 and still cleans up', async () => {
@@ -53,9 +54,9 @@ describe('runDemo() in process', () => {
     expect(result.exitCode).toBe(1);
     expect(result.failedStep).toBe("API call with the token and client-a's certificate");
     expect(text).toContain(
-      `✗ Demo failed: step 4/8 "API call with the token and client-a's certificate" failed: expected bound_to to be client-a's thumbprint`,
+      `✗ Demo failed: step 4/13 "API call with the token and client-a's certificate" failed: expected bound_to to be client-a's thumbprint`,
     );
-    expect(text).not.toContain('All 8 steps');
+    expect(text).not.toContain('All 13 steps');
     expect(existsSync(result.tempDir as string)).toBe(false);
     expect(text).toMatch(/Cleaned up: .*stopped the TLS fronts; .*removed \/.*express-mtls-demo-/);
   });
@@ -82,6 +83,67 @@ describe('runDemo() in process', () => {
     expect(text).toMatch(/✗ expected HTTP 401, got 200 \{"client_id":"payments-app"/);
   });
 
+  it('fails the replay step when the API forgets proofs (a replay store that says every jti is new)', async () => {
+    const { result, text } = await run({
+      factories: {
+        api: (options) =>
+          createApi({
+            ...options,
+            dpop: { ...options.dpop, replay: { add: () => Promise.resolve(true) } },
+          }),
+      },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.failedStep).toBe('DPoP: the same request replayed (a captured proof)');
+    expect(text).toMatch(
+      /✗ expected HTTP 401, got 200 \{"client_id":"payments-app","binding":"dpop"/,
+    );
+  });
+
+  it('fails the DPoP token step when the token server ignores the proof (a certificate-bound token)', async () => {
+    const { result, text } = await run({
+      factories: {
+        tokenServer: (options) => {
+          const app = express();
+          app.use((req, _res, next) => {
+            const others = Object.fromEntries(
+              Object.entries(req.headersDistinct).filter(([name]) => name !== 'dpop'),
+            );
+            Object.defineProperty(req, 'headersDistinct', { value: others });
+            next();
+          });
+          return createTokenServer(options, app);
+        },
+      },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.failedStep).toBe(
+      'DPoP: token request over mTLS with a DPoP proof (payments-app)',
+    );
+    expect(text).toContain("✗ expected a DPoP token with cnf.jkt of the client's key");
+  });
+
+  it('fails the Bearer step when the API lets a DPoP-bound token through as Bearer', async () => {
+    const { result, text } = await run({
+      factories: {
+        api: (options) => {
+          const app = express();
+          app.use((req, res, next) => {
+            if (req.headers.authorization?.startsWith('Bearer ') === true && req.headers.dpop) {
+              res.json({ accepted: true });
+              return;
+            }
+            next();
+          });
+          return createApi(options, app);
+        },
+      },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.failedStep).toBe('DPoP: the DPoP-bound token sent as a Bearer token');
+    expect(text).toContain('✗ expected HTTP 401, got 200 {"accepted":true}');
+  });
+
   it('reports a setup failure (no openssl) with exit status 2, and removes the temp dir', async () => {
     const { result, text } = await run({ openssl: '/nonexistent/openssl' });
     expect(result.exitCode).toBe(2);
@@ -95,7 +157,7 @@ describe('runDemo() in process', () => {
     const { result, text } = await run({ signal: controller.signal });
     expect(result.exitCode).toBe(130);
     expect(text).toContain('Interrupted.');
-    expect(text).not.toContain('[1/8]');
+    expect(text).not.toContain('[1/13]');
     expect(existsSync(result.tempDir as string)).toBe(false);
   });
 

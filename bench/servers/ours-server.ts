@@ -6,18 +6,47 @@
  * @packageDocumentation
  */
 import express, { type Express, type RequestHandler } from 'express';
+import Redis from 'ioredis';
 import {
   clientCertificate,
+  memoryReplayStore,
   mtlsErrorHandler,
+  redisReplayStore,
   requireCertificateBoundToken,
   requireClientCertificate,
+  requireSenderConstrainedToken,
+  type ReplayStore,
 } from '../../lib/index';
 import { instrumentWithSdk } from './otel';
 import type { ServerConfig } from './server-config';
 
+/**
+ * The most proofs the in-memory store holds: every proof of a run stays for the proof window
+ * (305 s), so the default bound (100 000) would fill up at this rate and answer 503.
+ */
+export const BENCH_REPLAY_ENTRIES = 2_000_000;
+
+/** The replay store of a DPoP case: in memory, or on the redis-server at `config.redisUrl`. */
+function replayStore(config: ServerConfig): ReplayStore {
+  if (config.kind !== 'dpop-redis') return memoryReplayStore({ maxEntries: BENCH_REPLAY_ENTRIES });
+  if (config.redisUrl === undefined) throw new TypeError('the dpop-redis case needs redisUrl');
+  return redisReplayStore({ client: new Redis(config.redisUrl, { lazyConnect: false }) });
+}
+
 /** The middlewares of each case, in mounting order. */
 export function middlewares(config: ServerConfig): RequestHandler[] {
   if (config.kind === 'bare') return [];
+  if (config.kind === 'dpop' || config.kind === 'dpop-redis') {
+    return [
+      requireSenderConstrainedToken({
+        issuer: config.issuer,
+        audience: config.audience,
+        jwksUri: config.jwksUri,
+        methods: ['dpop'],
+        dpop: { replay: replayStore(config) },
+      }),
+    ];
+  }
   const full = config.kind === 'full' || config.kind === 'full-otel';
   const chain: RequestHandler[] = [clientCertificate({ format: 'nginx', trustProxy: 'loopback' })];
   if (full) {
@@ -55,6 +84,13 @@ export function createApp(config: ServerConfig): Express {
 /* istanbul ignore next -- the process entry point, run by the orchestrator */
 if (require.main === module) {
   const config = JSON.parse(process.argv[2] as string) as ServerConfig;
+  // One process per case: the memory replay store's "one process only" warning is expected here.
+  const printers = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: string }) => {
+    if (warning.code === 'MTLS_REPLAY_STORE_LOCAL') return;
+    for (const print of printers) print(warning);
+  });
   let requests = 0;
   const server = createApp(config).listen(0, '127.0.0.1', () => {
     const address = server.address();

@@ -7,13 +7,24 @@
  * The peer has no proxy trust and no certificate parsing: `getCertificate` hands it the PEM that
  * nginx's `$ssl_client_escaped_cert` carries (percent-decoded), and it hashes the base64 body.
  * `mtls.required` makes it refuse unbound tokens, as ours does by default; DPoP, which it enables
- * by default and ours does not do, is turned off, so that it does only what ours does.
+ * by default, is turned off, so that it does only what ours does. The `peer-dpop` case turns
+ * DPoP on and required instead (its DPoP mode, without mTLS).
  */
 const express = require('express');
 const { auth } = require('express-oauth2-jwt-bearer');
 
 /** The peer's middleware for a benchmark configuration (also driven in-process by bench/stack.ts). */
 function peerMiddleware(config) {
+  if (config.kind === 'peer-dpop') {
+    // DPoP only, as ours runs with methods: ['dpop']; the peer checks no jti (no replay store).
+    return auth({
+      issuer: config.issuer,
+      audience: config.audience,
+      jwksUri: config.jwksUri,
+      tokenSigningAlg: 'RS256',
+      dpop: { enabled: true, required: true },
+    });
+  }
   return auth({
     issuer: config.issuer,
     audience: config.audience,

@@ -16,6 +16,8 @@ export interface ServerConfig {
   readonly trustAnchor: string;
   /** The client CA's intermediate (PEM): nginx forwards the leaf alone. */
   readonly intermediate: string;
+  /** `redis://127.0.0.1:<port>`: the redis-server of the `dpop-redis` case. */
+  readonly redisUrl?: string | undefined;
 }
 
 /** The message a server sends once it listens. */

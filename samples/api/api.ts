@@ -1,8 +1,9 @@
 /**
- * A resource server on Express that accepts only certificate-bound access tokens (RFC 8705 §3):
+ * A resource server on Express that accepts only sender-constrained access tokens:
  * `clientCertificate()` reads the client certificate, `requireCertificateBoundToken()` verifies
- * the JWT against the token server's JWKS and checks `cnf["x5t#S256"]` against the certificate,
- * and `requireScopes()` guards each route.
+ * the JWT against the token server's JWKS and checks `cnf["x5t#S256"]` against the certificate
+ * (RFC 8705 §3) — or, with the `dpop` option, `requireSenderConstrainedToken()` accepts tokens
+ * bound by mTLS or by DPoP (`cnf.jkt`, RFC 9449 §7) — and `requireScopes()` guards each route.
  *
  * A sample: in your own code import from `'express-mtls'` instead of `'../../lib'`.
  *
@@ -15,7 +16,9 @@ import {
   mtlsErrorHandler,
   requireCertificateBoundToken,
   requireScopes,
+  requireSenderConstrainedToken,
   type ClientCertificateOptions,
+  type DpopOptions,
   type JwksOptions,
 } from '../../lib';
 
@@ -35,6 +38,12 @@ export interface ApiOptions {
    * socket).
    */
   readonly certificate?: ClientCertificateOptions | undefined;
+  /**
+   * Accept DPoP-bound tokens too (`requireSenderConstrainedToken()` with these DPoP options:
+   * `publicUrl`, `replay`, `nonce`, …). Default: mTLS-bound tokens only
+   * (`requireCertificateBoundToken()`).
+   */
+  readonly dpop?: DpopOptions | undefined;
 }
 
 /** A payment of the sample's in-memory store. */
@@ -61,8 +70,9 @@ function bodyErrorHandler(err: unknown, _req: Request, res: Response, next: Next
  * Creates the API: an Express app (or the routes added to `app`) with
  *
  * - `GET /health`: no authentication;
- * - `GET /payments` (scope `payments:read`): the caller's payments, its `client_id` and the
- *   thumbprint its token is bound to;
+ * - `GET /payments` (scope `payments:read`): the caller's payments, its `client_id`, how its
+ *   token is bound (`binding`: `mtls` or `dpop`) and the thumbprint it is bound to (`bound_to`:
+ *   the certificate's `x5t#S256`, or the DPoP key's `jkt`);
  * - `POST /payments` (scope `payments:write`): records `{ amount, currency }` (JSON), `201`.
  *
  * Every `/payments` request needs a JWT access token (`typ: at+jwt`) from `issuer` for
@@ -82,13 +92,17 @@ export function createApi(options: ApiOptions, app: Express = express()): Expres
     throw new TypeError('createApi(): pass an options object.');
   }
   const payments: Payment[] = [];
-  const boundTokens = requireCertificateBoundToken({
+  const verification = {
     issuer: options.issuer,
     audience: options.audience,
     jwksUri: options.jwksUri,
     jwksOptions: options.jwksOptions,
     typ: 'at+jwt',
-  });
+  };
+  const boundTokens =
+    options.dpop === undefined
+      ? requireCertificateBoundToken(verification)
+      : requireSenderConstrainedToken({ ...verification, dpop: options.dpop });
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -100,7 +114,8 @@ export function createApi(options: ApiOptions, app: Express = express()): Expres
     const clientId = String(req.auth?.payload.client_id);
     res.json({
       client_id: clientId,
-      bound_to: req.auth?.thumbprint,
+      binding: req.auth?.binding ?? 'mtls',
+      bound_to: req.auth?.binding === 'dpop' ? req.auth.jkt : req.auth?.thumbprint,
       payments: payments.filter((p) => p.client_id === clientId),
     });
   });

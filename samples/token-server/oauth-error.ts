@@ -9,7 +9,11 @@ import type { ErrorRequestHandler } from 'express';
 
 /** The RFC 6749 §5.2 error codes this token server answers with (besides `invalid_client`). */
 export type TokenErrorCode =
-  'invalid_request' | 'unsupported_grant_type' | 'unauthorized_client' | 'invalid_scope';
+  | 'invalid_request'
+  | 'unsupported_grant_type'
+  | 'unauthorized_client'
+  | 'invalid_scope'
+  | 'invalid_dpop_proof';
 
 /**
  * A token request the server refuses, other than a client authentication failure: answered

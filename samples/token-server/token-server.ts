@@ -1,8 +1,9 @@
 /**
- * A small OAuth 2.0 authorization server on Express that issues certificate-bound access tokens
- * (RFC 8705): the client credentials grant, `tls_client_auth` and `self_signed_tls_client_auth`
- * client authentication, RFC 9068 JWT access tokens with `cnf["x5t#S256"]`, a JWKS endpoint and
- * RFC 8414 metadata with `mtls_endpoint_aliases`.
+ * A small OAuth 2.0 authorization server on Express that issues sender-constrained access tokens:
+ * the client credentials grant, `tls_client_auth` and `self_signed_tls_client_auth` client
+ * authentication, RFC 9068 JWT access tokens bound to the client certificate (`cnf["x5t#S256"]`,
+ * RFC 8705) or, when the token request carries a DPoP proof, to the proof's key (`cnf.jkt`,
+ * RFC 9449 §5), a JWKS endpoint and RFC 8414 metadata with `mtls_endpoint_aliases`.
  *
  * A sample, not a product: clients are a static list, there is no consent, no refresh token and
  * no key rotation. In your own code import from `'express-mtls'` instead of `'../../lib'`.
@@ -17,12 +18,19 @@ import {
   confirmationClaim,
   mtlsClientAuthentication,
   mtlsErrorHandler,
+  memoryReplayStore,
   mtlsMetadata,
   type CertificateInput,
   type ClientCertificateOptions,
   type MtlsClientAuthenticationMethod,
   type OAuthClientMetadata,
+  type ReplayStore,
 } from '../../lib';
+import {
+  checkTokenEndpointProof,
+  DpopProofError,
+  TOKEN_ENDPOINT_DPOP_ALGORITHMS,
+} from './dpop-proof';
 import { TokenError, tokenErrorHandler } from './oauth-error';
 import { loadSigningKey, type SigningKey } from './signing-key';
 
@@ -64,6 +72,11 @@ export interface TokenServerOptions {
    * socket).
    */
   readonly certificate?: ClientCertificateOptions | undefined;
+  /**
+   * Where the `jti`s of the token endpoint's DPoP proofs are remembered. Default:
+   * `memoryReplayStore()` (one process).
+   */
+  readonly dpopReplay?: ReplayStore | undefined;
 }
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
@@ -77,6 +90,7 @@ const KNOWN_OPTIONS = new Set([
   'intermediates',
   'accessTokenLifetime',
   'certificate',
+  'dpopReplay',
 ]);
 const MTLS_METHODS: readonly string[] = ['tls_client_auth', 'self_signed_tls_client_auth'];
 
@@ -173,20 +187,24 @@ function urlOn(base: string, path: string): string {
  * - `POST /token`: the client credentials grant (RFC 6749 §4.4), form-encoded; the client
  *   authenticates with its certificate (`mtlsClientAuthentication()`, RFC 8705 §2), and gets an
  *   RFC 9068 JWT access token (`typ: at+jwt`) bound to that certificate (`cnf["x5t#S256"]`,
- *   RFC 8705 §3.1) with `iss`, `sub`, `aud`, `client_id`, `scope`, `jti`, `iat` and `exp`;
+ *   RFC 8705 §3.1) with `iss`, `sub`, `aud`, `client_id`, `scope`, `jti`, `iat` and `exp`; with
+ *   a `DPoP` proof header (RFC 9449 §5), the token is bound to the proof's key instead
+ *   (`cnf.jkt`) and `token_type` is `DPoP`;
  * - `GET /jwks`: the public signing key;
  * - `GET /.well-known/oauth-authorization-server`: RFC 8414 metadata with
  *   `tls_client_certificate_bound_access_tokens` and `mtls_endpoint_aliases` (`mtlsMetadata()`).
  *
  * Errors follow RFC 6749 §5.2: `invalid_request` (not a form, a repeated or missing parameter),
  * `unsupported_grant_type`, `unauthorized_client` (grant not registered for the client),
- * `invalid_scope` (400), and `invalid_client` (401) for every client authentication failure.
+ * `invalid_scope`, `invalid_dpop_proof` (400), and `invalid_client` (401) for every client
+ * authentication failure.
  *
  * @param options - see {@link TokenServerOptions}.
  * @param app - the app to add the routes to. Default: a new `express()` app.
  * @throws {TypeError} on invalid options.
  * @see {@link https://www.rfc-editor.org/rfc/rfc8705 | RFC 8705}
  * @see {@link https://www.rfc-editor.org/rfc/rfc9068 | RFC 9068}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449#section-5 | RFC 9449 §5}
  * @see {@link https://www.rfc-editor.org/rfc/rfc8414#section-2 | RFC 8414 §2}
  */
 export function createTokenServer(options: TokenServerOptions, app: Express = express()): Express {
@@ -206,7 +224,10 @@ export function createTokenServer(options: TokenServerOptions, app: Express = ex
       mtlsBaseUrl: options.mtlsBaseUrl,
       endpoints: { token_endpoint: '/token' },
     }),
+    dpop_signing_alg_values_supported: TOKEN_ENDPOINT_DPOP_ALGORITHMS,
   });
+  const tokenEndpoints = [urlOn(issuer, '/token'), urlOn(options.mtlsBaseUrl, '/token')];
+  const dpopReplay = options.dpopReplay ?? memoryReplayStore();
   const jwks = Object.freeze({ keys: [signingKey.jwk] });
 
   app.get('/.well-known/oauth-authorization-server', (_req, res) => {
@@ -243,7 +264,25 @@ export function createTokenServer(options: TokenServerOptions, app: Express = ex
     }
   };
 
-  const issueToken = (req: Request, res: Response, next: NextFunction): void => {
+  /** The `cnf` of the token: the proof's key with a DPoP header, else the certificate. */
+  const confirmation = async (
+    req: Request,
+    certificate: Parameters<typeof confirmationClaim>[0],
+  ): Promise<{ cnf: object; tokenType: 'Bearer' | 'DPoP' }> => {
+    const proofs = req.headersDistinct.dpop;
+    if (proofs === undefined) {
+      return { cnf: confirmationClaim(certificate), tokenType: 'Bearer' };
+    }
+    const jkt = await checkTokenEndpointProof({
+      proofs,
+      method: req.method,
+      endpoints: tokenEndpoints,
+      replay: dpopReplay,
+    });
+    return { cnf: { jkt }, tokenType: 'DPoP' };
+  };
+
+  const issue = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const authenticated = req.oauthClient;
     const client = authenticated && clients.get(authenticated.clientId);
     if (authenticated === undefined || client === undefined) {
@@ -265,12 +304,23 @@ export function createTokenServer(options: TokenServerOptions, app: Express = ex
         return;
       }
     }
+    let bound: Awaited<ReturnType<typeof confirmation>>;
+    try {
+      bound = await confirmation(req, authenticated.certificate);
+    } catch (error) {
+      next(
+        error instanceof DpopProofError
+          ? new TokenError('invalid_dpop_proof', error.message)
+          : error,
+      );
+      return;
+    }
     const scope = granted.join(' ');
     const claims = {
       client_id: client.client_id,
       ...(scope === '' ? {} : { scope }),
       jti: randomUUID(),
-      cnf: confirmationClaim(authenticated.certificate),
+      cnf: bound.cnf,
     };
     const accessToken = jwt.sign(claims, signingKey.privateKey, {
       algorithm: signingKey.alg,
@@ -283,10 +333,14 @@ export function createTokenServer(options: TokenServerOptions, app: Express = ex
     });
     res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json({
       access_token: accessToken,
-      token_type: 'Bearer',
+      token_type: bound.tokenType,
       expires_in: lifetime,
       ...(scope === '' ? {} : { scope }),
     });
+  };
+
+  const issueToken = (req: Request, res: Response, next: NextFunction): void => {
+    issue(req, res, next).catch(next);
   };
 
   app.post(

@@ -45,6 +45,9 @@ export interface DemoPki {
   readonly clientAChain: string;
   /** PEM PKCS#8 EC P-256 key the token server signs with. */
   readonly signingKey: string;
+  /** PEM PKCS#8 EC P-256 keys of the DPoP client, and of another one (a thief's). */
+  readonly dpopKey: string;
+  readonly dpopOtherKey: string;
 }
 
 /** Thrown when `openssl` is missing or fails; the message says which command. */
@@ -129,7 +132,16 @@ export async function createDemoPki(dir: string, binary = 'openssl'): Promise<De
   const run = (...args: string[]): Promise<string> => openssl(binary, args, dir);
   const opensslVersion = (await run('version')).replace(/\s*\(Library:[^)]*\)/, '').trim();
   await writeFile(join(dir, 'openssl.cnf'), EXTENSIONS);
-  const names = ['root', 'intermediate', 'client-a', 'client-b', 'server', 'signing'];
+  const names = [
+    'root',
+    'intermediate',
+    'client-a',
+    'client-b',
+    'server',
+    'signing',
+    'dpop',
+    'dpop-other',
+  ];
   await Promise.all(
     names.map((name) =>
       run(
@@ -225,14 +237,17 @@ export async function createDemoPki(dir: string, binary = 'openssl'): Promise<De
       thumbprint: fingerprintToThumbprint(fingerprint),
     };
   };
-  const [root, intermediate, clientA, clientB, server, signingKey] = await Promise.all([
-    load('root'),
-    load('intermediate'),
-    load('client-a'),
-    load('client-b'),
-    load('server'),
-    readFile(join(dir, 'signing.key'), 'utf8'),
-  ]);
+  const [root, intermediate, clientA, clientB, server, signingKey, dpopKey, dpopOtherKey] =
+    await Promise.all([
+      load('root'),
+      load('intermediate'),
+      load('client-a'),
+      load('client-b'),
+      load('server'),
+      readFile(join(dir, 'signing.key'), 'utf8'),
+      readFile(join(dir, 'dpop.key'), 'utf8'),
+      readFile(join(dir, 'dpop-other.key'), 'utf8'),
+    ]);
   const serverChainFile = join(dir, 'server-chain.pem');
   const serverChain = server.pem + intermediate.pem;
   await writeFile(serverChainFile, serverChain);
@@ -248,5 +263,7 @@ export async function createDemoPki(dir: string, binary = 'openssl'): Promise<De
     serverChain,
     clientAChain: clientA.pem + intermediate.pem,
     signingKey,
+    dpopKey,
+    dpopOtherKey,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The demo itself: a throwaway PKI, the sample token server and API behind a TLS front (the
- * sample Node TLS front, or real nginx), and a walk through the RFC 8705 flow with a transcript
- * of every request. Everything runs on loopback, on free ports, and is torn down at the end, on
+ * sample Node TLS front, or real nginx), and a walk through the RFC 8705 flow, then the DPoP
+ * flow (RFC 9449), with a transcript of every request. Everything runs on loopback, on free ports, and is torn down at the end, on
  * failure and on interruption.
  *
  * @packageDocumentation
@@ -23,6 +23,7 @@ import { createApi } from '../../samples/api/api';
 import { createTlsFront, type TlsFront } from '../../samples/tls-front/tls-front';
 import { createTokenServer } from '../../samples/token-server/token-server';
 import { send, type DemoResponse } from './client';
+import { createDemoDpopClient } from './dpop-client';
 import { findNginx, nginxDir, startNginx } from './nginx';
 import { createDemoPki, type DemoPki } from './pki';
 import { Transcript, type TranscriptSink } from './transcript';
@@ -319,6 +320,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         jwksUri: `${issuer}/jwks`,
         jwksOptions: { agent: jwksAgent },
         certificate,
+        dpop: { publicUrl: apiBase },
       }),
     );
     t.detail(
@@ -373,6 +375,39 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         ...who,
       });
     const forged = encodeForwardedCertificate(ClientCertificate.from(pki.clientA.pem), format);
+    const dpopClient = createDemoDpopClient(pki.dpopKey);
+    const thief = createDemoDpopClient(pki.dpopOtherKey);
+    const paymentsUrl = `${apiBase}/payments`;
+    let dpopToken = '';
+    let lastProof = '';
+    /** Prints status, error code and reason of a DPoP refusal, and checks them. */
+    const expectDpopRefusal = (
+      res: DemoResponse,
+      code: string,
+      reason: string,
+      scheme: 'DPoP' | 'Bearer',
+    ): void => {
+      expectStatus(res, 401);
+      const challenge = res.headers['www-authenticate'] ?? '';
+      t.detail(challenge, 'challenge');
+      const event = events.token.at(-1);
+      const seen = `${res.status} ${String(field(event, 'code'))} (${String(field(event, 'reason'))})`;
+      t.detail(`express-mtls:token → ${seen}`, 'diagnostics');
+      const error = code === 'ERR_MTLS_INVALID_DPOP_PROOF' ? 'invalid_dpop_proof' : 'invalid_token';
+      if (
+        field(event, 'code') !== code ||
+        field(event, 'reason') !== reason ||
+        !challenge
+          .split(/, (?=(?:Bearer|DPoP) )/)
+          .some((part) => part.startsWith(`${scheme} `) && part.includes(`error="${error}"`))
+      ) {
+        throw new StepFailure(
+          `expected 401 ${code} (${reason}) with a ${scheme} error="${error}" challenge, got ${seen} and ${JSON.stringify(challenge)}`,
+        );
+      }
+    };
+    const dpopPayments = (label: string, headers: Record<string, string>): Promise<DemoResponse> =>
+      request(label, { url: paymentsUrl, headers });
 
     steps = [
       {
@@ -499,6 +534,87 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
             );
           }
           t.pass('ignored (untrusted peer): 401 invalid_token (certificate_missing), not 200');
+        },
+      },
+      {
+        title: `DPoP: token request over mTLS with a DPoP proof (${PAYMENTS_CLIENT})`,
+        run: async () => {
+          const res = await request('(client-a, DPoP proof of the client key)', {
+            method: 'POST',
+            url: tokenEndpoint,
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              dpop: dpopClient.proof('POST', tokenEndpoint),
+            },
+            body: `grant_type=client_credentials&client_id=${PAYMENTS_CLIENT}&scope=payments%3Aread`,
+            ...clientA,
+          });
+          expectStatus(res, 200);
+          dpopToken = String(field(res.json, 'access_token'));
+          const claims = decodeSegment(dpopToken.split('.')[1]);
+          t.detail(String(field(res.json, 'token_type')), 'token_type');
+          t.detail(JSON.stringify(claims.cnf), 'cnf');
+          t.detail(`${dpopClient.jkt} (RFC 7638 thumbprint of the client's key)`, 'expected');
+          if (
+            field(claims, 'cnf', 'jkt') !== dpopClient.jkt ||
+            field(res.json, 'token_type') !== 'DPoP'
+          ) {
+            throw new StepFailure("expected a DPoP token with cnf.jkt of the client's key");
+          }
+          t.pass("DPoP-bound token: cnf.jkt is the thumbprint of the client's key (RFC 9449 §6)");
+        },
+      },
+      {
+        title: 'DPoP: API call with the token and a fresh proof (no client certificate)',
+        run: async () => {
+          lastProof = dpopClient.proof('GET', paymentsUrl, dpopToken);
+          const res = await dpopPayments('(DPoP proof, no certificate)', {
+            authorization: `DPoP ${dpopToken}`,
+            dpop: lastProof,
+          });
+          expectStatus(res, 200);
+          if (
+            field(res.json, 'binding') !== 'dpop' ||
+            field(res.json, 'bound_to') !== dpopClient.jkt
+          ) {
+            throw new StepFailure("expected binding dpop, bound to the client's key");
+          }
+          t.pass(
+            'accepted: 200, binding dpop, the proof is signed by the key the token is bound to',
+          );
+        },
+      },
+      {
+        title: 'DPoP: the same request replayed (a captured proof)',
+        run: async () => {
+          const res = await dpopPayments('(the same proof again)', {
+            authorization: `DPoP ${dpopToken}`,
+            dpop: lastProof,
+          });
+          expectDpopRefusal(res, 'ERR_MTLS_INVALID_DPOP_PROOF', 'replayed', 'DPoP');
+          t.pass('refused: 401 ERR_MTLS_INVALID_DPOP_PROOF (replayed): its jti was seen');
+        },
+      },
+      {
+        title: 'DPoP: the token with a proof by another key (a stolen token)',
+        run: async () => {
+          const res = await dpopPayments("(the thief's proof)", {
+            authorization: `DPoP ${dpopToken}`,
+            dpop: thief.proof('GET', paymentsUrl, dpopToken),
+          });
+          expectDpopRefusal(res, 'ERR_MTLS_INVALID_DPOP_PROOF', 'key_mismatch', 'DPoP');
+          t.pass('refused: 401 ERR_MTLS_INVALID_DPOP_PROOF (key_mismatch)');
+        },
+      },
+      {
+        title: 'DPoP: the DPoP-bound token sent as a Bearer token',
+        run: async () => {
+          const res = await dpopPayments('(Authorization: Bearer, with a proof)', {
+            authorization: `Bearer ${dpopToken}`,
+            dpop: dpopClient.proof('GET', paymentsUrl, dpopToken),
+          });
+          expectDpopRefusal(res, 'ERR_MTLS_INVALID_TOKEN', 'scheme_mismatch', 'Bearer');
+          t.pass('refused: 401 ERR_MTLS_INVALID_TOKEN (scheme_mismatch), RFC 9449 §7.2');
         },
       },
     ];

@@ -156,6 +156,7 @@ describe.each(EXPRESS_VERSIONS)('API on %s (Node terminates TLS)', (_label, crea
     expect(reply.status).toBe(200);
     expect(reply.json).toEqual({
       client_id: 'payments-app',
+      binding: 'mtls',
       bound_to: X5T_S256['client-a'],
       payments: [],
     });
@@ -216,6 +217,7 @@ describe.each(EXPRESS_VERSIONS)('API on %s (Node terminates TLS)', (_label, crea
     expect(theirs.status).toBe(200);
     expect(theirs.json).toEqual({
       client_id: 'reporting-app',
+      binding: 'mtls',
       bound_to: X5T_S256['client-b'],
       payments: [],
     });

@@ -207,6 +207,7 @@ describe.each(EXPRESS_VERSIONS)('token server on %s', (_label, createApp) => {
         scopes_supported: ['payments:read', 'payments:write', 'telemetry:write'],
         tls_client_certificate_bound_access_tokens: true,
         mtls_endpoint_aliases: { token_endpoint: 'https://mtls.as.example.test/token' },
+        dpop_signing_alg_values_supported: ['ES256', 'PS256', 'EdDSA'],
       });
     });
 
