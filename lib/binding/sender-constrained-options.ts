@@ -101,8 +101,8 @@ export interface SenderConstrainedTokenOptions extends CertificateBoundTokenOpti
   readonly trustProxy?: TrustProxyOption | undefined;
   /**
    * `'fapi2'`: the FAPI 2.0 Security Profile rules for a resource server — tokens only from the
-   * `Authorization` header (§5.3.4), only PS256, ES256 and EdDSA for tokens and proofs, RSA of at
-   * least 2048 bits (§5.4), and a sender constraint always (§5.3.4). Default: none.
+   * `Authorization` header (§5.3.3), only PS256, ES256 and EdDSA for tokens and proofs, RSA of at
+   * least 2048 bits (§5.4), and a sender constraint always (§5.3.3). Default: none.
    *
    * @see {@link https://openid.net/specs/fapi-security-profile-2_0-final.html | FAPI 2.0 Security Profile}
    */
@@ -178,7 +178,7 @@ function methodsOption(value: unknown): readonly BindingMethod[] {
 function fapi2Checks(options: Partial<SenderConstrainedTokenOptions>): string[] {
   const conflicts = (
     [
-      ['allowUnboundTokens', 'FAPI 2.0 requires a sender constraint (§5.3.4)'],
+      ['allowUnboundTokens', 'FAPI 2.0 requires a sender constraint (§5.3.3)'],
       ['allowBodyToken', 'FAPI 2.0 reads tokens only from the Authorization header'],
       ['dangerouslyAllowQueryToken', 'FAPI 2.0 reads tokens only from the Authorization header'],
     ] as const
