@@ -11,6 +11,7 @@ import type { TokenVerifier } from './token-verification';
 import {
   resolveTokenVerifier,
   stringOption,
+  TOKEN_VERIFIER_OPTIONS,
   type TokenVerifierOptions,
 } from './token-verifier-options';
 
@@ -44,26 +45,11 @@ export interface CertificateBoundTokenOptions extends TokenVerifierOptions {
 
 /** The option names of {@link CertificateBoundTokenOptions}, for the factories' unknown-name check. */
 export const BOUND_TOKEN_OPTION_NAMES: readonly (keyof CertificateBoundTokenOptions)[] = [
-  'issuer',
-  'audience',
-  'dangerouslyAllowAnyIssuer',
-  'dangerouslyAllowAnyAudience',
-  'jwksUri',
-  'jwksOptions',
-  'publicKey',
-  'secret',
-  'algorithms',
-  'typ',
-  'requiredClaims',
-  'clockTolerance',
-  'maxTokenAge',
-  'introspection',
+  ...TOKEN_VERIFIER_OPTIONS,
   'allowUnboundTokens',
   'allowBodyToken',
   'dangerouslyAllowQueryToken',
   'realm',
-  'cacheMaxEntries',
-  'cacheMaxTtl',
 ];
 
 /** Everything the middleware needs, resolved once. */

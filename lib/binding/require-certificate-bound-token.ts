@@ -8,17 +8,14 @@
 import { startDebugOutput } from '../debug';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { decisionClock } from '../diagnostics';
-import { headerLines } from '../internal/header-lines';
-import { bodyParserRan, hasRequestBody } from '../internal/request-body';
 import { clientCertificateNotMounted } from '../auth/mounted-check';
 import { resolveBoundTokenOptions, type CertificateBoundTokenOptions } from './bound-token-options';
 import { decideToken, type TokenDecisionSettings } from './token-decision';
-import { tokenReporter } from './token-report';
+import { readTokenRequest, tokenReporter } from './token-report';
 import { tokenErrors } from './token-errors';
 
 const FACTORY = 'requireCertificateBoundToken()';
 const FACTORY_NAME = 'requireCertificateBoundToken';
-const NO_LINES: readonly string[] = Object.freeze([]);
 const NO_PARSER = `${FACTORY}: allowBodyToken is on but no body parser ran for a form request (it had no body, so it was answered as one without a body token). Mount express.urlencoded() before requireCertificateBoundToken().`;
 const NOT_PARSED = `${FACTORY}: allowBodyToken is on but the form body was not parsed. Mount express.urlencoded() before requireCertificateBoundToken().`;
 
@@ -99,19 +96,7 @@ export function requireCertificateBoundToken(
       report(req, res, next, started, { ok: false, error: unmounted });
       return;
     }
-    const decision = decideToken(
-      {
-        method: req.method,
-        contentType: req.headers['content-type'],
-        authorization: headerLines(req, 'authorization') ?? NO_LINES,
-        query: resolved.allowQueryToken ? req.query : undefined,
-        body: req.body,
-        hasBody: hasRequestBody(req),
-        bodyParserRan: bodyParserRan(req),
-        certificateThumbprint: req.clientCert?.thumbprint,
-      },
-      settings,
-    );
+    const decision = decideToken(readTokenRequest(req, resolved.allowQueryToken), settings);
     if (decision instanceof Promise) {
       decision.then(
         (settled) => {

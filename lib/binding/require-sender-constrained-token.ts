@@ -12,7 +12,6 @@ import { decisionClock } from '../diagnostics';
 import { dpopProofCheck } from '../dpop/proof-check';
 import type { PeerTrustMemo } from '../forwarding/request-peer-trust';
 import { headerLines } from '../internal/header-lines';
-import { bodyParserRan, hasRequestBody } from '../internal/request-body';
 import { requestHtuOf } from './request-htu';
 import {
   resolveSenderConstrainedOptions,
@@ -21,10 +20,9 @@ import {
 import { decideToken, type TokenDecisionSettings } from './token-decision';
 import { tokenErrors } from './token-errors';
 import { rememberSenderConstraint } from './sender-constraint-profile';
-import { tokenReporter } from './token-report';
+import { readTokenRequest, tokenReporter } from './token-report';
 
 const FACTORY_NAME = 'requireSenderConstrainedToken';
-const NO_LINES: readonly string[] = Object.freeze([]);
 const PARSER_FIX = `Mount express.urlencoded() before ${FACTORY_NAME}().`;
 
 /**
@@ -126,18 +124,10 @@ export function requireSenderConstrainedToken(
     }
     const proofs = dpop === undefined ? undefined : headerLines(req, 'dpop');
     const decision = decideToken(
-      {
-        method: req.method,
-        contentType: req.headers['content-type'],
-        authorization: headerLines(req, 'authorization') ?? NO_LINES,
-        dpop: proofs,
+      readTokenRequest(req, resolved.allowQueryToken, {
+        proofs,
         htu: proofs === undefined || dpop === undefined ? undefined : requestHtuOf(req, dpop, memo),
-        query: resolved.allowQueryToken ? req.query : undefined,
-        body: req.body,
-        hasBody: hasRequestBody(req),
-        bodyParserRan: bodyParserRan(req),
-        certificateThumbprint: req.clientCert?.thumbprint,
-      },
+      }),
       settings,
     );
     if (decision instanceof Promise) {

@@ -11,7 +11,35 @@ import { DIAGNOSTICS_CHANNELS, publish, publishDecision } from '../diagnostics';
 import { escapeUntrusted } from '../internal/sanitize';
 import { warnOnce } from '../warnings';
 import { setRequestRealm } from './request-realm';
-import type { AccessTokenResult, TokenDecision } from './token-decision';
+import { headerLines } from '../internal/header-lines';
+import { bodyParserRan, hasRequestBody } from '../internal/request-body';
+import type { AccessTokenResult, TokenDecision, TokenRequest } from './token-decision';
+
+const NO_LINES: readonly string[] = Object.freeze([]);
+
+/**
+ * The plain values of `req` the token decision reads: method, `Content-Type`, every
+ * `Authorization` line, the query (only when query tokens are on), the body, and the client
+ * certificate's thumbprint; `dpop` adds the `DPoP` lines and the request's `htu`.
+ */
+export function readTokenRequest(
+  req: Request,
+  allowQueryToken: boolean,
+  dpop?: { readonly proofs: readonly string[] | undefined; readonly htu: string | undefined },
+): TokenRequest {
+  return {
+    method: req.method,
+    contentType: req.headers['content-type'],
+    authorization: headerLines(req, 'authorization') ?? NO_LINES,
+    dpop: dpop?.proofs,
+    htu: dpop?.htu,
+    query: allowQueryToken ? req.query : undefined,
+    body: req.body,
+    hasBody: hasRequestBody(req),
+    bodyParserRan: bodyParserRan(req),
+    certificateThumbprint: req.clientCert?.thumbprint,
+  };
+}
 
 /** What a reporter needs to know about its middleware. */
 export interface TokenReportSettings {
