@@ -312,6 +312,17 @@ describe.each(EXPRESS_VERSIONS)('proxyAssertedIdentity() on %s', (_name, makeApp
         /out of the order/,
       ],
       ['a Hash after a URI', `URI=${CLIENT_ID};Hash=${HEX}`, /out of the order/],
+      [
+        'a URI SAN whose own text is in quotes (Envoy writes URI values raw)',
+        sanitizeSet({
+          by: [WAYPOINT],
+          peer: sanCertificate({ uri: ['"spiffe://example.org/ns/prod/sa/admin"'] }),
+          details: IDENTITY_ONLY,
+        }),
+        /is quoted, which Envoy never writes/,
+      ],
+      ['a quoted DNS value', `Hash=${HEX};DNS="admin.internal"`, /is quoted/],
+      ['a quoted By value', `By="${WAYPOINT}";Hash=${HEX};URI=${CLIENT_ID}`, /is quoted/],
     ])('refuses %s', async (_what, xfcc, why) => {
       const res = await expectError(
         appWith(LOOPBACK),

@@ -9,7 +9,11 @@ describe('parseXfcc (Envoy x-forwarded-client-cert grammar)', () => {
       [
         { key: 'by', value: 'http://frontend.lyft.com' },
         { key: 'hash', value: '468ed33be74eee6556d90c0149c1309e9ba61d6425303443c0748a02dd8de688' },
-        { key: 'subject', value: '/C=US/ST=CA/L=San Francisco/OU=Lyft/CN=Test Client' },
+        {
+          key: 'subject',
+          value: '/C=US/ST=CA/L=San Francisco/OU=Lyft/CN=Test Client',
+          quoted: true,
+        },
         { key: 'uri', value: 'http://testclient.lyft.com' },
       ],
     ]);
@@ -43,14 +47,16 @@ describe('parseXfcc (Envoy x-forwarded-client-cert grammar)', () => {
   it('unescapes \\" and \\\\ inside quoted values, and keeps ";" and "," there', () => {
     expect(parseXfcc('Subject="CN=\\"a\\", O=b;c \\\\ d";Hash=1')).toEqual([
       [
-        { key: 'subject', value: 'CN="a", O=b;c \\ d' },
+        { key: 'subject', value: 'CN="a", O=b;c \\ d', quoted: true },
         { key: 'hash', value: '1' },
       ],
     ]);
   });
 
   it('keeps a backslash that escapes nothing', () => {
-    expect(parseXfcc('Subject="a\\b"')).toEqual([[{ key: 'subject', value: 'a\\b' }]]);
+    expect(parseXfcc('Subject="a\\b"')).toEqual([
+      [{ key: 'subject', value: 'a\\b', quoted: true }],
+    ]);
   });
 
   it('keeps ";" and "," inside unquoted URI/By values unless a known key follows', () => {
@@ -80,12 +86,12 @@ describe('parseXfcc (Envoy x-forwarded-client-cert grammar)', () => {
     expect(parseXfcc('Hash=ab;Cert="x"; ')).toEqual([
       [
         { key: 'hash', value: 'ab' },
-        { key: 'cert', value: 'x' },
+        { key: 'cert', value: 'x', quoted: true },
       ],
     ]);
     expect(parseXfcc('Cert="x" \t;Hash=ab')).toEqual([
       [
-        { key: 'cert', value: 'x' },
+        { key: 'cert', value: 'x', quoted: true },
         { key: 'hash', value: 'ab' },
       ],
     ]);

@@ -81,6 +81,11 @@ function readElement(element: XfccElement): ProxyAssertedIdentity {
   if (subjects.length > 1 || (subjects.length === 1 && subjects[0] !== '')) {
     throw ambiguous('an element has a non-empty Subject, which cannot be checked');
   }
+  if (element.some(({ key, quoted }) => quoted === true && key !== 'subject' && key !== 'hash')) {
+    throw ambiguous(
+      'a By, URI or DNS value is quoted, which Envoy never writes: the quotes are the SAN\'s own',
+    );
+  }
   const by = values(element, 'by');
   const dns = values(element, 'dns');
   let uri = values(element, 'uri');
@@ -117,8 +122,11 @@ function readElement(element: XfccElement): ProxyAssertedIdentity {
  *   SAN holding `;` cannot add a key that the proxy writes before its own (a DNS SAN
  *   `x;URI=spiffe://…` is refused).
  *
- * What stays out of reach: a URI SAN holding `;DNS=name` reads as a URI cut short and an extra
- * DNS pair, in the proxy's own order. Only the issuing CA can prevent it (an X509-SVID's URI is a
+ * - no `By`, `URI` or `DNS` value is quoted: Envoy writes them raw, so quotes would be the SAN's
+ *   own text, and unquoting them would turn `"spiffe://td/admin"` into someone else's ID.
+ *
+ * What stays out of reach: a URI SAN holding `;DNS=name` or `;URI=…` reads as a URI cut short and
+ * an extra pair, in the proxy's own order (with two URIs there is no `spiffeId`). Only the issuing CA can prevent it (an X509-SVID's URI is a
  * SPIFFE ID, which never holds `;`): believe `dns` only where the CA restricts SAN characters,
  * and prefer `spiffeId`.
  *

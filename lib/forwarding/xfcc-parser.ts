@@ -4,6 +4,8 @@ import { ForwardedCertificateError } from './decode-error';
 export interface XfccPair {
   readonly key: string;
   readonly value: string;
+  /** `true` when the value was written in double quotes (absent otherwise). */
+  readonly quoted?: true;
 }
 
 /** One XFCC element: what one proxy hop said about its own downstream peer. */
@@ -75,9 +77,10 @@ export function parseXfcc(text: string): XfccElement[] {
       throw syntax(pairs.length === 0 ? 'empty element or missing key' : 'missing "key="');
     }
     position = KEY.lastIndex;
-    const [value, end] =
-      text.charAt(position) === '"' ? readQuoted(text, position) : readUnquoted(text, position);
-    pairs.push({ key: (key[1] as string).toLowerCase(), value });
+    const quoted = text.charAt(position) === '"';
+    const [value, end] = quoted ? readQuoted(text, position) : readUnquoted(text, position);
+    const name = (key[1] as string).toLowerCase();
+    pairs.push(quoted ? { key: name, value, quoted } : { key: name, value });
     position = end;
     while (text.charAt(position) === ' ' || text.charAt(position) === '\t') position++;
     if (position >= text.length) break;
