@@ -258,6 +258,8 @@ export const WARNING_CODES = {
   MTLS_AUDIT_SINK_FAILED: 'an auditMtls() sink or requestId function threw',
   MTLS_REPLAY_STORE_LOCAL:
     'DPoP replay protection runs on memoryReplayStore(), which protects one process only',
+  MTLS_DPOP_HTU_FROM_HOST:
+    "DPoP htu is read from the request's Host header because dpop.publicUrl is not set",
   MTLS_OTEL_NO_PROVIDER:
     'instrumentMtls() found no OpenTelemetry meter or tracer provider, so it records nothing',
 } as const;

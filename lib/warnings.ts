@@ -28,6 +28,7 @@ import { errorDocsUrl } from './errors-docs';
  *   with `allowBodyToken`, `mtlsClientAuthentication()`) ran before any body parser.
  * - `MTLS_AUDIT_SINK_FAILED`: an `auditMtls()` sink or `requestId` function threw.
  * - `MTLS_REPLAY_STORE_LOCAL`: DPoP replay protection on a per-process `memoryReplayStore()`.
+ * - `MTLS_DPOP_HTU_FROM_HOST`: DPoP `htu` read from `Host`, without `dpop.publicUrl`.
  * - `MTLS_OTEL_NO_PROVIDER`: `instrumentMtls()` found no OpenTelemetry provider.
  */
 export type { WarningCode } from './error-codes';

@@ -9,6 +9,7 @@ import request from 'supertest';
 import { requireSenderConstrainedToken } from '../../lib/binding/require-sender-constrained-token';
 import type { SenderConstrainedTokenOptions } from '../../lib/binding/sender-constrained-options';
 import { mtlsErrorHandler } from '../../lib/error-handler';
+import { forgetWarnings } from '../../lib/warnings';
 import type { MtlsError } from '../../lib/errors';
 import type { ReplayStore } from '../../lib/dpop/replay-store';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
@@ -109,7 +110,33 @@ const PROOF_CHALLENGE = new RegExp(
   `^Bearer realm="api", DPoP realm="api", error="invalid_dpop_proof", error_description="[^"]+", ${ALGS}$`,
 );
 
+let emitWarning: jest.SpyInstance;
+
+beforeAll(() => {
+  emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+});
+
+afterAll(() => {
+  emitWarning.mockRestore();
+});
+
+/** The messages of the ExpressMtlsWarnings emitted with `code` since the last mockClear(). */
+function warningsOf(code: string): unknown[] {
+  return emitWarning.mock.calls
+    .filter((call: unknown[]) => (call[1] as { code?: string } | undefined)?.code === code)
+    .map((call: unknown[]) => call[0]);
+}
+
 describe.each(EXPRESS_VERSIONS)('requireSenderConstrainedToken() on %s', (_name, makeApp) => {
+  it('warns once per process that the default replay store protects one process (MTLS_REPLAY_STORE_LOCAL)', async () => {
+    forgetWarnings();
+    emitWarning.mockClear();
+    const { app } = api(makeApp);
+    await dpopGet(app, proof()).expect(200);
+    await dpopGet(app, proof()).expect(200);
+    expect(warningsOf('MTLS_REPLAY_STORE_LOCAL')).toHaveLength(1);
+  });
+
   describe('accepts', () => {
     it('a DPoP-bound token with a valid proof (RFC 9449 §7.1), binding "dpop"', async () => {
       const { app } = api(makeApp);
@@ -422,10 +449,27 @@ describe.each(EXPRESS_VERSIONS)('requireSenderConstrainedToken() on %s', (_name,
 
   describe('htu behind proxies', () => {
     const hostBased: SenderConstrainedTokenOptions = { ...BASE, dpop: {} };
-
     function hostProof(htu: string): string {
       return proof({ payload: { htu } });
     }
+
+    it('warns once (MTLS_DPOP_HTU_FROM_HOST) that the client writes Host, only without publicUrl', async () => {
+      forgetWarnings();
+      emitWarning.mockClear();
+      const { app } = api(makeApp, hostBased);
+      for (let i = 0; i < 2; i++) {
+        await dpopGet(app, proof({ payload: { htu: 'http://api.example.com/resource' } }))
+          .set('Host', 'api.example.com')
+          .expect(200);
+      }
+      expect(warningsOf('MTLS_DPOP_HTU_FROM_HOST')).toEqual([
+        expect.stringContaining('dpop.publicUrl is not set'),
+      ]);
+      forgetWarnings();
+      emitWarning.mockClear();
+      await dpopGet(api(makeApp).app, proof()).expect(200);
+      expect(warningsOf('MTLS_DPOP_HTU_FROM_HOST')).toEqual([]);
+    });
 
     it('without publicUrl: the Host header, http on a plain connection', async () => {
       const { app, errors } = api(makeApp, hostBased);

@@ -51,7 +51,11 @@ let tokenExchange: Exchange;
 let opaqueToken: string;
 let introspectionEndpoint: string;
 
+/** The configuration warnings the resource servers emit, captured (asserted at the end). */
+let emitWarning: jest.SpyInstance;
+
 beforeAll(async () => {
+  emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
   [as, client] = await Promise.all([startAuthorizationServer(), startDpopClient()]);
   jwksAgent = new HttpsAgent({ ca: pem('root-ca'), keepAlive: false });
   introspectionEndpoint = (await client.discover(as.issuer)).introspection_endpoint;
@@ -79,6 +83,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  emitWarning.mockRestore();
   jwksAgent.destroy();
   await Promise.all([client.stop(), as.stop()]);
 });
@@ -486,3 +491,12 @@ describe.each(EXPRESS_VERSIONS)(
     });
   },
 );
+
+describe('configuration warnings of these resource servers', () => {
+  it('are the local replay store and the htu read from Host (no dpop.publicUrl), once each', () => {
+    const codes = emitWarning.mock.calls.map(
+      (call: unknown[]) => (call[1] as { code?: string } | undefined)?.code,
+    );
+    expect(codes.sort()).toEqual(['MTLS_DPOP_HTU_FROM_HOST', 'MTLS_REPLAY_STORE_LOCAL']);
+  });
+});

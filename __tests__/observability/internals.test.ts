@@ -332,11 +332,17 @@ describe('cost: nothing is done that nobody records', () => {
 
   it('with no provider registered, instrumentMtls() subscribes to nothing and no clock is read', () => {
     expect(decisionClock()).toBe(UNTIMED);
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const global = instrumentMtls();
     try {
       expect(subscribed()).toEqual([false, false, false]);
       expect(decisionClock()).toBe(UNTIMED);
+      expect(emitWarning).toHaveBeenCalledWith(expect.any(String), {
+        type: 'ExpressMtlsWarning',
+        code: 'MTLS_OTEL_NO_PROVIDER',
+      });
     } finally {
+      emitWarning.mockRestore();
       global.disable();
     }
     const explicit = instrumentMtls({

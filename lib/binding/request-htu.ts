@@ -11,7 +11,14 @@ import { normalizeHtu, requestHtu } from '../dpop/htu';
 import { untrustedPeer, type PeerTrustMemo } from '../forwarding/request-peer-trust';
 import type { TrustConfig } from '../forwarding/trust-proxy';
 import { headerLines } from '../internal/header-lines';
+import { warnOnce } from '../warnings';
 import type { PublicUrlSetting } from './sender-constrained-options';
+
+const FROM_HOST =
+  "requireSenderConstrainedToken(): dpop.publicUrl is not set, so a DPoP proof's htu is checked " +
+  "against the request's Host header (or X-Forwarded-Host from a trusted proxy), which the " +
+  'client writes: a proof made for another server, with a token this API also accepts, passes ' +
+  "here once. Set dpop.publicUrl to this API's public base URL.";
 
 /** What the `htu` of a request depends on, resolved once per middleware. */
 export interface HtuSettings {
@@ -23,8 +30,9 @@ export interface HtuSettings {
  * The request's `htu`, or `undefined` when it cannot be known (the proof is then refused as
  * `htu`): `publicUrl(req)` normalised, or `publicUrl`'s base with the request path, or the
  * connection's scheme and the one `Host` header — replaced by `X-Forwarded-Proto`/`-Host` only
- * when the immediate peer is a trusted proxy. A repeated `Host`, or a `publicUrl` function that
- * throws or returns something that is not an absolute http(s) URL, gives `undefined`.
+ * when the immediate peer is a trusted proxy (warning `MTLS_DPOP_HTU_FROM_HOST` once: the client
+ * writes those). A repeated `Host`, or a `publicUrl` function that throws or returns something
+ * that is not an absolute http(s) URL, gives `undefined`.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc9449#section-4.3 | RFC 9449 §4.3}
  */
@@ -41,6 +49,7 @@ export function requestHtuOf(
       return undefined;
     }
   }
+  if (publicUrl === undefined) warnOnce('MTLS_DPOP_HTU_FROM_HOST', FROM_HOST);
   const host = headerLines(req, 'host');
   const forwardedProto = req.headers['x-forwarded-proto'];
   const forwardedHost = req.headers['x-forwarded-host'];

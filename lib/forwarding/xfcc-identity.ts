@@ -83,7 +83,7 @@ function readElement(element: XfccElement): ProxyAssertedIdentity {
   }
   if (element.some(({ key, quoted }) => quoted === true && key !== 'subject' && key !== 'hash')) {
     throw ambiguous(
-      'a By, URI or DNS value is quoted, which Envoy never writes: the quotes are the SAN\'s own',
+      "a By, URI or DNS value is quoted, which Envoy never writes: the quotes are the SAN's own",
     );
   }
   const by = values(element, 'by');

@@ -310,7 +310,7 @@ export function instrumentMtls(options?: InstrumentMtlsOptions): MtlsInstrumenta
   const withMetrics = wantMetrics && meter !== api.createNoopMeter();
   const tracer = wantTraces ? tracerProvider?.getTracer(INSTRUMENTATION_NAME) : undefined;
   if (!withMetrics && tracer === undefined) {
-    if (wantMetrics || wantTraces) {
+    if ((wantMetrics || wantTraces) && audit === undefined) {
       warnOnce(
         'MTLS_OTEL_NO_PROVIDER',
         'instrumentMtls(): no OpenTelemetry meter or tracer provider is registered, so nothing ' +
