@@ -269,6 +269,17 @@ describe('protectedResourceMetadata({ middleware }): the fields from the middlew
     });
   });
 
+  it('does not claim DPoP-bound tokens are required when unbound tokens pass', () => {
+    const api = requireSenderConstrainedToken({
+      ...TOKEN_OPTIONS,
+      methods: ['dpop'],
+      allowUnboundTokens: true,
+    });
+    const { document } = compileProtectedResourceMetadata({ ...BASE, middleware: api });
+    expect(document.dpop_bound_access_tokens_required).toBe(false);
+    expect(document.tls_client_certificate_bound_access_tokens).toBe(false);
+  });
+
   it('publishes what an mTLS-only middleware accepts, without DPoP fields', () => {
     const api = requireSenderConstrainedToken({ ...TOKEN_OPTIONS, methods: ['mtls'] });
     const { document } = compileProtectedResourceMetadata({ ...BASE, middleware: api });

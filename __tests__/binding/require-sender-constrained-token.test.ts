@@ -656,6 +656,22 @@ describe('requireSenderConstrainedToken() options', () => {
     expect(() => requireSenderConstrainedToken(options)).toThrow(message);
   });
 
+  it('combines profile fapi2 with introspection (no token algorithm to restrict)', () => {
+    expect(() =>
+      requireSenderConstrainedToken({
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        introspection: {
+          endpoint: 'https://as.example.com/introspect',
+          clientId: 'rs',
+          clientSecret: 's',
+        },
+        profile: 'fapi2',
+        dpop: { publicUrl: PUBLIC },
+      }),
+    ).not.toThrow();
+  });
+
   it('returns a named middleware', () => {
     expect(requireSenderConstrainedToken(BASE).name).toBe(
       'requireSenderConstrainedTokenMiddleware',

@@ -190,7 +190,14 @@ describe('requestHtu', () => {
       const base = parsePublicUrl('https://api.example.com/api', 'dpop.publicUrl');
       expect(requestHtu({ ...REQUEST, target }, base)).toBeUndefined();
     }
-    expect(htu({ target: '/a/..b/.c/%2e%2ex' })).toBe('https://api.example.com/a/..b/.c/..x');
+    expect(htu({ target: '/a/..b/.c/x..' })).toBe('https://api.example.com/a/..b/.c/x..');
+  });
+
+  it('refuses a request path with a percent-encoded unreserved character (%61 reads as "a" to RFC 3986, not to the router)', () => {
+    for (const target of ['/api/%61dmin', '/api/%41', '/%7Euser', '/a%2Db', '/a%5f', '/x%30']) {
+      expect(htu({ target })).toBeUndefined();
+    }
+    expect(htu({ target: '/a%20b/%2F/%C3%A9' })).toBe('https://api.example.com/a%20b/%2F/%C3%A9');
   });
 });
 

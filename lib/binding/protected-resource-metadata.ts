@@ -261,7 +261,8 @@ export function compileProtectedResourceMetadata(options: ProtectedResourceMetad
     bearer_methods_supported: ['header'],
     tls_client_certificate_bound_access_tokens: methods.includes('mtls'),
     ...(dpop ? { dpop_signing_alg_values_supported: algorithms } : {}),
-    dpop_bound_access_tokens_required: dpop && methods.length === 1,
+    dpop_bound_access_tokens_required:
+      dpop && methods.length === 1 && described?.allowUnbound !== true,
   };
   return { document, path, maxAge: integerOption(FACTORY, 'maxAge', o.maxAge, 3600) };
 }

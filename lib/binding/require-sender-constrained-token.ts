@@ -107,6 +107,7 @@ export function requireSenderConstrainedToken(
   return rememberSenderConstraint(requireSenderConstrainedTokenMiddleware, {
     methods,
     dpopAlgorithms: dpop?.proof.algorithms,
+    allowUnbound: resolved.allowUnboundTokens,
   });
 
   function requireSenderConstrainedTokenMiddleware(

@@ -175,7 +175,7 @@ function methodsOption(value: unknown): readonly BindingMethod[] {
   return Object.freeze(ALL_METHODS.filter((method) => (value as unknown[]).includes(method)));
 }
 
-function fapi2Checks(options: Partial<SenderConstrainedTokenOptions>): string[] {
+function fapi2Checks(options: Partial<SenderConstrainedTokenOptions>): string[] | undefined {
   const conflicts = (
     [
       ['allowUnboundTokens', 'FAPI 2.0 requires a sender constraint (§5.3.3)'],
@@ -192,7 +192,10 @@ function fapi2Checks(options: Partial<SenderConstrainedTokenOptions>): string[] 
       `${FACTORY}: profile 'fapi2' allows only PS256, ES256 and EdDSA tokens; "secret" (HMAC) is not allowed (FAPI 2.0 §5.4).`,
     );
   }
-  if (options.algorithms === undefined) return [...FAPI2_TOKEN_ALGORITHMS];
+  if (options.algorithms === undefined) {
+    // introspection answers carry no JWS: no token algorithm to restrict
+    return options.introspection === undefined ? [...FAPI2_TOKEN_ALGORITHMS] : undefined;
+  }
   const given: unknown =
     typeof options.algorithms === 'string' ? [options.algorithms] : options.algorithms;
   for (const alg of Array.isArray(given) ? (given as unknown[]) : []) {

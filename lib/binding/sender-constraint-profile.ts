@@ -13,6 +13,8 @@ export interface SenderConstraintProfile {
   readonly methods: readonly BindingMethod[];
   /** The DPoP proof algorithms, when `methods` includes `'dpop'`. */
   readonly dpopAlgorithms: readonly string[] | undefined;
+  /** Whether tokens without `cnf` pass (`allowUnboundTokens`). */
+  readonly allowUnbound: boolean;
 }
 
 const profiles = new WeakMap<RequestHandler, SenderConstraintProfile>();

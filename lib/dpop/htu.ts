@@ -184,16 +184,21 @@ export function parsePublicUrl(value: unknown, option: string): PublicUrlBase {
   };
 }
 
+/** A percent-encoded unreserved character (RFC 3986 §2.3): ALPHA, DIGIT, `-`, `.`, `_`, `~`. */
+const ENCODED_UNRESERVED = /%(?:[46][1-9A-Fa-f]|[57][0-9Aa]|3[0-9]|2[Dd]|2[Ee]|5[Ff]|7[Ee])/;
+
 /**
- * Whether a request path has a `.` or `..` segment, also percent-encoded (`%2e%2E`, `.%2e`):
- * the router sees such a path as it is, while RFC 3986 §6.2.2.3 would resolve it, so the `htu`
- * a proof names and the route that serves it could differ. Such a request is refused.
+ * Whether a request path reads differently to the router and to RFC 3986 normalisation: a `.`
+ * or `..` segment (§6.2.2.3 would resolve it), or a percent-encoded unreserved character such as
+ * `%61` or `%2e` (§6.2.2.2 would decode it; RFC 3986 §2.3 says producers should not encode
+ * them). The router sees such a path as it is, so the `htu` a proof names and the route that
+ * serves it could differ. Such a request is refused.
  */
-function hasDotSegment(path: string): boolean {
-  return path
-    .replace(/%2e/gi, '.')
-    .split('/')
-    .some((segment) => segment === '.' || segment === '..');
+function hasAmbiguousPath(path: string): boolean {
+  return (
+    ENCODED_UNRESERVED.test(path) ||
+    path.split('/').some((segment) => segment === '.' || segment === '..')
+  );
 }
 
 /** The last element of a comma-separated forwarded header value, trimmed. */
@@ -209,9 +214,10 @@ function nearest(value: string): string {
  *   `trustForwarded`, `X-Forwarded-Proto` (which must say `http` or `https`) and
  *   `X-Forwarded-Host` replace them.
  *
- * The request target must be origin-form (starts with `/`) without `.` or `..` segments, raw or
- * percent-encoded (the router would not resolve them, so the proof's URL and the route served
- * could differ, and a path could climb out of `publicUrl`'s prefix); its query is dropped. A
+ * The request target must be origin-form (starts with `/`) without `.` or `..` segments and
+ * without percent-encoded unreserved characters (the router would read them as they are, so the
+ * proof's URL and the route served could differ, and a path could climb out of `publicUrl`'s
+ * prefix); its query is dropped. A
  * `Host` (or forwarded host) that is missing or does not parse as `host[:port]` gives
  * `undefined`: the URL is never guessed.
  *
@@ -224,7 +230,7 @@ export function requestHtu(request: HtuRequest, publicUrl?: PublicUrlBase): stri
   if (!target.startsWith('/')) return undefined;
   const end = target.search(/[?#]/);
   const path = end === -1 ? target : target.slice(0, end);
-  if (hasDotSegment(path)) return undefined;
+  if (hasAmbiguousPath(path)) return undefined;
   if (publicUrl !== undefined) return normalizeHtu(publicUrl.origin + publicUrl.prefix + path);
   let scheme = request.encrypted ? 'https' : 'http';
   let host = request.host;

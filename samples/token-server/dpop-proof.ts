@@ -151,7 +151,10 @@ export async function checkTokenEndpointProof(input: TokenEndpointProofInput): P
   }
   const jkt = jwkThumbprint(key);
   const replayKey = createHash('sha256').update(`${jkt}.${jti}`).digest('base64url');
-  if (!(await input.replay.add(replayKey, (MAX_AGE + 2 * SKEW) * 1000))) {
+  // remembered until the proof's window closes on any clock within SKEW, plus a margin for the
+  // time between this check and the store's clock
+  const ttlMs = Math.max(0, (iat + MAX_AGE + SKEW - now) * 1000) + SKEW * 1000 + 5000;
+  if (!(await input.replay.add(replayKey, ttlMs))) {
     throw new DpopProofError('the proof was used before (jti replayed)');
   }
   return jkt;
