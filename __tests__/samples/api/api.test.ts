@@ -18,6 +18,7 @@ import {
   type Listening,
   type Reply,
 } from '../helpers';
+import { forgetWarnings } from '../../../lib/warnings';
 
 const ISSUER = 'https://as.example.test';
 const AUDIENCE = 'https://api.example.test/';
@@ -279,15 +280,25 @@ describe.each(EXPRESS_VERSIONS)(
       expect(reply.json.bound_to).toBe(X5T_S256['client-a']);
     });
 
-    it('ignores the same header from 127.0.0.2: 401 invalid_token (certificate_missing)', async () => {
-      const reply = await call({
-        port: api.port,
-        tls: false,
-        localAddress: '127.0.0.2',
-        path: '/payments',
-        headers: { authorization: `Bearer ${tokenA}`, ...forwarded },
-      });
-      expectInvalidToken(reply, 'certificate_missing');
+    it('ignores the same header from 127.0.0.2: 401 invalid_token (certificate_missing), and warns', async () => {
+      forgetWarnings();
+      const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+      try {
+        const reply = await call({
+          port: api.port,
+          tls: false,
+          localAddress: '127.0.0.2',
+          path: '/payments',
+          headers: { authorization: `Bearer ${tokenA}`, ...forwarded },
+        });
+        expectInvalidToken(reply, 'certificate_missing');
+        expect(emitWarning).toHaveBeenCalledWith(expect.stringContaining('127.0.0.2'), {
+          type: 'ExpressMtlsWarning',
+          code: 'MTLS_UNTRUSTED_PEER',
+        });
+      } finally {
+        emitWarning.mockRestore();
+      }
     });
   },
 );
