@@ -78,6 +78,33 @@ function certificates(factory: string, name: string, value: unknown): ClientCert
   );
 }
 
+/** A cached success: valid from `validFrom` until before `expires` (epoch milliseconds). */
+interface RememberedResult {
+  readonly result: ChainValidationSuccess;
+  readonly validFrom: number;
+  readonly expires: number;
+}
+
+/** Each validator's successes by leaf object (the same object comes back from the header cache). */
+const remembered = new WeakMap<ChainValidator, WeakMap<ClientCertificate, RememberedResult>>();
+
+/**
+ * The cached success of `validator` for this very `leaf` object (and so its presented chain) at
+ * `now` (epoch milliseconds), or `undefined`: a synchronous peek, with no key to build or hash.
+ * Entries live as long as the leaf object and no longer than the result cache would keep them
+ * (the earliest `notAfter` of the path, `cacheTtl`, the revocation answer's `nextUpdate`).
+ */
+export function peekChainResult(
+  validator: ChainValidator,
+  leaf: ClientCertificate,
+  now: number,
+): ChainValidationSuccess | undefined {
+  const hit = remembered.get(validator)?.get(leaf);
+  if (hit === undefined || now < hit.validFrom || now >= hit.expires) return undefined;
+  publishCache('chain', true);
+  return hit.result;
+}
+
 /**
  * Whether a certificate's signature verifies with its own key: `false`, with no verification,
  * when its key is not `verifiable` (too costly to verify with, or unusable). The verdict is kept
@@ -232,6 +259,7 @@ export function createChainValidator(
   const results = new LruCache<string, { result: ChainValidationResult; validFrom: number }>(
     cacheSize,
   );
+  const byLeaf = new WeakMap<ClientCertificate, RememberedResult>();
 
   const infoOf = (certificate: ClientCertificate): CertificateInfo => {
     const fixed = known.get(certificate.thumbprint);
@@ -295,6 +323,8 @@ export function createChainValidator(
     call?: ChainValidateOptions,
   ): Promise<ChainValidationResult> {
     const now = (call?.now ?? clock()).getTime();
+    const peeked = peekChainResult(validator, leaf, now);
+    if (peeked !== undefined) return peeked;
     const key = [leaf.thumbprint, ...leaf.chain.map((c) => c.thumbprint)].join('.');
     const hit = results.get(key, now);
     publishCache('chain', hit !== undefined && now >= hit.validFrom);
@@ -359,6 +389,7 @@ export function createChainValidator(
         ...built.path.map((info) => info.notBefore - settings.toleranceMs),
       );
       results.set(key, { result: success, validFrom }, expires);
+      if (cacheSize > 0) byLeaf.set(leaf, { result: success, validFrom, expires });
       return success;
     }
     if (first) {
@@ -387,5 +418,7 @@ export function createChainValidator(
     );
   }
 
-  return { validate };
+  const validator: ChainValidator = { validate };
+  remembered.set(validator, byLeaf);
+  return validator;
 }
