@@ -14,15 +14,51 @@ import type { CredentialScheme, TokenErrors } from './token-errors';
 
 export type { CredentialScheme } from './token-errors';
 
-/** `b64token` (RFC 6750 §2.1), the token68 syntax of RFC 9110 §11.2. */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** The `b64token` characters before the padding (RFC 6750 §2.1), by character code. */
+const B64TOKEN_CHARS = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/') {
+  B64TOKEN_CHARS[c.charCodeAt(0)] = 1;
+}
 
-const SCHEMES: Readonly<
-  Record<CredentialScheme, { name: string; scheme: RegExp; credentials: RegExp }>
-> = {
-  bearer: { name: 'Bearer', scheme: /^bearer(?: |$)/i, credentials: /^bearer +(\S+)$/i },
-  dpop: { name: 'DPoP', scheme: /^dpop(?: |$)/i, credentials: /^dpop +(\S+)$/i },
+/**
+ * Whether `value.slice(from)` has the `b64token` syntax of RFC 6750 §2.1 (the token68 of
+ * RFC 9110 §11.2): `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`, in one pass.
+ */
+function isB64Token(value: string, from = 0): boolean {
+  const length = value.length;
+  let i = from;
+  while (i < length) {
+    const c = value.charCodeAt(i);
+    if (c >= 128 || B64TOKEN_CHARS[c] !== 1) break;
+    i++;
+  }
+  if (i === from) return false;
+  while (i < length && value.charCodeAt(i) === 0x3d) i++;
+  return i === length;
+}
+
+const SCHEMES: Readonly<Record<CredentialScheme, { name: string; lower: string }>> = {
+  bearer: { name: 'Bearer', lower: 'bearer' },
+  dpop: { name: 'DPoP', lower: 'dpop' },
 };
+
+/**
+ * Where the credentials of `scheme` start in an `Authorization` value: after the scheme name
+ * (ASCII case-insensitive) and one or more spaces; `-1` when the value is of another scheme (the
+ * name is not followed by a space or the end); `header.length` when the name stands alone.
+ */
+function credentialsStart(header: string, lower: string): number {
+  const n = lower.length;
+  if (header.length < n) return -1;
+  for (let i = 0; i < n; i++) {
+    if ((header.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return -1;
+  }
+  if (header.length === n) return n;
+  if (header.charCodeAt(n) !== 0x20) return -1;
+  let i = n + 1;
+  while (i < header.length && header.charCodeAt(i) === 0x20) i++;
+  return i;
+}
 
 /** Where a token was found. */
 export type TokenLocation = 'header' | 'body' | 'query';
@@ -89,18 +125,19 @@ export function scanCredentials(
   if (header !== undefined) {
     for (const scheme of ALL_SCHEMES) {
       const syntax = SCHEMES[scheme];
-      if (!schemes.includes(scheme) || !syntax.scheme.test(header)) continue;
-      const token = syntax.credentials.exec(header)?.[1];
-      if (token === undefined || !B64TOKEN.test(token)) {
+      if (!schemes.includes(scheme)) continue;
+      const start = credentialsStart(header, syntax.lower);
+      if (start < 0) continue;
+      if (!isB64Token(header, start)) {
         return { description: `malformed ${syntax.name} credentials`, scheme };
       }
-      found = { scheme, token, location: 'header', dpopProofs };
+      found = { scheme, token: header.slice(start), location: 'header', dpopProofs };
     }
   }
   for (const location of ['body', 'query'] as const) {
     const value = sources[location];
     if (value === undefined) continue;
-    if (typeof value !== 'string' || !B64TOKEN.test(value)) {
+    if (typeof value !== 'string' || !isB64Token(value)) {
       return { description: `malformed access_token ${location} parameter` };
     }
     if (found !== undefined) return { description: 'access token sent in more than one way' };
