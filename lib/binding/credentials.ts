@@ -14,38 +14,20 @@ import type { CredentialScheme, TokenErrors } from './token-errors';
 
 export type { CredentialScheme } from './token-errors';
 
-/** The `b64token` characters before the padding (RFC 6750 §2.1), by character code. */
-const B64TOKEN_CHARS = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/') {
-  B64TOKEN_CHARS[c.charCodeAt(0)] = 1;
-}
+/** `b64token` (RFC 6750 §2.1), the token68 syntax of RFC 9110 §11.2. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-/**
- * Whether `value.slice(from)` has the `b64token` syntax of RFC 6750 §2.1 (the token68 of
- * RFC 9110 §11.2): `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`, in one pass.
- */
-function isB64Token(value: string, from = 0): boolean {
-  const length = value.length;
-  let i = from;
-  while (i < length) {
-    const c = value.charCodeAt(i);
-    if (c >= 128 || B64TOKEN_CHARS[c] !== 1) break;
-    i++;
-  }
-  if (i === from) return false;
-  while (i < length && value.charCodeAt(i) === 0x3d) i++;
-  return i === length;
-}
-
-const SCHEMES: Readonly<Record<CredentialScheme, { name: string; lower: string }>> = {
-  bearer: { name: 'Bearer', lower: 'bearer' },
-  dpop: { name: 'DPoP', lower: 'dpop' },
+const SCHEMES: Readonly<
+  Record<CredentialScheme, { name: string; lower: string; credentials: RegExp }>
+> = {
+  bearer: { name: 'Bearer', lower: 'bearer', credentials: /^bearer +[A-Za-z0-9\-._~+/]+=*$/i },
+  dpop: { name: 'DPoP', lower: 'dpop', credentials: /^dpop +[A-Za-z0-9\-._~+/]+=*$/i },
 };
 
 /**
  * Where the credentials of `scheme` start in an `Authorization` value: after the scheme name
- * (ASCII case-insensitive) and one or more spaces; `-1` when the value is of another scheme (the
- * name is not followed by a space or the end); `header.length` when the name stands alone.
+ * (ASCII case-insensitive) and its spaces; `-1` when the value is of another scheme (the name
+ * is not followed by a space or the end).
  */
 function credentialsStart(header: string, lower: string): number {
   const n = lower.length;
@@ -128,7 +110,7 @@ export function scanCredentials(
       if (!schemes.includes(scheme)) continue;
       const start = credentialsStart(header, syntax.lower);
       if (start < 0) continue;
-      if (!isB64Token(header, start)) {
+      if (!syntax.credentials.test(header)) {
         return { description: `malformed ${syntax.name} credentials`, scheme };
       }
       found = { scheme, token: header.slice(start), location: 'header', dpopProofs };
@@ -137,7 +119,7 @@ export function scanCredentials(
   for (const location of ['body', 'query'] as const) {
     const value = sources[location];
     if (value === undefined) continue;
-    if (typeof value !== 'string' || !isB64Token(value)) {
+    if (typeof value !== 'string' || !B64TOKEN.test(value)) {
       return { description: `malformed access_token ${location} parameter` };
     }
     if (found !== undefined) return { description: 'access token sent in more than one way' };
