@@ -167,10 +167,11 @@ export function createForwardingDecision(
     config.trust === undefined ? "the app's 'trust proxy' setting (or trustProxy)" : 'trustProxy';
 
   return function decide(request) {
-    if (warmPath) {
-      const hit = warmHit(request);
-      if (hit !== undefined) return hit;
-    }
+    return (warmPath ? warmHit(request) : undefined) ?? decideFully(request);
+  };
+
+  /** The whole decision (its inner functions are made only when the warm hit does not answer). */
+  function decideFully(request: ForwardingRequest): ForwardingOutcome {
     const warnings: ForwardingWarning[] = [];
     const events: ForwardingEvent[] = [];
     let vary: string | undefined;
@@ -449,5 +450,5 @@ export function createForwardingDecision(
       result = reject(error);
     }
     return { result, warnings, events, vary, warm };
-  };
+  }
 }
