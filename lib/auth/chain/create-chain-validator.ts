@@ -1,6 +1,7 @@
 import { certificatesFrom, type ClientCertificate, type CertificateInput } from '../../certificate';
 import { publishCache } from '../../diagnostics';
 import { LruCache } from '../../internal/lru-cache';
+import { verifyOffThread } from '../../internal/verify-off-thread';
 import { booleanOption, checkOptions, integerOption } from '../../internal/options';
 import type { RevocationChecker, RevocationVerdict } from '../revocation/checker';
 import { verifySignature } from './algorithms';
@@ -221,6 +222,7 @@ export function createChainValidator(
     throw new TypeError(`${f}: "clock" must be a function returning a Date.`);
   }
   const clock = o.clock ?? (() => new Date());
+  const firstLinkOffThread = verifyOffThread(f);
   const prepare = (certificate: ClientCertificate): CertificateInfo =>
     certificateInfo(certificate, settings.minRsaBits);
 
@@ -357,7 +359,7 @@ export function createChainValidator(
     const context = searchContext(pool, maxDepth, links);
     let first: { failure: PathFailure; trace: CertificateCheck[] } | undefined;
     let attempts = 0;
-    await verifyFirstLink(leafInfo, context);
+    if (firstLinkOffThread) await verifyFirstLink(leafInfo, context);
     for (const built of buildPaths(leafInfo, context)) {
       const { trace, failure: failed } = checkPath(
         built.path,
