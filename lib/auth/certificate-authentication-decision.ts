@@ -20,8 +20,12 @@ import {
 import { accept, reject, type Decision } from '../internal/decision';
 import { withTimeout } from '../internal/with-timeout';
 import type { ClientCertificateAuthentication } from '../request-types';
-import { validityCheck, type ChainValidationSuccess, type ChainValidator } from './chain';
-import { peekChainResult } from './chain/create-chain-validator';
+import {
+  peekChainResult,
+  validityCheck,
+  type ChainValidationSuccess,
+  type ChainValidator,
+} from './chain';
 import type { SpiffeTrust } from './spiffe-trust';
 import type { ThumbprintMatcher } from './thumbprint-pins';
 
