@@ -7,6 +7,7 @@
  */
 import { cpus, loadavg, release } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { VERIFY_OFF_THREAD_ENV, verifyOffThread } from '../lib/internal/verify-off-thread';
 import { referenceCase, type BenchCase } from './cases';
 import type { LoadResult } from './load';
 import type { MicroResult } from './micro';
@@ -256,7 +257,7 @@ export function renderSteps(steps: StepReport): string[] {
       ]),
     ),
     '',
-    `No option switches the hops: \`requireCertificateBoundToken()\` always verifies a new token's RS/PS/ES signature on the pool, \`requireClientCertificate()\` a new leaf's first link; a warm request makes no hop (every cache answers). ${steps.hopVerdict}`,
+    `\`${VERIFY_OFF_THREAD_ENV}\` switches the hops (\`on\`, \`off\`, default \`auto\`: on where the process may use more than one core; in this run: ${verifyOffThread('bench') ? 'on' : 'off'}): \`requireCertificateBoundToken()\` then verifies a new token's RS/PS/ES signature on the pool, \`requireClientCertificate()\` a new leaf's first link; a warm request makes no hop (every cache answers). ${steps.hopVerdict}`,
   ];
 }
 

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { ChainValidator } from '../../lib/auth/chain';
 import {
   decideClientCertificate,
+  peekClientCertificate,
   type CertificateAuthenticationSettings,
 } from '../../lib/auth/certificate-authentication-decision';
 import { compileRequireClientCertificateOptions } from '../../lib/auth/require-client-certificate-options';
@@ -302,5 +303,52 @@ describe('decideClientCertificate: SPIFFE X509-SVIDs', () => {
     const s = settings({ thumbprints: [X5T_S256.server] }, { spiffe: trust({ idsFunction: ids }) });
     await refused(clientA, s, 'not_pinned');
     expect(ids).not.toHaveBeenCalled();
+  });
+});
+
+describe('peekClientCertificate: the synchronous answer from a cached chain result', () => {
+  it('answers nothing before a validation, then the same frozen decision for the same object', async () => {
+    const s = settings(CHAIN);
+    const leaf = ClientCertificate.from(pem('client-a'));
+    expect(peekClientCertificate(leaf, s)).toBeUndefined();
+    const decided = await decideClientCertificate(leaf, REQ, s);
+    expect(decided.ok).toBe(true);
+    const first = peekClientCertificate(leaf, s);
+    expect(first).toEqual(decided);
+    expect(peekClientCertificate(leaf, s)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    if (!first?.ok) throw new Error('not accepted');
+    expect(Object.isFrozen(first.value)).toBe(true);
+    expect(first.value.path[0]).toBe(leaf);
+    // another object with the same certificate is not this object: the full decision runs
+    expect(peekClientCertificate(ClientCertificate.from(pem('client-a')), s)).toBeUndefined();
+  });
+
+  it('answers nothing once the clock is past the end of the path', async () => {
+    const s = settings(CHAIN);
+    const leaf = ClientCertificate.from(pem('client-a'));
+    expect((await decideClientCertificate(leaf, REQ, s)).ok).toBe(true);
+    const later = { ...s, now: () => FAR_FUTURE().getTime() };
+    expect(peekClientCertificate(leaf, later)).toBeUndefined();
+    await refused(leaf, { ...later, clock: FAR_FUTURE }, 'expired');
+    const before = { ...s, now: () => new Date('1990-01-01T00:00:00Z').getTime() };
+    expect(peekClientCertificate(leaf, before)).toBeUndefined();
+  });
+
+  it('leaves pins, spiffe, authorize and self-signed certificates to the full decision', async () => {
+    const leaf = ClientCertificate.from(pem('client-a'));
+    const chained = settings(CHAIN);
+    expect((await decideClientCertificate(leaf, REQ, chained)).ok).toBe(true);
+    expect(peekClientCertificate(leaf, chained)).toBeDefined();
+    expect(peekClientCertificate(leaf, { ...chained, authorize: () => false })).toBeUndefined();
+    expect(
+      peekClientCertificate(leaf, {
+        ...chained,
+        pins: () => false,
+      }),
+    ).toBeUndefined();
+    expect(peekClientCertificate(leaf, { ...chained, spiffe: {} as SpiffeTrust })).toBeUndefined();
+    expect(peekClientCertificate(selfSigned, chained)).toBeUndefined();
+    expect(peekClientCertificate(leaf, { ...chained, validator: undefined })).toBeUndefined();
   });
 });

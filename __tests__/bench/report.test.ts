@@ -272,7 +272,7 @@ describe('renderMarkdown', () => {
     expect(text).toContain('| full, cold | 48.0 | 3.25 | 7 | 2000 |');
     expect(text).toContain('| token | thread pool (callback) | 45.0 | 20.0 | 41.0 |');
     expect(text).toContain('16 at a time');
-    expect(text).toContain('No option switches the hops');
+    expect(text).toContain('`EXPRESS_MTLS_VERIFY_OFF_THREAD` switches the hops');
     expect(text).toContain('a warm request makes no hop');
     expect(text).toContain('Measured here: something.');
   });

@@ -140,7 +140,7 @@ describe('runSteps', () => {
       requests: 20,
     });
     expect(report.steps.map((s) => s.step)).toEqual([
-      'certificate cache lookup (key: the whole header)',
+      'certificate cache lookup (key: a 128-character sample)',
       'header decode, nginx, leaf only',
       'header decode, nginx, leaf + intermediate',
       'new ClientCertificate (DER structure + SHA-256)',

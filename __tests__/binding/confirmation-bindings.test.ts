@@ -110,3 +110,39 @@ describe('readBindings', () => {
     );
   });
 });
+
+describe('readBindings on a cached token: one reading per cnf object', () => {
+  it('answers the same frozen decision for the same cnf object and reading', () => {
+    const cnf = { 'x5t#S256': X5T };
+    const first = readBindings(cnf, ERRORS, ['x5t#S256']);
+    const understood = ['x5t#S256'] as const;
+    const once = readBindings(cnf, ERRORS, understood);
+    expect(once).toEqual({ ok: true, value: { x5tS256: X5T } });
+    expect(readBindings(cnf, ERRORS, understood)).toBe(once);
+    expect(Object.isFrozen(once)).toBe(true);
+    expect(first).toEqual(once);
+  });
+
+  it('reads the same object again under another list of understood members', () => {
+    const cnf = { jkt: JKT };
+    const x5tOnly = ['x5t#S256'] as const;
+    expect(readBindings(cnf, ERRORS, x5tOnly).ok).toBe(false);
+    expect(readBindings(cnf, ERRORS)).toEqual({ ok: true, value: { jkt: JKT } });
+    const again = readBindings(cnf, ERRORS, x5tOnly);
+    expect(again.ok).toBe(false);
+    expect((again as { error: InvalidTokenError }).error.reason).toBe('unbound');
+  });
+
+  it('builds a new error for every refusal of a cached reading', () => {
+    const cnf = { 'x5t#S256': 'short' };
+    const understood = ['x5t#S256'] as const;
+    const a = readBindings(cnf, ERRORS, understood);
+    const b = readBindings(cnf, ERRORS, understood, 'dpop');
+    expect(a.ok || b.ok).toBe(false);
+    const errorA = (a as { error: InvalidTokenError }).error;
+    const errorB = (b as { error: InvalidTokenError }).error;
+    expect(errorA).not.toBe(errorB);
+    expect(errorA.reason).toBe('malformed');
+    expect(errorB.reason).toBe('malformed');
+  });
+});

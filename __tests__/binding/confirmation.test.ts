@@ -77,3 +77,15 @@ describe('thumbprintsEqual', () => {
     expect(thumbprintsEqual(X5T_S256['client-a'], `${X5T_S256['client-a']}=`)).toBe(false);
   });
 });
+
+describe('thumbprintsEqual, every position', () => {
+  it('finds a difference at any one of the 43 characters', () => {
+    const value = X5T_S256['client-a'];
+    for (let i = 0; i < value.length; i++) {
+      const other = `${value.slice(0, i)}${value[i] === 'A' ? 'B' : 'A'}${value.slice(i + 1)}`;
+      expect(thumbprintsEqual(value, other)).toBe(false);
+      expect(thumbprintsEqual(other, value)).toBe(false);
+    }
+    expect(thumbprintsEqual('', '')).toBe(true);
+  });
+});

@@ -100,3 +100,32 @@ describe('LruCache', () => {
     expect(cache.get('b')).toBeUndefined();
   });
 });
+
+describe('LruCache hits in the newer half', () => {
+  it('keeps a hit entry for at least max / 2 further insertions', () => {
+    const cache = new LruCache<number, number>(8);
+    for (let i = 0; i < 8; i++) cache.set(i, i);
+    // 7 is in the newer half: a hit leaves it in place, 4 more insertions do not evict it
+    expect(cache.get(7)).toBe(7);
+    for (let i = 8; i < 12; i++) cache.set(i, i);
+    expect(cache.get(7)).toBe(7);
+    // 0 was in the older half: a hit moves it to the newest end
+    const other = new LruCache<number, number>(8);
+    for (let i = 0; i < 8; i++) other.set(i, i);
+    expect(other.get(0)).toBe(0);
+    for (let i = 8; i < 15; i++) other.set(i, i);
+    expect(other.get(0)).toBe(0);
+    expect(other.get(1)).toBeUndefined();
+    expect(other.size).toBe(8);
+  });
+
+  it('never grows past max whatever the mix of hits and insertions', () => {
+    const cache = new LruCache<number, number>(16);
+    for (let i = 0; i < 5_000; i++) {
+      cache.set(i, i);
+      cache.get(i - 3);
+      cache.get(i - 11);
+    }
+    expect(cache.size).toBe(16);
+  });
+});

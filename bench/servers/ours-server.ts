@@ -43,7 +43,12 @@ export function middlewares(config: ServerConfig): RequestHandler[] {
         audience: config.audience,
         jwksUri: config.jwksUri,
         methods: ['dpop'],
-        dpop: { replay: replayStore(config) },
+        dpop: {
+          replay: replayStore(config),
+          // the loopback URL the load generator targets (the peer, too, reads Host); a real API
+          // gives its public base URL here
+          publicUrl: (req) => `http://${String(req.headers.host)}${req.originalUrl}`,
+        },
       }),
     ];
   }

@@ -20,7 +20,12 @@ import {
 import { accept, reject, type Decision } from '../decision';
 import { withTimeout } from '../internal/with-timeout';
 import type { ClientCertificateAuthentication } from '../request-types';
-import { validityCheck, type ChainValidator } from './chain';
+import {
+  peekChainResult,
+  validityCheck,
+  type ChainValidationSuccess,
+  type ChainValidator,
+} from './chain';
 import type { SpiffeTrust } from './spiffe-trust';
 import type { ThumbprintMatcher } from './thumbprint-pins';
 
@@ -51,6 +56,8 @@ export interface CertificateAuthenticationSettings {
   readonly toleranceMs: number;
   /** The clock. */
   readonly clock: () => Date;
+  /** The clock in epoch milliseconds (default: `clock().getTime()`). */
+  readonly now?: (() => number) | undefined;
 }
 
 /** Why a certificate was refused, for the `clientRejected` event. */
@@ -106,6 +113,52 @@ function call<T>(fn: () => T | Promise<T>, ms: number, hook: ClientCertificateHo
         cause: error,
       });
     });
+}
+
+/** The accepted decision of a cached chain result, built once per result. */
+const acceptedByResult = new WeakMap<ChainValidationSuccess, CertificateAuthenticationDecision>();
+
+function acceptedChain(
+  certificate: ClientCertificate,
+  result: ChainValidationSuccess,
+): CertificateAuthenticationDecision {
+  let decision = acceptedByResult.get(result);
+  if (decision === undefined) {
+    const auth: ClientCertificateAuthentication = Object.freeze({
+      method: 'chain',
+      certificate,
+      path: result.path,
+    });
+    decision = Object.freeze(accept(auth));
+    acceptedByResult.set(result, decision);
+  }
+  return decision;
+}
+
+/**
+ * The decision for `certificate` when it needs no hook and the chain validator holds a valid
+ * result for this very certificate object: answered synchronously, the same frozen decision
+ * object every time. `undefined` whenever {@link decideClientCertificate} has anything else to
+ * do (pins, `spiffe`, `authorize`, a self-signed or new certificate, an expired result).
+ */
+export function peekClientCertificate(
+  certificate: ClientCertificate,
+  settings: CertificateAuthenticationSettings,
+): CertificateAuthenticationDecision | undefined {
+  const { validator } = settings;
+  if (
+    validator === undefined ||
+    settings.pins !== undefined ||
+    settings.spiffe !== undefined ||
+    settings.authorize !== undefined ||
+    settings.allowedTypes === 'selfSigned' ||
+    certificate.isSelfSigned
+  ) {
+    return undefined;
+  }
+  const now = settings.now === undefined ? settings.clock().getTime() : settings.now();
+  const result = peekChainResult(validator, certificate, now);
+  return result?.path[0] === certificate ? acceptedChain(certificate, result) : undefined;
 }
 
 /**

@@ -186,5 +186,6 @@ export function compileRequireClientCertificateOptions(
     hookTimeout: timeout,
     toleranceMs,
     clock,
+    now: typeof o.clock === 'function' ? () => clock().getTime() : Date.now,
   };
 }

@@ -16,6 +16,7 @@ import { CertificateRequiredError } from '../errors';
 import { escapeUntrusted } from '../internal/sanitize';
 import {
   decideClientCertificate,
+  peekClientCertificate,
   type CertificateAuthenticationDecision,
 } from './certificate-authentication-decision';
 import { clientCertificateNotMounted } from './mounted-check';
@@ -112,21 +113,31 @@ export function requireClientCertificate(
     next: NextFunction,
   ): void {
     const started = decisionClock();
-    const fail = (error: unknown): void => {
-      report(req, next, started, { ok: false, error });
-    };
     const unmounted = clientCertificateNotMounted(req, DECIDER);
     if (unmounted !== undefined) {
-      fail(unmounted);
+      report(req, next, started, { ok: false, error: unmounted });
       return;
     }
     const certificate = req.clientCert;
     if (!certificate) {
-      fail(new CertificateRequiredError({ message: 'no client certificate was presented' }));
+      const error = new CertificateRequiredError({
+        message: 'no client certificate was presented',
+      });
+      report(req, next, started, { ok: false, error });
       return;
     }
-    decideClientCertificate(certificate, req, settings).then((decision) => {
-      report(req, next, started, decision);
-    }, fail);
+    const cached = peekClientCertificate(certificate, settings);
+    if (cached !== undefined) {
+      report(req, next, started, cached);
+      return;
+    }
+    decideClientCertificate(certificate, req, settings).then(
+      (decision) => {
+        report(req, next, started, decision);
+      },
+      (error: unknown) => {
+        report(req, next, started, { ok: false, error });
+      },
+    );
   };
 }

@@ -6,7 +6,6 @@
  * @see {@link https://www.rfc-editor.org/rfc/rfc9449#section-6.1 | RFC 9449 §6.1}
  * @packageDocumentation
  */
-import { timingSafeEqual } from 'node:crypto';
 import { isBase64UrlSha256 } from '../internal/base64';
 import { describeUntrusted } from '../internal/sanitize';
 import { accept, reject, type Decision } from '../decision';
@@ -93,6 +92,28 @@ export function inspectConfirmation(
   return bindings;
 }
 
+/** The last reading of each `cnf` object (a cached token's payload keeps its object). */
+const readings = new WeakMap<object, Reading>();
+
+/** One reading of a `cnf` object: its refusal, or its bindings as an accepted decision. */
+interface Reading {
+  readonly understood: readonly ConfirmationMember[] | undefined;
+  readonly refusal: ConfirmationRefusal | undefined;
+  readonly accepted: { readonly ok: true; readonly value: TokenBindings } | undefined;
+}
+
+function readingOf(cnf: object, understood: readonly ConfirmationMember[] | undefined): Reading {
+  const known = readings.get(cnf);
+  if (known !== undefined && known.understood === understood) return known;
+  const read = inspectConfirmation(cnf, understood) as TokenBindings | ConfirmationRefusal;
+  const reading: Reading =
+    'reason' in read
+      ? { understood, refusal: read, accepted: undefined }
+      : { understood, refusal: undefined, accepted: Object.freeze(accept(Object.freeze(read))) };
+  readings.set(cnf, reading);
+  return reading;
+}
+
 /**
  * {@link inspectConfirmation} as a decision: the bindings (`undefined` for a token without
  * `cnf`), or the 401 `invalid_token` error (`malformed` or `unbound`) built by `errors`.
@@ -103,11 +124,18 @@ export function readBindings(
   understood?: readonly ConfirmationMember[],
   scheme?: CredentialScheme,
 ): Decision<TokenBindings | undefined, InvalidTokenError> {
-  const read = inspectConfirmation(cnf, understood);
-  if (read !== undefined && 'reason' in read) {
-    return reject(errors.invalidToken(read.reason, read.detail, scheme));
+  if (typeof cnf !== 'object' || cnf === null) {
+    const read = inspectConfirmation(cnf, understood);
+    if (read !== undefined && 'reason' in read) {
+      return reject(errors.invalidToken(read.reason, read.detail, scheme));
+    }
+    return accept(read);
   }
-  return accept(read);
+  const { refusal, accepted } = readingOf(cnf, understood);
+  if (refusal !== undefined) {
+    return reject(errors.invalidToken(refusal.reason, refusal.detail, scheme));
+  }
+  return accepted as { readonly ok: true; readonly value: TokenBindings };
 }
 
 /** What a token's `cnf` claim says about certificate binding (the `x5t#S256`-only reading). */
@@ -141,12 +169,15 @@ export function readConfirmation(cnf: unknown): Confirmation {
 }
 
 /**
- * Compares two thumbprints (`x5t#S256` or `jkt`) in constant time. Both must be 43-character
- * strings (the shape {@link inspectConfirmation} and `ClientCertificate.thumbprint` guarantee);
- * anything else is unequal.
+ * Compares two thumbprints (`x5t#S256` or `jkt`) in constant time: every character code is
+ * compared, with no early exit, and no buffer is made. Both must be 43-character strings (the
+ * shape {@link inspectConfirmation} and `ClientCertificate.thumbprint` guarantee); strings of
+ * different lengths are unequal (the length of a thumbprint is no secret).
  */
 export function thumbprintsEqual(expected: string, actual: string): boolean {
-  const a = Buffer.from(expected, 'latin1');
-  const b = Buffer.from(actual, 'latin1');
-  return a.length === b.length && timingSafeEqual(a, b);
+  const length = expected.length;
+  if (actual.length !== length) return false;
+  let difference = 0;
+  for (let i = 0; i < length; i++) difference |= expected.charCodeAt(i) ^ actual.charCodeAt(i);
+  return difference === 0;
 }

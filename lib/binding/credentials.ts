@@ -18,11 +18,29 @@ export type { CredentialScheme } from './token-errors';
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 const SCHEMES: Readonly<
-  Record<CredentialScheme, { name: string; scheme: RegExp; credentials: RegExp }>
+  Record<CredentialScheme, { name: string; lower: string; credentials: RegExp }>
 > = {
-  bearer: { name: 'Bearer', scheme: /^bearer(?: |$)/i, credentials: /^bearer +(\S+)$/i },
-  dpop: { name: 'DPoP', scheme: /^dpop(?: |$)/i, credentials: /^dpop +(\S+)$/i },
+  bearer: { name: 'Bearer', lower: 'bearer', credentials: /^bearer +[A-Za-z0-9\-._~+/]+=*$/i },
+  dpop: { name: 'DPoP', lower: 'dpop', credentials: /^dpop +[A-Za-z0-9\-._~+/]+=*$/i },
 };
+
+/**
+ * Where the credentials of `scheme` start in an `Authorization` value: after the scheme name
+ * (ASCII case-insensitive) and its spaces; `-1` when the value is of another scheme (the name
+ * is not followed by a space or the end).
+ */
+function credentialsStart(header: string, lower: string): number {
+  const n = lower.length;
+  if (header.length < n) return -1;
+  for (let i = 0; i < n; i++) {
+    if ((header.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return -1;
+  }
+  if (header.length === n) return n;
+  if (header.charCodeAt(n) !== 0x20) return -1;
+  let i = n + 1;
+  while (i < header.length && header.charCodeAt(i) === 0x20) i++;
+  return i;
+}
 
 /** Where a token was found. */
 export type TokenLocation = 'header' | 'body' | 'query';
@@ -89,12 +107,13 @@ export function scanCredentials(
   if (header !== undefined) {
     for (const scheme of ALL_SCHEMES) {
       const syntax = SCHEMES[scheme];
-      if (!schemes.includes(scheme) || !syntax.scheme.test(header)) continue;
-      const token = syntax.credentials.exec(header)?.[1];
-      if (token === undefined || !B64TOKEN.test(token)) {
+      if (!schemes.includes(scheme)) continue;
+      const start = credentialsStart(header, syntax.lower);
+      if (start < 0) continue;
+      if (!syntax.credentials.test(header)) {
         return { description: `malformed ${syntax.name} credentials`, scheme };
       }
-      found = { scheme, token, location: 'header', dpopProofs };
+      found = { scheme, token: header.slice(start), location: 'header', dpopProofs };
     }
   }
   for (const location of ['body', 'query'] as const) {

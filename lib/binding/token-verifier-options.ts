@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { verifyOffThread } from '../internal/verify-off-thread';
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { KeyObject } from 'node:crypto';
@@ -409,7 +410,8 @@ function resolveJwt(
     keys = staticKeySource(key, algorithms);
   }
   const typ = stringOption(factory, 'typ', options.typ);
-  // Signatures of new tokens are verified on libuv's thread pool: the event loop stays free.
+  // Signatures of new tokens are verified on libuv's thread pool where a core is spare.
+  const offThread = verifyOffThread(factory);
   return createJwtVerifier(
     keys,
     {
@@ -422,7 +424,7 @@ function resolveJwt(
       ],
       ...time,
     },
-    true,
+    offThread,
   );
 }
 

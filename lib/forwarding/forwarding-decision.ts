@@ -9,7 +9,7 @@ import {
 } from '../errors';
 import { toMtlsError } from '../error-mapping';
 import { accept, reject, type Decision } from '../decision';
-import { LruCache } from '../internal/lru-cache';
+import { HeaderCache } from '../internal/header-cache';
 import { escapeUntrusted } from '../internal/sanitize';
 import type { WarningCode } from '../warnings';
 import { buildCertificate } from './build-certificate';
@@ -64,11 +64,7 @@ export interface ForwardingOutcome {
 /** Why a request has no certificate (the `certificateAbsent` event's `reason`). */
 type AbsentReason = 'no_header' | 'no_certificate' | 'no_tls_certificate' | 'not_tls';
 
-/** A parsed certificate, keyed by the leaf header's raw value; the chain value must match too. */
-interface CacheEntry {
-  readonly chainValue: string;
-  readonly certificate: ClientCertificate;
-}
+const NONE: readonly never[] = Object.freeze([]);
 
 /** Certificate headers that proxies send, to recognise one that arrives instead of ours. */
 const OTHER_HEADERS: readonly string[] = [
@@ -80,6 +76,13 @@ const PLACEHOLDER = /^\{[a-z0-9_.]+\}$/;
 /** An unreplaced proxy placeholder (Caddy 2.6 sends `{http.request.tls.client.…}` as is). */
 function isPlaceholder(value: string): boolean {
   return value.charCodeAt(0) === 0x7b && PLACEHOLDER.test(value);
+}
+
+/** A list header's non-empty lines joined with `, ` (`''` when absent). */
+function joinLines(lines: readonly string[] | undefined): string {
+  if (lines === undefined) return '';
+  if (lines.length === 1) return lines[0] as string;
+  return lines.filter((line) => line !== '').join(', ');
 }
 
 /** The warnings a configuration earns once, at creation. */
@@ -114,14 +117,61 @@ function headerLabelOf(config: CompiledOptions): string {
 export function createForwardingDecision(
   config: CompiledOptions,
 ): (request: ForwardingRequest) => ForwardingOutcome {
-  const cache = new LruCache<string, CacheEntry>(config.cacheSize);
+  const cache = new HeaderCache<ForwardingOutcome>(config.cacheSize);
   const readTls = createTlsCertificateReader(config.maxChainLength);
   const trustBySocket = new WeakMap<object, { fn: unknown; trusted: boolean }>();
+  const warmPath =
+    config.source !== 'tls' && config.codec !== undefined && config.verification === undefined;
+
+  /** A connection's peer never changes: each trust function is asked once per socket. */
+  function trustedSocket(request: ForwardingRequest, fn: unknown): boolean {
+    const cached = trustBySocket.get(request.socket);
+    if (cached !== undefined && cached.fn === fn) return cached.trusted;
+    const answer: unknown = (fn as TrustProxyFunction)(request.peer, 0);
+    const trusted = answer === true;
+    trustBySocket.set(request.socket, { fn, trusted });
+    return trusted;
+  }
+
+  /** The one line of `name`, `''` when absent, `undefined` when repeated (the full path says so). */
+  function oneLine(request: ForwardingRequest, name: string): string | undefined {
+    const lines = headerLines(request, name);
+    if (lines === undefined) return '';
+    return lines.length === 1 ? lines[0] : undefined;
+  }
+
+  /**
+   * The outcome of a request whose certificate header is in the cache, from a trusted peer,
+   * with nothing to report: the same outcome object as when it was first parsed. `undefined`
+   * for anything else, which the full decision then takes from the start.
+   */
+  function warmHit(request: ForwardingRequest): ForwardingOutcome | undefined {
+    const trust = resolveTrust(config, request.app);
+    if (trust.kind === 'none' || (trust.kind === 'function' && !trustedSocket(request, trust.fn))) {
+      return undefined;
+    }
+    const value = oneLine(request, config.header as string);
+    if (value === undefined || value === '') return undefined;
+    let chainValue: string | undefined = '';
+    if (config.chainHeader !== undefined) {
+      chainValue =
+        config.codec?.chain === 'list'
+          ? joinLines(headerLines(request, config.chainHeader))
+          : oneLine(request, config.chainHeader);
+      if (chainValue === undefined) return undefined;
+    }
+    return cache.get(value, chainValue);
+  }
   const headerLabel = headerLabelOf(config);
   const trustSettingName =
     config.trust === undefined ? "the app's 'trust proxy' setting (or trustProxy)" : 'trustProxy';
 
   return function decide(request) {
+    return (warmPath ? warmHit(request) : undefined) ?? decideFully(request);
+  };
+
+  /** The whole decision (its inner functions are made only when the warm hit does not answer). */
+  function decideFully(request: ForwardingRequest): ForwardingOutcome {
     const warnings: ForwardingWarning[] = [];
     const events: ForwardingEvent[] = [];
     let vary: string | undefined;
@@ -151,20 +201,12 @@ export function createForwardingDecision(
       });
     }
 
-    /** A connection's peer never changes: each trust function is asked once per socket. */
-    function trustedSocket(fn: unknown): boolean {
-      const cached = trustBySocket.get(request.socket);
-      if (cached !== undefined && cached.fn === fn) return cached.trusted;
-      const answer: unknown = (fn as TrustProxyFunction)(request.peer, 0);
-      const trusted = answer === true;
-      trustBySocket.set(request.socket, { fn, trusted });
-      return trusted;
-    }
-
     function peerTrust(): UntrustedPeerReason | undefined {
       const trust = resolveTrust(config, request.app);
       if (trust.kind === 'any') return undefined;
-      if (trust.kind === 'function') return trustedSocket(trust.fn) ? undefined : 'untrusted_peer';
+      if (trust.kind === 'function') {
+        return trustedSocket(request, trust.fn) ? undefined : 'untrusted_peer';
+      }
       if (trust.reason === 'trust_proxy_too_broad') {
         const setting =
           config.trust === undefined
@@ -273,11 +315,9 @@ export function createForwardingDecision(
     /** The chain header's value: its lines joined when the format's chain is a list. */
     function chainValueOf(codec: FormatCodec): string {
       if (config.chainHeader === undefined) return '';
-      const lines =
-        codec.chain === 'list'
-          ? headerLines(request, config.chainHeader)
-          : [singleLine(config.chainHeader) ?? ''];
-      return lines === undefined ? '' : lines.filter((line) => line !== '').join(', ');
+      return codec.chain === 'list'
+        ? joinLines(headerLines(request, config.chainHeader))
+        : (singleLine(config.chainHeader) ?? '');
     }
 
     function fromHeader(): ClientCertificate | undefined {
@@ -305,16 +345,26 @@ export function createForwardingDecision(
         });
       }
       if (!verified()) return undefined;
-      const cached = cache.get(value);
-      warm = cached?.chainValue === chainValue;
-      if (cached?.chainValue === chainValue) return cached.certificate;
+      const cached = cache.get(value, chainValue);
+      warm = cached !== undefined;
+      if (cached !== undefined) return cached.result.ok ? cached.result.value : undefined;
       const ders = decodeOrExplain(value);
       if (ders === undefined) return absent('no_certificate');
       if (chainValue !== '' && codec.decodeChain !== undefined) {
         ders.push(...codec.decodeChain(chainValue, config.limits));
       }
       const certificate = buildCertificate(ders, config.headerSource, config.maxChainLength);
-      cache.set(value, { chainValue, certificate });
+      cache.set(
+        value,
+        chainValue,
+        Object.freeze({
+          result: Object.freeze(accept(certificate)),
+          warnings: NONE,
+          events: NONE,
+          vary: config.vary,
+          warm: true,
+        }),
+      );
       return certificate;
     }
 
@@ -400,5 +450,5 @@ export function createForwardingDecision(
       result = reject(error);
     }
     return { result, warnings, events, vary, warm };
-  };
+  }
 }

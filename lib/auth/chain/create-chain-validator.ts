@@ -1,6 +1,7 @@
 import { certificatesFrom, type ClientCertificate, type CertificateInput } from '../../certificate';
 import { publishCache } from '../../diagnostics';
 import { LruCache } from '../../internal/lru-cache';
+import { verifyOffThread } from '../../internal/verify-off-thread';
 import { booleanOption, checkOptions, integerOption } from '../../internal/options';
 import type { RevocationChecker, RevocationVerdict } from '../revocation/checker';
 import { verifySignature } from '../../x509/algorithms';
@@ -76,6 +77,33 @@ function certificates(factory: string, name: string, value: unknown): ClientCert
   return (value as CertificateInput[]).flatMap((input, index) =>
     expand(factory, name, input, index),
   );
+}
+
+/** A cached success: valid from `validFrom` until before `expires` (epoch milliseconds). */
+interface RememberedResult {
+  readonly result: ChainValidationSuccess;
+  readonly validFrom: number;
+  readonly expires: number;
+}
+
+/** Each validator's successes by leaf object (the same object comes back from the header cache). */
+const remembered = new WeakMap<ChainValidator, WeakMap<ClientCertificate, RememberedResult>>();
+
+/**
+ * The cached success of `validator` for this very `leaf` object (and so its presented chain) at
+ * `now` (epoch milliseconds), or `undefined`: a synchronous peek, with no key to build or hash.
+ * Entries live as long as the leaf object and no longer than the result cache would keep them
+ * (the earliest `notAfter` of the path, `cacheTtl`, the revocation answer's `nextUpdate`).
+ */
+export function peekChainResult(
+  validator: ChainValidator,
+  leaf: ClientCertificate,
+  now: number,
+): ChainValidationSuccess | undefined {
+  const hit = remembered.get(validator)?.get(leaf);
+  if (hit === undefined || now < hit.validFrom || now >= hit.expires) return undefined;
+  publishCache('chain', true);
+  return hit.result;
 }
 
 /**
@@ -194,6 +222,7 @@ export function createChainValidator(
     throw new TypeError(`${f}: "clock" must be a function returning a Date.`);
   }
   const clock = o.clock ?? (() => new Date());
+  const firstLinkOffThread = verifyOffThread(f);
   const prepare = (certificate: ClientCertificate): CertificateInfo =>
     certificateInfo(certificate, settings.minRsaBits);
 
@@ -232,6 +261,7 @@ export function createChainValidator(
   const results = new LruCache<string, { result: ChainValidationResult; validFrom: number }>(
     cacheSize,
   );
+  const byLeaf = new WeakMap<ClientCertificate, RememberedResult>();
 
   const infoOf = (certificate: ClientCertificate): CertificateInfo => {
     const fixed = known.get(certificate.thumbprint);
@@ -295,6 +325,8 @@ export function createChainValidator(
     call?: ChainValidateOptions,
   ): Promise<ChainValidationResult> {
     const now = (call?.now ?? clock()).getTime();
+    const peeked = peekChainResult(validator, leaf, now);
+    if (peeked !== undefined) return peeked;
     const key = [leaf.thumbprint, ...leaf.chain.map((c) => c.thumbprint)].join('.');
     const hit = results.get(key, now);
     publishCache('chain', hit !== undefined && now >= hit.validFrom);
@@ -327,7 +359,7 @@ export function createChainValidator(
     const context = searchContext(pool, maxDepth, links);
     let first: { failure: PathFailure; trace: CertificateCheck[] } | undefined;
     let attempts = 0;
-    await verifyFirstLink(leafInfo, context);
+    if (firstLinkOffThread) await verifyFirstLink(leafInfo, context);
     for (const built of buildPaths(leafInfo, context)) {
       const { trace, failure: failed } = checkPath(
         built.path,
@@ -359,6 +391,7 @@ export function createChainValidator(
         ...built.path.map((info) => info.notBefore - settings.toleranceMs),
       );
       results.set(key, { result: success, validFrom }, expires);
+      if (cacheSize > 0) byLeaf.set(leaf, { result: success, validFrom, expires });
       return success;
     }
     if (first) {
@@ -387,5 +420,7 @@ export function createChainValidator(
     );
   }
 
-  return { validate };
+  const validator: ChainValidator = { validate };
+  remembered.set(validator, byLeaf);
+  return validator;
 }

@@ -25,7 +25,11 @@ export type {
   ChainValidator,
   ChainValidatorOptions,
 } from './types';
-export { CHAIN_VALIDATOR_OPTION_NAMES, createChainValidator } from './create-chain-validator';
+export {
+  CHAIN_VALIDATOR_OPTION_NAMES,
+  createChainValidator,
+  peekChainResult,
+} from './create-chain-validator';
 export {
   CLIENT_AUTH,
   decodeBasicConstraints,
