@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { locateBinary } from '../e2e/harness/binaries';
 import { freePort } from '../e2e/harness/ports';
 import { startProxyProcess, type ProxyProcess } from '../e2e/harness/proxy-process';
+import { pingRedis, REDIS_INSTALL_HINT } from '../../bench/redis';
 
-/** The Debian package that provides `redis-server`. */
-export const REDIS_INSTALL_HINT = 'apt-get install -y redis-server';
+// one PING probe and install hint for the tests and the benchmark
+export { pingRedis, REDIS_INSTALL_HINT } from '../../bench/redis';
 
 /**
  * Decides whether the Redis tests can run, at test-file load time, exactly as the e2e suites do
@@ -52,30 +52,6 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Stops it (SIGTERM), waits for the exit and removes its directory. */
   stop(): Promise<void>;
-}
-
-/** Sends an inline `PING` and resolves whether `+PONG` came back within a second. */
-export function pingRedis(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    let reply = '';
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000);
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk: Buffer) => {
-      reply += chunk.toString('latin1');
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
-    });
-    socket.once('error', () => {
-      done(false);
-    });
-    socket.once('timeout', () => {
-      done(false);
-    });
-  });
 }
 
 /**
