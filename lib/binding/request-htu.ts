@@ -20,6 +20,9 @@ const FROM_HOST =
   'client writes: a proof made for another server, with a token this API also accepts, passes ' +
   "here once. Set dpop.publicUrl to this API's public base URL.";
 
+/** The middlewares that already reported reading `htu` from `Host` (one check per request). */
+const warned = new WeakSet<HtuSettings>();
+
 /** What the `htu` of a request depends on, resolved once per middleware. */
 export interface HtuSettings {
   readonly publicUrl: PublicUrlSetting;
@@ -49,7 +52,10 @@ export function requestHtuOf(
       return undefined;
     }
   }
-  if (publicUrl === undefined) warnOnce('MTLS_DPOP_HTU_FROM_HOST', FROM_HOST);
+  if (publicUrl === undefined && !warned.has(settings)) {
+    warned.add(settings);
+    warnOnce('MTLS_DPOP_HTU_FROM_HOST', FROM_HOST);
+  }
   const host = headerLines(req, 'host');
   const forwardedProto = req.headers['x-forwarded-proto'];
   const forwardedHost = req.headers['x-forwarded-host'];
