@@ -113,17 +113,17 @@ export function requireClientCertificate(
     next: NextFunction,
   ): void {
     const started = decisionClock();
+    const fail = (error: unknown): void => {
+      report(req, next, started, { ok: false, error });
+    };
     const unmounted = clientCertificateNotMounted(req, DECIDER);
     if (unmounted !== undefined) {
-      report(req, next, started, { ok: false, error: unmounted });
+      fail(unmounted);
       return;
     }
     const certificate = req.clientCert;
     if (!certificate) {
-      const error = new CertificateRequiredError({
-        message: 'no client certificate was presented',
-      });
-      report(req, next, started, { ok: false, error });
+      fail(new CertificateRequiredError({ message: 'no client certificate was presented' }));
       return;
     }
     const cached = peekClientCertificate(certificate, settings);
@@ -131,13 +131,8 @@ export function requireClientCertificate(
       report(req, next, started, cached);
       return;
     }
-    decideClientCertificate(certificate, req, settings).then(
-      (decision) => {
-        report(req, next, started, decision);
-      },
-      (error: unknown) => {
-        report(req, next, started, { ok: false, error });
-      },
-    );
+    decideClientCertificate(certificate, req, settings).then((decision) => {
+      report(req, next, started, decision);
+    }, fail);
   };
 }

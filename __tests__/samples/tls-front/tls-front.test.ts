@@ -400,7 +400,9 @@ describe.each(EXPRESS_VERSIONS)('Node TLS front in front of %s', (_label, create
   describe('bodies and failures', () => {
     let ports: { main: number; mtls: number };
     beforeAll(async () => {
-      ports = await startFront({ upstreamTimeout: 200 });
+      // long enough that a 3 MiB body on a loaded CI machine never idles out (it did at 200 ms),
+      // short enough for the /hang test
+      ports = await startFront({ upstreamTimeout: 1500 });
     });
 
     it('streams a large request body to the app', async () => {
