@@ -98,6 +98,16 @@ export class CertificateParseError extends TypeError {
 
 const EMPTY_CHAIN: readonly ClientCertificate[] = Object.freeze([]);
 
+let layoutReader: (certificate: ClientCertificate) => CertificateLayout;
+
+/**
+ * Where the fields of `certificate` sit in its DER, as its constructor located them (for the
+ * decoders of `lib/x509/`, which would otherwise walk the structure again).
+ */
+export function certificateLayoutOf(certificate: ClientCertificate): CertificateLayout {
+  return layoutReader(certificate);
+}
+
 /**
  * An immutable view of one X.509 certificate.
  *
@@ -110,6 +120,10 @@ const EMPTY_CHAIN: readonly ClientCertificate[] = Object.freeze([]);
  * @see {@link https://www.rfc-editor.org/rfc/rfc8705#section-3.1 | RFC 8705 §3.1} (x5t#S256)
  */
 export class ClientCertificate {
+  static {
+    layoutReader = (certificate) => certificate.#layout;
+  }
+
   /** The certificate's DER encoding, exactly as received (never re-encoded). Do not mutate. */
   readonly der: Buffer;
   /** `x5t#S256`: base64url, without padding, of SHA-256 over the DER (43 characters). */
@@ -403,13 +417,16 @@ export class ClientCertificate {
       if (oid?.tag !== 0x06 || value?.tag !== 0x04 || parts.length !== (hasCritical ? 3 : 2)) {
         throw new DerError('malformed extension');
       }
-      const id = decodeOid(this.der.subarray(oid.valueStart, oid.end));
+      const id = decodeOid(this.der, oid.valueStart, oid.end);
       if (map.has(id)) throw new DerError(`extension ${id} appears twice`);
       if (hasCritical && second.end - second.valueStart !== 1) {
         throw new DerError('malformed extension');
       }
       const critical = hasCritical && this.der[second.valueStart] !== 0;
-      map.set(id, { critical, value: Buffer.from(this.der.subarray(value.valueStart, value.end)) });
+      map.set(id, {
+        critical,
+        value: Buffer.from(this.der.subarray(value.valueStart, value.end)),
+      });
     }
     return map;
   }

@@ -124,7 +124,7 @@ export function decodeName(der: Uint8Array): RelativeDistinguishedName[] {
       if (type?.tag !== OID_TAG || !value || extra) throw new DerError('malformed attribute');
       const content = buf.subarray(value.valueStart, value.end);
       return {
-        oid: decodeOid(buf.subarray(type.valueStart, type.end)),
+        oid: decodeOid(buf, type.valueStart, type.end),
         tag: value.tag,
         value: decodeString(value.tag, content),
         der: Buffer.from(buf.subarray(value.start, value.end)),

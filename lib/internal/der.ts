@@ -152,34 +152,46 @@ export function splitConcatenated(der: Uint8Array, maxCount: number): Buffer[] {
   return parts;
 }
 
-const DIGITS = /^\d+$/;
+/** The number written by the two ASCII digits at `at`, or -1 when one is not a digit. */
+function twoDigits(der: Uint8Array, at: number): number {
+  const high = (der[at] as number) - 0x30;
+  const low = (der[at + 1] as number) - 0x30;
+  return high >= 0 && high <= 9 && low >= 0 && low <= 9 ? high * 10 + low : -1;
+}
 
 /** Decodes a DER UTCTime or GeneralizedTime (Z form with seconds, as RFC 5280 §4.1.2.5 requires). */
 export function decodeTime(der: Uint8Array, tlv: Tlv): Date {
-  const text = Buffer.from(der.subarray(tlv.valueStart, tlv.end)).toString('latin1');
+  const length = tlv.end - tlv.valueStart;
+  let at = tlv.valueStart;
   let year: number;
-  let rest: string;
-  if (tlv.tag === UTC_TIME && text.length === 13) {
-    const yy = Number(text.slice(0, 2));
-    year = yy >= 50 ? 1900 + yy : 2000 + yy;
-    rest = text.slice(2);
-  } else if (tlv.tag === GENERALIZED_TIME && text.length === 15) {
-    year = Number(text.slice(0, 4));
-    rest = text.slice(4);
+  if (tlv.tag === UTC_TIME && length === 13) {
+    const yy = twoDigits(der, at);
+    year = yy >= 50 ? 1900 + yy : yy < 0 ? -1 : 2000 + yy;
+    at += 2;
+  } else if (tlv.tag === GENERALIZED_TIME && length === 15) {
+    const century = twoDigits(der, at);
+    const yy = twoDigits(der, at + 2);
+    year = century < 0 || yy < 0 ? -1 : century * 100 + yy;
+    at += 4;
   } else {
     throw new DerError('unsupported time encoding');
   }
-  const digits = rest.slice(0, 10);
+  const month = twoDigits(der, at);
+  const day = twoDigits(der, at + 2);
+  const hour = twoDigits(der, at + 4);
+  const minute = twoDigits(der, at + 6);
+  const second = twoDigits(der, at + 8);
   if (
-    !rest.endsWith('Z') ||
-    !DIGITS.test(digits) ||
-    !DIGITS.test(text.slice(0, text.length - 11))
+    der[tlv.end - 1] !== 0x5a ||
+    year < 0 ||
+    month < 0 ||
+    day < 0 ||
+    hour < 0 ||
+    minute < 0 ||
+    second < 0
   ) {
     throw new DerError('malformed time');
   }
-  const [month, day, hour, minute, second] = [0, 2, 4, 6, 8].map((p) =>
-    Number(digits.slice(p, p + 2)),
-  ) as [number, number, number, number, number];
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day); // Date.UTC() would map years 0–99 to 1900–1999
   date.setUTCHours(hour, minute, second);

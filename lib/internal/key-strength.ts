@@ -52,7 +52,7 @@ const CURVES: Readonly<Record<string, { name: string; allowed: boolean }>> = {
 
 function oidAt(der: Uint8Array, tlv: Tlv | undefined): string {
   if (tlv?.tag !== 0x06) throw new DerError('expected an OID');
-  return decodeOid(der.subarray(tlv.valueStart, tlv.end));
+  return decodeOid(der, tlv.valueStart, tlv.end);
 }
 
 function integerBits(der: Uint8Array, integer: Tlv): number {

@@ -61,7 +61,7 @@ const RSA_PSS = '1.2.840.113549.1.1.10';
 
 function oidAt(der: Uint8Array, tlv: Tlv | undefined): string {
   if (tlv?.tag !== 0x06) throw new DerError('expected an OID');
-  return decodeOid(der.subarray(tlv.valueStart, tlv.end));
+  return decodeOid(der, tlv.valueStart, tlv.end);
 }
 
 /** The hash of RSASSA-PSS parameters (SHA-1 when absent, as RFC 4055 §3.1 defaults). */

@@ -8,11 +8,17 @@
  * @packageDocumentation
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { CertificateParseError, type ClientCertificate } from '../certificate';
+import { CertificateParseError, certificateLayoutOf, type ClientCertificate } from '../certificate';
 import type { RelativeDistinguishedName } from '../distinguished-name';
-import { certificateLayout } from '../internal/der';
+import type { CertificateLayout, Tlv } from '../internal/der';
 import { prepareCaseIgnoreString } from '../internal/string-preparation';
-import { keyStrength, signatureAlgorithm, type KeyStrength, type SignedData } from './algorithms';
+import {
+  keyStrength,
+  signatureAlgorithm,
+  type KeyStrength,
+  type SignatureAlgorithm,
+  type SignedData,
+} from './algorithms';
 import {
   decodeAuthorityKeyIdentifier,
   decodeBasicConstraints,
@@ -101,6 +107,135 @@ export function canonicalName(rdns: readonly RelativeDistinguishedName[]): strin
   );
 }
 
+function extensionValue(
+  extensions: ReadonlyMap<string, { readonly value: Buffer }>,
+  oid: string,
+): Buffer | undefined {
+  return extensions.get(oid)?.value;
+}
+
+function sameBytes(der: Buffer, a: Tlv, b: Tlv): boolean {
+  if (a.end - a.start !== b.end - b.start) return false;
+  for (let i = 0; i < a.end - a.start; i++) if (der[a.start + i] !== der[b.start + i]) return false;
+  return true;
+}
+
+/** One certificate's decoded facts: a class, so that the lazy members cost no closure per request. */
+class DecodedCertificate implements CertificateInfo {
+  readonly thumbprint: string;
+  readonly subjectKey: string;
+  readonly issuerKey: string;
+  readonly subjectEmpty: boolean;
+  readonly issuerEmpty: boolean;
+  readonly notBefore: number;
+  readonly notAfter: number;
+  readonly subjectKeyId: Buffer | undefined;
+  readonly authorityKeyId: Buffer | undefined;
+  readonly basicConstraints: BasicConstraints | undefined;
+  readonly keyUsage: number | undefined;
+  readonly extKeyUsage: readonly string[] | undefined;
+  readonly unhandledCritical: readonly string[];
+  readonly algorithmsMatch: boolean;
+  readonly algorithm: SignatureAlgorithm;
+  readonly key: KeyStrength;
+  // plain members rather than #private ones, so that an object made with Object.create(info)
+  // (tests override a member that way) still reads them through the prototype
+  private readonly layout: CertificateLayout;
+  private subjectNameText: string | undefined;
+  private issuerNameText: string | undefined;
+  private validityText: string | undefined;
+  private subjectText: string | undefined;
+  private publicKeyObject: KeyObject | undefined;
+
+  constructor(
+    readonly certificate: ClientCertificate,
+    minRsaBits: number,
+  ) {
+    const der = certificate.der;
+    const layout = certificateLayoutOf(certificate);
+    const extensions = certificate.extensions;
+    this.layout = layout;
+    this.thumbprint = certificate.thumbprint;
+    this.subjectKey = der.toString('latin1', layout.subject.start, layout.subject.end);
+    this.issuerKey = der.toString('latin1', layout.issuer.start, layout.issuer.end);
+    this.subjectEmpty = certificate.subjectRdns.length === 0;
+    this.issuerEmpty = certificate.issuerRdns.length === 0;
+    this.notBefore = certificate.notBefore.getTime();
+    this.notAfter = certificate.notAfter.getTime();
+    const ski = extensionValue(extensions, EXTENSION.subjectKeyIdentifier);
+    const aki = extensionValue(extensions, EXTENSION.authorityKeyIdentifier);
+    const bc = extensionValue(extensions, EXTENSION.basicConstraints);
+    const ku = extensionValue(extensions, EXTENSION.keyUsage);
+    const eku = extensionValue(extensions, EXTENSION.extKeyUsage);
+    this.subjectKeyId = ski && decodeSubjectKeyIdentifier(ski);
+    this.authorityKeyId = aki && decodeAuthorityKeyIdentifier(aki);
+    this.basicConstraints = bc && decodeBasicConstraints(bc);
+    this.keyUsage = ku && decodeKeyUsage(ku);
+    this.extKeyUsage = eku && decodeExtKeyUsage(eku);
+    let unhandled: string[] | undefined;
+    for (const [oid, extension] of extensions) {
+      if (extension.critical && !HANDLED.has(oid)) (unhandled ??= []).push(oid);
+    }
+    this.unhandledCritical = unhandled ?? NONE;
+    this.algorithmsMatch = sameBytes(
+      der,
+      layout.innerSignatureAlgorithm,
+      layout.signatureAlgorithm,
+    );
+    this.algorithm = signatureAlgorithm(der, layout.signatureAlgorithm);
+    this.key = keyStrength(
+      der.subarray(layout.subjectPublicKeyInfo.start, layout.subjectPublicKeyInfo.end),
+      minRsaBits,
+    );
+  }
+
+  get tbs(): Buffer {
+    return this.certificate.der.subarray(this.layout.tbs.start, this.layout.tbs.end);
+  }
+
+  get signatureBits(): Buffer {
+    return this.certificate.der.subarray(
+      this.layout.signature.valueStart,
+      this.layout.signature.end,
+    );
+  }
+
+  get subjectName(): string {
+    this.subjectNameText ??= canonicalName(this.certificate.subjectRdns);
+    return this.subjectNameText;
+  }
+
+  get issuerName(): string {
+    this.issuerNameText ??= canonicalName(this.certificate.issuerRdns);
+    return this.issuerNameText;
+  }
+
+  get selfIssued(): boolean {
+    return this.subjectKey === this.issuerKey || this.subjectName === this.issuerName;
+  }
+
+  get subject(): string {
+    this.subjectText ??= this.certificate.subject;
+    return this.subjectText;
+  }
+
+  get validity(): string {
+    this.validityText ??= `${new Date(this.notBefore).toISOString()} to ${new Date(this.notAfter).toISOString()}`;
+    return this.validityText;
+  }
+
+  publicKey(): KeyObject {
+    this.publicKeyObject ??= createPublicKey({
+      key: this.certificate.subjectPublicKeyInfo,
+      format: 'der',
+      type: 'spki',
+    });
+    return this.publicKeyObject;
+  }
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
 /**
  * Decodes `certificate` for path validation, the subject and issuer names included (a middleware
  * reads them later). The subjectAltName is decoded by the profile check (`profile.ts`).
@@ -113,80 +248,7 @@ export function certificateInfo(
   minRsaBits: number,
 ): CertificateInfo {
   try {
-    const der = certificate.der;
-    const layout = certificateLayout(der);
-    const extensions = certificate.extensions;
-    const subjectKey = certificate.subjectDer.toString('latin1');
-    const issuerKey = certificate.issuerDer.toString('latin1');
-    let subjectName: string | undefined;
-    let issuerName: string | undefined;
-    let subject: string | undefined;
-    let validity: string | undefined;
-    const notBefore = certificate.notBefore;
-    const notAfter = certificate.notAfter;
-    const value = (oid: string): Buffer | undefined => extensions.get(oid)?.value;
-    const ski = value(EXTENSION.subjectKeyIdentifier);
-    const aki = value(EXTENSION.authorityKeyIdentifier);
-    const bc = value(EXTENSION.basicConstraints);
-    const ku = value(EXTENSION.keyUsage);
-    const eku = value(EXTENSION.extKeyUsage);
-    const subjectEmpty = certificate.subjectRdns.length === 0;
-    const issuerEmpty = certificate.issuerRdns.length === 0;
-    const unhandledCritical: string[] = [];
-    for (const [oid, extension] of extensions) {
-      if (extension.critical && !HANDLED.has(oid)) unhandledCritical.push(oid);
-    }
-    let key: KeyObject | undefined;
-    return {
-      certificate,
-      thumbprint: certificate.thumbprint,
-      subjectKey,
-      issuerKey,
-      subjectEmpty,
-      issuerEmpty,
-      get subjectName() {
-        subjectName ??= canonicalName(certificate.subjectRdns);
-        return subjectName;
-      },
-      get issuerName() {
-        issuerName ??= canonicalName(certificate.issuerRdns);
-        return issuerName;
-      },
-      get selfIssued() {
-        return subjectKey === issuerKey || this.subjectName === this.issuerName;
-      },
-      get subject() {
-        subject ??= certificate.subject;
-        return subject;
-      },
-      get validity() {
-        validity ??= `${notBefore.toISOString()} to ${notAfter.toISOString()}`;
-        return validity;
-      },
-      notBefore: notBefore.getTime(),
-      notAfter: notAfter.getTime(),
-      subjectKeyId: ski && decodeSubjectKeyIdentifier(ski),
-      authorityKeyId: aki && decodeAuthorityKeyIdentifier(aki),
-      basicConstraints: bc && decodeBasicConstraints(bc),
-      keyUsage: ku && decodeKeyUsage(ku),
-      extKeyUsage: eku && decodeExtKeyUsage(eku),
-      unhandledCritical,
-      algorithmsMatch: der
-        .subarray(layout.innerSignatureAlgorithm.start, layout.innerSignatureAlgorithm.end)
-        .equals(der.subarray(layout.signatureAlgorithm.start, layout.signatureAlgorithm.end)),
-      algorithm: signatureAlgorithm(der, layout.signatureAlgorithm),
-      key: keyStrength(certificate.subjectPublicKeyInfo, minRsaBits),
-      tbs: der.subarray(layout.tbs.start, layout.tbs.end),
-      signatureBits: der.subarray(layout.signature.valueStart, layout.signature.end),
-      publicKey: () => {
-        key ??= createPublicKey({
-          key: certificate.subjectPublicKeyInfo,
-          format: 'der',
-          type: 'spki',
-        });
-        return key;
-      },
-    };
+    return new DecodedCertificate(certificate, minRsaBits);
   } catch (error) {
     if (error instanceof CertificateParseError) throw error;
     throw new CertificateParseError(`malformed certificate: ${(error as Error).message}`, {

@@ -119,7 +119,7 @@ export function decodeExtKeyUsage(value: Uint8Array): string[] {
   const seq = whole(value, SEQUENCE, 'extKeyUsage');
   const oids = readChildren(value, seq).map((child) => {
     if (child.tag !== OID) throw new DerError('malformed extKeyUsage');
-    return decodeOid(value.subarray(child.valueStart, child.end));
+    return decodeOid(value, child.valueStart, child.end);
   });
   if (oids.length === 0) throw new DerError('empty extKeyUsage');
   return oids;
@@ -191,7 +191,7 @@ export function decodeAuthorityInfoAccess(value: Uint8Array): AuthorityInfoAcces
     }
     if (location.tag !== 0x86) continue;
     const uri = Buffer.from(value.subarray(location.valueStart, location.end)).toString('latin1');
-    const oid = decodeOid(value.subarray(method.valueStart, method.end));
+    const oid = decodeOid(value, method.valueStart, method.end);
     if (oid === '1.3.6.1.5.5.7.48.1') ocsp.push(uri);
     else if (oid === '1.3.6.1.5.5.7.48.2') caIssuers.push(uri);
   }

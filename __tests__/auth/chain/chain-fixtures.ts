@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CertificateInfo } from '../../../lib/x509/certificate-info';
 
 /** Directory of the committed chain fixtures (see __tests__/fixtures/chains/README.md). */
 export const CHAINS_DIR = join(__dirname, '..', '..', 'fixtures', 'chains');
@@ -24,3 +25,14 @@ export const CHAIN_X5T: ReadonlyMap<string, string> = new Map(
       return [file.replace(/\.pem$/, ''), x5t] as const;
     }),
 );
+
+/**
+ * `info` with some members replaced: an object whose prototype is `info`, so that the members
+ * `certificateInfo()` computes on access (tbs, names, the public key) still work.
+ */
+export function overriding(
+  info: CertificateInfo,
+  members: Partial<CertificateInfo>,
+): CertificateInfo {
+  return Object.assign(Object.create(info) as CertificateInfo, members);
+}

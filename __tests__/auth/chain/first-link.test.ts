@@ -13,7 +13,7 @@ import {
 import { readTlv } from '../../../lib/internal/der';
 import { LruCache } from '../../../lib/internal/lru-cache';
 import { algorithm, NULL, tlv } from './der-builders';
-import { chainPem } from './chain-fixtures';
+import { chainPem, overriding } from './chain-fixtures';
 
 function info(name: string): CertificateInfo {
   return certificateInfo(ClientCertificate.from(chainPem(name)), 2048);
@@ -170,21 +170,19 @@ describe('verifyFirstLink', () => {
     const weak = info('leaf-md5');
     const ctx = context([info('rsa-root')], [info('rsa-int')]);
     await verifyFirstLink(weak, ctx);
-    const mismatched = { ...info('rsa-leaf'), algorithmsMatch: false };
+    const mismatched = overriding(info('rsa-leaf'), { algorithmsMatch: false });
     await verifyFirstLink(mismatched, ctx);
-    const broken = {
-      ...info('rsa-int'),
+    const broken = overriding(info('rsa-int'), {
       publicKey: () => {
         throw new Error('unusable key');
       },
-    };
+    });
     await verifyFirstLink(info('rsa-leaf'), context([info('rsa-root')], [broken]));
     expect(ctx.links.size).toBe(0);
     expect(ctx.budget).toBe(32);
-    const costly = {
-      ...info('rsa-int'),
+    const costly = overriding(info('rsa-int'), {
       key: { ok: false, description: 'RSA 16384 (over 8192 bits)', verifiable: false },
-    };
+    });
     const unverified = context([info('rsa-root')], [costly]);
     await verifyFirstLink(info('rsa-leaf'), unverified);
     expect(unverified.links.size).toBe(0);

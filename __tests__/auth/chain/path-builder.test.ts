@@ -7,7 +7,7 @@ import {
   MAX_EDGES,
   type SearchContext,
 } from '../../../lib/auth/chain/path-builder';
-import { chainPem } from './chain-fixtures';
+import { chainPem, overriding } from './chain-fixtures';
 
 const info = (name: string): CertificateInfo =>
   certificateInfo(ClientCertificate.from(chainPem(name)), 2048);
@@ -123,7 +123,9 @@ describe('path building (RFC 4158)', () => {
   test('an issuer key too costly to verify with: no signature checked, the path fails weak_key', () => {
     const costly = (i: CertificateInfo): CertificateInfo =>
       i.certificate.subject.startsWith('CN=EC Intermediate')
-        ? { ...i, key: { ok: false, description: 'RSA 16384 (over 8192 bits)', verifiable: false } }
+        ? overriding(i, {
+            key: { ok: false, description: 'RSA 16384 (over 8192 bits)', verifiable: false },
+          })
         : i;
     const { paths, context } = search(
       'ec-leaf',

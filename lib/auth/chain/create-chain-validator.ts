@@ -141,7 +141,10 @@ function byName(
   return map;
 }
 
+const NO_CERTIFICATES: NameIndex = { exact: new Map(), canonical: () => new Map() };
+
 function index(infos: readonly CertificateInfo[]): NameIndex {
+  if (infos.length === 0) return NO_CERTIFICATES;
   let canonical: Map<string, CertificateInfo[]> | undefined;
   return {
     exact: byName(infos, (info) => info.subjectKey),
