@@ -448,6 +448,15 @@ async function main(): Promise<number> {
           if (stats.transportErrors > 0)
             violations.push(`${kind} ${label}: ${stats.transportErrors} transport errors`);
         }
+        const untrusted = `the ${front.forgedHeader} header arrived from 127.0.0.2, which is not a trusted proxy`;
+        if (
+          !after.warnings.some(
+            (w) => w.code === 'MTLS_UNTRUSTED_PEER' && w.message.includes(untrusted),
+          )
+        )
+          violations.push(
+            `${kind}: no MTLS_UNTRUSTED_PEER warning for the forged ${front.forgedHeader} header`,
+          );
         if (heapDelta > HEAP_TOLERANCE) {
           violations.push(
             `${kind}: app heap grew by ${MiB(heapDelta)} (limit ${MiB(HEAP_TOLERANCE)})`,
@@ -462,6 +471,12 @@ async function main(): Promise<number> {
       violations.push(`app: ${last.unhandled} unhandled rejections/exceptions`);
     if (last !== undefined && last.serverErrors > 0)
       violations.push(`app: ${last.serverErrors} server errors`);
+    for (const warning of last?.warnings ?? []) {
+      if (warning.code !== 'MTLS_UNTRUSTED_PEER')
+        violations.push(
+          `app: unexpected configuration warning ${warning.code}: ${warning.message}`,
+        );
+    }
   } finally {
     await app.stop();
   }
@@ -493,6 +508,11 @@ async function main(): Promise<number> {
     );
     for (const example of [...result.warmup.examples, ...r.examples]) console.log(`  ! ${example}`);
   }
+  const warned = results.at(-1)?.after.warnings ?? [];
+  console.log(
+    `soak: app warnings: ${warned.map((w) => w.code).join(', ') || 'none'} ` +
+      '(expected: MTLS_UNTRUSTED_PEER once per forged header name, sent from 127.0.0.2)',
+  );
   const outDir = join(ROOT, '.tmp', 'soak');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(
