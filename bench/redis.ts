@@ -6,28 +6,12 @@
  * @packageDocumentation
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../scripts/local-services';
 
 /** What to install when `redis-server` is missing. */
 export const REDIS_INSTALL_HINT = 'apt-get install -y redis-server';
-
-/** The path of `command` on `path` (the `PATH` variable), or `undefined`. */
-export function findBinary(command: string, path = process.env.PATH ?? ''): string | undefined {
-  for (const dir of path.split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, command);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 /** The note printed (and written to the report) when the Redis row cannot run. */
 export function missingRedisNote(command = 'redis-server'): string {
@@ -35,21 +19,6 @@ export function missingRedisNote(command = 'redis-server'): string {
     `!!! no ${command} binary is installed: the DPoP case with redisReplayStore() (dpop-redis) ` +
     `was NOT run, so the Redis store's cost is not measured. Install it with: ${REDIS_INSTALL_HINT}`
   );
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
 
 /** Whether `PING` on `port` answers `+PONG` within a second. */

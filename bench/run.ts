@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { ClientCertificate } from '../lib/certificate';
 import { encodeForwardedCertificate } from '../lib/forwarding/encode-forwarded-certificate';
+import { locateBinary } from '../scripts/local-services';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args';
 import {
   CASES,
@@ -49,7 +50,7 @@ import {
   type HttpSection,
   type RunSettings,
 } from './report';
-import { findBinary, missingRedisNote, startBenchRedis, type BenchRedis } from './redis';
+import { missingRedisNote, startBenchRedis, type BenchRedis } from './redis';
 import { repositoryRoot, startServer, type ServerProcess } from './server-process';
 import { runSteps } from './steps';
 import type { ServerConfig } from './servers/server-config';
@@ -156,7 +157,7 @@ export async function main(argv: readonly string[], print: Print = console.log):
       (benchCase) => args.cases === undefined || args.cases.includes(benchCase.id),
     );
     if (selected.some((c) => c.server === 'dpop-redis')) {
-      const binary = findBinary('redis-server');
+      const binary = locateBinary('redis-server');
       if (binary === undefined) {
         const note = missingRedisNote();
         print(`\n${'!'.repeat(72)}\n${note}\n${'!'.repeat(72)}\n`);

@@ -26,6 +26,8 @@ export interface AppMeasure {
   readonly eventLoop: { readonly p50: number; readonly p99: number; readonly max: number };
   readonly unhandled: number;
   readonly serverErrors: number;
+  /** The express-mtls configuration warnings emitted so far (code and message), in order. */
+  readonly warnings: readonly { readonly code: string; readonly message: string }[];
 }
 
 let unhandled = 0;
@@ -35,6 +37,20 @@ process.on('unhandledRejection', () => {
 });
 process.on('uncaughtException', () => {
   unhandled++;
+});
+
+// The forged headers sent straight from 127.0.0.2 provoke MTLS_UNTRUSTED_PEER on purpose: the
+// app's configuration warnings go to the parent, which checks them, not to stderr. Other process
+// warnings are printed as usual.
+const warnings: { code: string; message: string }[] = [];
+const printers = process.listeners('warning');
+process.removeAllListeners('warning');
+process.on('warning', (warning: Error & { code?: string }) => {
+  if (warning.name !== 'ExpressMtlsWarning') {
+    for (const print of printers) print(warning);
+    return;
+  }
+  warnings.push({ code: warning.code ?? '', message: warning.message });
 });
 
 function stack(format: 'rfc9440' | 'nginx'): Router {
@@ -111,6 +127,7 @@ process.on('message', (message: { type: string; phase?: string }) => {
         eventLoop,
         unhandled,
         serverErrors,
+        warnings,
       };
       process.send?.(measure);
     });

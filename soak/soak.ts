@@ -19,23 +19,16 @@
  * `--concurrency N` (default 50), `--warmup N` (default 2000).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import {
-  accessSync,
-  constants,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { connect, createServer as createTcpServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTlsFront } from '../samples/tls-front/tls-front';
+import { acceptsConnections, freePort, locateBinary } from '../scripts/local-services';
 import type { AppMeasure } from './app';
 import {
   fixture,
@@ -164,40 +157,6 @@ async function startNodeFront(appPort: number): Promise<Front> {
   };
 }
 
-function locate(command: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/sbin'];
-  for (const dir of dirs.filter((d) => d !== '')) {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return join(dir, command);
-    } catch {
-      // keep looking
-    }
-  }
-  return undefined;
-}
-
-async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => {
-      resolve(false);
-    });
-  });
-}
-
 async function startNginx(binary: string, appPort: number): Promise<Front> {
   const dir = mkdtempSync(join(tmpdir(), 'express-mtls-soak-nginx-'));
   const [mainPort, mtlsPort] = [await freePort(), await freePort()];
@@ -241,7 +200,7 @@ async function startNginx(binary: string, appPort: number): Promise<Front> {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const deadline = Date.now() + 15_000;
-  while (!(await accepts(mtlsPort))) {
+  while (!(await acceptsConnections('127.0.0.1', mtlsPort))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`soak: nginx did not start: ${readFileSync(errorLog, 'utf8')}`);
@@ -461,7 +420,7 @@ async function main(): Promise<number> {
       if (kind === 'node') {
         front = await startNodeFront(app.port);
       } else {
-        const nginx = locate('nginx');
+        const nginx = locateBinary('nginx');
         if (nginx === undefined) {
           const message =
             'soak: nginx is not installed (apt-get install nginx); its soak is skipped';
@@ -489,6 +448,15 @@ async function main(): Promise<number> {
           if (stats.transportErrors > 0)
             violations.push(`${kind} ${label}: ${stats.transportErrors} transport errors`);
         }
+        const untrusted = `the ${front.forgedHeader} header arrived from 127.0.0.2, which is not a trusted proxy`;
+        if (
+          !after.warnings.some(
+            (w) => w.code === 'MTLS_UNTRUSTED_PEER' && w.message.includes(untrusted),
+          )
+        )
+          violations.push(
+            `${kind}: no MTLS_UNTRUSTED_PEER warning for the forged ${front.forgedHeader} header`,
+          );
         if (heapDelta > HEAP_TOLERANCE) {
           violations.push(
             `${kind}: app heap grew by ${MiB(heapDelta)} (limit ${MiB(HEAP_TOLERANCE)})`,
@@ -503,6 +471,12 @@ async function main(): Promise<number> {
       violations.push(`app: ${last.unhandled} unhandled rejections/exceptions`);
     if (last !== undefined && last.serverErrors > 0)
       violations.push(`app: ${last.serverErrors} server errors`);
+    for (const warning of last?.warnings ?? []) {
+      if (warning.code !== 'MTLS_UNTRUSTED_PEER')
+        violations.push(
+          `app: unexpected configuration warning ${warning.code}: ${warning.message}`,
+        );
+    }
   } finally {
     await app.stop();
   }
@@ -534,6 +508,11 @@ async function main(): Promise<number> {
     );
     for (const example of [...result.warmup.examples, ...r.examples]) console.log(`  ! ${example}`);
   }
+  const warned = results.at(-1)?.after.warnings ?? [];
+  console.log(
+    `soak: app warnings: ${warned.map((w) => w.code).join(', ') || 'none'} ` +
+      '(expected: MTLS_UNTRUSTED_PEER once per forged header name, sent from 127.0.0.2)',
+  );
   const outDir = join(ROOT, '.tmp', 'soak');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(

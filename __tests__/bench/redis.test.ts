@@ -1,8 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
-  findBinary,
   missingRedisNote,
   pingRedis,
   REDIS_INSTALL_HINT,
@@ -11,21 +7,6 @@ import {
 import { requireRedisServer } from '../helpers/redis-server';
 
 describe('the benchmark redis-server', () => {
-  it('finds an executable on PATH, and nothing on an empty PATH', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bench-redis-'));
-    try {
-      const file = join(dir, 'fake-redis');
-      writeFileSync(file, '#!/bin/sh\n');
-      chmodSync(file, 0o755);
-      expect(findBinary('fake-redis', `/nonexistent:${dir}`)).toBe(file);
-      expect(findBinary('fake-redis', '')).toBeUndefined();
-      writeFileSync(join(dir, 'not-executable'), '');
-      expect(findBinary('not-executable', dir)).toBeUndefined();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
   it('says loudly what is not measured and what to install', () => {
     const note = missingRedisNote();
     expect(note).toContain('dpop-redis');

@@ -4,24 +4,27 @@
  * including each negative case the OpenID FAPI 2.0 conformance suite sends to a resource server.
  */
 import { createHash } from 'node:crypto';
-import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
+import type { Express, RequestHandler } from 'express';
 import request from 'supertest';
 import { requireSenderConstrainedToken } from '../../lib/binding/require-sender-constrained-token';
 import type { SenderConstrainedTokenOptions } from '../../lib/binding/sender-constrained-options';
-import { mtlsErrorHandler } from '../../lib/error-handler';
 import { forgetWarnings } from '../../lib/warnings';
 import type { MtlsError } from '../../lib/errors';
 import type { ReplayStore } from '../../lib/dpop/replay-store';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { X5T_S256 } from '../helpers/fixtures';
-import { KEYS, signature, b64, type KeyName } from '../dpop/helpers/proof';
-import { CERT_HEADER, certHeader, certificateFront } from './helpers/app';
+import { KEYS, makeProof, type ProofOptions } from '../dpop/helpers/proof';
+import { CERT_HEADER, certHeader } from './helpers/app';
+import {
+  PROOF_CHALLENGE,
+  senderConstrainedApi,
+  type SenderConstrainedApi,
+} from './helpers/dpop-app';
 import { AUDIENCE, claims, ISSUER, privateKey, publicPem, signJwt } from './helpers/keys';
 
 const PUBLIC = 'https://api.example.com';
 const HTU = `${PUBLIC}/resource`;
 const SECRET = 'a-nonce-secret-that-is-32-bytes-long!';
-const ALGS = 'algs="ES256 PS256 EdDSA"';
 const BASE: SenderConstrainedTokenOptions = {
   issuer: ISSUER,
   audience: AUDIENCE,
@@ -41,58 +44,29 @@ function ath(accessToken: string): string {
   return createHash('sha256').update(accessToken).digest('base64url');
 }
 
-interface Proof {
-  key?: KeyName;
-  alg?: string;
-  header?: Record<string, unknown>;
-  payload?: Record<string, unknown>;
-  accessToken?: string;
+interface Proof extends ProofOptions {
+  readonly accessToken?: string;
 }
-
-let counter = 0;
 
 /** A proof for `GET HTU` now, for DPOP_TOKEN, made with node:crypto (not the code under test). */
-function proof(options: Proof = {}): string {
-  const key = KEYS[options.key ?? 'ec'];
-  const alg = options.alg ?? 'ES256';
-  const clean = (o: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  const header = clean({ typ: 'dpop+jwt', alg, jwk: key.jwk, ...options.header });
-  const payload = clean({
-    jti: `jti-${process.pid}-${++counter}-${Date.now()}`,
-    htm: 'GET',
-    htu: HTU,
-    iat: Math.floor(Date.now() / 1000),
-    ath: ath(options.accessToken ?? DPOP_TOKEN),
-    ...options.payload,
+function proof({ accessToken = DPOP_TOKEN, ...options }: Proof = {}): string {
+  return makeProof({
+    ...options,
+    payload: {
+      htu: HTU,
+      iat: Math.floor(Date.now() / 1000),
+      ath: ath(accessToken),
+      ...options.payload,
+    },
   });
-  const data = `${b64(header)}.${b64(payload)}`;
-  return `${data}.${signature(data, key.privateKey, alg)}`;
-}
-
-interface Api {
-  readonly app: Express;
-  readonly errors: MtlsError[];
 }
 
 function api(
   makeApp: () => Express,
   options: SenderConstrainedTokenOptions = BASE,
-  front: RequestHandler[] = [certificateFront()],
-): Api {
-  const errors: MtlsError[] = [];
-  const app = makeApp();
-  if (front.length > 0) app.use(...front);
-  app.use(requireSenderConstrainedToken(options));
-  app.all(['/resource', '/other'], (req, res) => {
-    res.json({ auth: req.auth });
-  });
-  const record: ErrorRequestHandler = (err, _req, _res, next) => {
-    errors.push(err as MtlsError);
-    next(err);
-  };
-  app.use(record, mtlsErrorHandler());
-  return { app, errors };
+  front?: RequestHandler[],
+): SenderConstrainedApi {
+  return senderConstrainedApi(makeApp, requireSenderConstrainedToken(options), front);
 }
 
 function last(errors: MtlsError[]): MtlsError {
@@ -104,11 +78,6 @@ function dpopGet(app: Express, dpop: string | string[] | undefined, accessToken 
   // an array is sent as separate field lines (Node's setHeader), as a client could
   return dpop === undefined ? req : req.set('DPoP', dpop as string);
 }
-
-/** The challenge of a refused proof when both schemes are accepted. */
-const PROOF_CHALLENGE = new RegExp(
-  `^Bearer realm="api", DPoP realm="api", error="invalid_dpop_proof", error_description="[^"]+", ${ALGS}$`,
-);
 
 let emitWarning: jest.SpyInstance;
 

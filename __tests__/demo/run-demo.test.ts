@@ -3,6 +3,7 @@ import express from 'express';
 import { createApi } from '../../samples/api/api';
 import { createTokenServer } from '../../samples/token-server/token-server';
 import { runDemo, type DemoOptions, type DemoResult } from '../../scripts/demo/run-demo';
+import { captureProcessWarnings, type CapturedWarnings } from '../helpers/process-warnings';
 
 /** Runs the demo in this process and collects its transcript. */
 async function run(
@@ -32,6 +33,16 @@ function acceptEverything(): express.Express {
 }
 
 describe('runDemo() in process', () => {
+  // Alone, the demo keeps its apps' warnings off stderr with its own 'warning' listener; in Jest's
+  // sandbox Node's printer is out of its reach, so the tests capture them (and assert them once).
+  let warnings: CapturedWarnings;
+  beforeEach(() => {
+    warnings = captureProcessWarnings();
+  });
+  afterEach(() => {
+    warnings.restore();
+  });
+
   it('walks every step with another forwarding format (xfcc), coloured, and cleans up', async () => {
     const { result, text } = await run({ format: 'xfcc', color: true });
     expect(result).toEqual({
@@ -44,6 +55,23 @@ describe('runDemo() in process', () => {
     expect(text).toContain('the front forwards the certificate in the "xfcc" format');
     expect(text).toContain('\u001b[32m✓ refused: 401 invalid_token (binding_mismatch)\u001b[39m');
     expect(text).toContain('All 13 steps behaved as expected.');
+    expect(text).toContain('express-mtls:warning → MTLS_UNTRUSTED_PEER (once per process)');
+    expect(warnings.all()).toEqual([
+      {
+        code: 'MTLS_UNTRUSTED_PEER',
+        type: 'ExpressMtlsWarning',
+        message: expect.stringContaining(
+          'the x-forwarded-client-cert header arrived from 127.0.0.2, which is not a trusted proxy',
+        ) as string,
+      },
+      {
+        code: 'MTLS_REPLAY_STORE_LOCAL',
+        type: 'ExpressMtlsWarning',
+        message: expect.stringContaining(
+          'memoryReplayStore(), which protects this process only',
+        ) as string,
+      },
+    ]);
   });
 
   it('fails the step whose outcome differs, names it, exits 1 and still cleans up', async () => {

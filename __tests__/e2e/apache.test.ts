@@ -5,7 +5,7 @@ import { requireProxyBinary } from './harness/binaries';
 import { captured } from './harness/captures';
 import { FORGED, IDENTITIES, leafOnly } from './harness/clients';
 import { fetchEcho, fetchError } from './harness/curl';
-import { freePort } from './harness/ports';
+import { freePort } from '../../scripts/local-services';
 import { withProxyLogs, type ProxyProcess } from './harness/proxy-process';
 import { launchApache, makeProxyDir, PKI_PATHS, removeProxyDir } from './harness/proxies';
 import { readSample, renderSample } from './harness/template';

@@ -6,7 +6,7 @@ import { requireProxyBinary } from './harness/binaries';
 import { captured } from './harness/captures';
 import { EXPECTED, FORGED, IDENTITIES, leafOnly } from './harness/clients';
 import { fetchEcho, fetchError } from './harness/curl';
-import { freePort } from './harness/ports';
+import { freePort } from '../../scripts/local-services';
 import { withProxyLogs, type ProxyProcess } from './harness/proxy-process';
 import {
   haproxyCertBundle,

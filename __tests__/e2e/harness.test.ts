@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { locateBinary, requireProxyBinary } from './harness/binaries';
-import { acceptsConnections, freePort } from './harness/ports';
+import { acceptsConnections, freePort, locateBinary } from '../../scripts/local-services';
+import { requireProxyBinary } from './harness/binaries';
 import { startProxyProcess, withProxyLogs, type ProxyProcess } from './harness/proxy-process';
 import { renderTemplate } from './harness/template';
 

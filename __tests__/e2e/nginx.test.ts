@@ -1,11 +1,12 @@
 import { clientCertificate } from '../../lib';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
+import { captureProcessWarnings } from '../helpers/process-warnings';
 import { startEchoApp, type RunningApp } from './harness/app';
 import { requireProxyBinary } from './harness/binaries';
 import { captured } from './harness/captures';
 import { FORGED, IDENTITIES, leafOnly } from './harness/clients';
 import { curl, fetchEcho, fetchError } from './harness/curl';
-import { freePort } from './harness/ports';
+import { freePort } from '../../scripts/local-services';
 import { withProxyLogs, type ProxyProcess } from './harness/proxy-process';
 import { launchNginx, makeProxyDir, PKI_PATHS, removeProxyDir } from './harness/proxies';
 import { readSample, renderSample } from './harness/template';
@@ -198,16 +199,33 @@ if (NGINX !== undefined) {
     });
 
     describe('the app port, reached without nginx', () => {
-      live('a forged header from an untrusted peer (127.0.0.2) is ignored', async () => {
-        const echo = await fetchEcho({
-          url: `${direct}/`,
-          sourceAddress: '127.0.0.2',
-          headers: [`X-SSL-CERT: ${FORGED.nginx}`],
-        });
-        expect(echo.peer).toBe('127.0.0.2');
-        expect(echo.headers).toEqual({ 'x-ssl-cert': [FORGED.nginx] });
-        expect(echo.certificate).toBeNull();
-      });
+      live(
+        'a forged header from an untrusted peer (127.0.0.2) is ignored, with a warning',
+        async () => {
+          const warnings = captureProcessWarnings();
+          try {
+            const echo = await fetchEcho({
+              url: `${direct}/`,
+              sourceAddress: '127.0.0.2',
+              headers: [`X-SSL-CERT: ${FORGED.nginx}`],
+            });
+            expect(echo.peer).toBe('127.0.0.2');
+            expect(echo.headers).toEqual({ 'x-ssl-cert': [FORGED.nginx] });
+            expect(echo.certificate).toBeNull();
+            expect(warnings.all()).toEqual([
+              {
+                code: 'MTLS_UNTRUSTED_PEER',
+                type: 'ExpressMtlsWarning',
+                message: expect.stringContaining(
+                  'the x-ssl-cert header arrived from 127.0.0.2, which is not a trusted proxy',
+                ) as string,
+              },
+            ]);
+          } finally {
+            warnings.restore();
+          }
+        },
+      );
 
       live(
         'the same header from the trusted address is believed (why the proxy must strip)',

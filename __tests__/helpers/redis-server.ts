@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { locateBinary } from '../e2e/harness/binaries';
-import { freePort } from '../e2e/harness/ports';
 import { startProxyProcess, type ProxyProcess } from '../e2e/harness/proxy-process';
 import { pingRedis, REDIS_INSTALL_HINT } from '../../bench/redis';
+import { freePort, locateBinary } from '../../scripts/local-services';
 
 // one PING probe and install hint for the tests and the benchmark
 export { pingRedis, REDIS_INSTALL_HINT } from '../../bench/redis';

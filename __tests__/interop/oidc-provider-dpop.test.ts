@@ -8,13 +8,17 @@
 import { createServer, type Server } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
+import type { Express, RequestHandler } from 'express';
 import { requireCertificateBoundToken } from '../../lib/binding/require-certificate-bound-token';
 import { requireSenderConstrainedToken } from '../../lib/binding/require-sender-constrained-token';
 import type { SenderConstrainedTokenOptions } from '../../lib/binding/sender-constrained-options';
-import { mtlsErrorHandler } from '../../lib/error-handler';
 import type { MtlsError } from '../../lib/errors';
-import { certificateFront } from '../binding/helpers/app';
+import {
+  DPOP_ALGS as ALGS,
+  PROOF_CHALLENGE,
+  senderConstrainedApi,
+  type SenderConstrainedApi,
+} from '../binding/helpers/dpop-app';
 import { KEYS } from '../dpop/helpers/proof';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions';
 import { pem, X5T_S256 } from '../helpers/fixtures';
@@ -34,12 +38,6 @@ const INTROSPECTOR = {
 };
 const CLIENT = { clientId: 'dpop-client', clientSecret: 'dpop-client-secret-0123456789abcdef' };
 const NONCE_SECRET = 'interop-nonce-secret-of-32-bytes-or-more';
-const ALGS = 'algs="ES256 PS256 EdDSA"';
-
-/** The challenge of a refused proof: both schemes offered, the error on the DPoP one only. */
-const PROOF_CHALLENGE = new RegExp(
-  `^Bearer realm="api", DPoP realm="api", error="invalid_dpop_proof", error_description="[^"]+", ${ALGS}$`,
-);
 
 let as: AuthorizationServer;
 let client: DpopClient;
@@ -156,32 +154,20 @@ describe('a token bound both ways (mTLS certificate and DPoP key)', () => {
   });
 });
 
-interface Api {
+interface Api extends SenderConstrainedApi {
   readonly url: string;
-  readonly errors: MtlsError[];
   close(): Promise<void>;
 }
 
 /** The resource server: clientCertificate() then the token middleware, on a loopback port. */
 async function listen(makeApp: () => Express, middleware: RequestHandler): Promise<Api> {
-  const errors: MtlsError[] = [];
-  const app = makeApp();
-  app.use(certificateFront());
-  app.use(middleware);
-  app.all(['/resource', '/other'], (req, res) => {
-    res.json({ auth: req.auth });
-  });
-  const record: ErrorRequestHandler = (err, _req, _res, next) => {
-    errors.push(err as MtlsError);
-    next(err);
-  };
-  app.use(record, mtlsErrorHandler());
-  const server: Server = createServer(app);
+  const api = senderConstrainedApi(makeApp, middleware);
+  const server: Server = createServer(api.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
+    ...api,
     url: `http://127.0.0.1:${port}`,
-    errors,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

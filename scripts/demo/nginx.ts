@@ -8,11 +8,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { locateBinary } from '../../__tests__/e2e/harness/binaries';
-import { freePort } from '../../__tests__/e2e/harness/ports';
 import { type ProxyProcess } from '../../__tests__/e2e/harness/proxy-process';
 import { launchNginx } from '../../__tests__/e2e/harness/proxies';
 import { renderTemplate } from '../../__tests__/e2e/harness/template';
+import { freePort, locateBinary } from '../local-services';
 
 /** A started nginx in front of one app. */
 export interface DemoNginx {

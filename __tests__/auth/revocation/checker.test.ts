@@ -1,11 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BasicOCSPResponse,
+  id_pkix_ocsp_nonce,
+  OCSPRequest,
+  OCSPResponse,
+} from '@peculiar/asn1-ocsp';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import type { Extension } from '@peculiar/asn1-x509';
 import { ClientCertificate } from '../../../lib/certificate';
 import { createChainValidator, type ChainValidationResult } from '../../../lib/auth/chain';
-import type { RevocationFetchRequest, RevocationOptions } from '../../../lib/auth/revocation/types';
+import type {
+  RevocationFetcher,
+  RevocationFetchRequest,
+  RevocationOptions,
+} from '../../../lib/auth/revocation/types';
 import { createRevocationChecker } from '../../../lib/auth/revocation/checker';
 import { certificateInfo, type CertificateInfo } from '../../../lib/x509/certificate-info';
 import { CHAIN_X5T } from '../chain/chain-fixtures';
 import {
   loopbackFetcher,
+  REVOCATION_DIR,
   revocationFile,
   startCrlServer,
   startOcspResponder,
@@ -24,6 +39,11 @@ function validator(revocation: RevocationOptions) {
   return createChainValidator({ trustAnchors: [ROOT], revocation });
 }
 
+function success(result: ChainValidationResult) {
+  if (!result.ok) throw new Error(`expected a success, got ${result.reason}: ${result.detail}`);
+  return result;
+}
+
 function failure(result: ChainValidationResult) {
   if (result.ok) throw new Error('expected a failure');
   return result;
@@ -31,6 +51,26 @@ function failure(result: ChainValidationResult) {
 
 function pemToDer(pem: string): Buffer {
   return Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+}
+
+/** thisUpdate of the committed ocsp/good.der (openssl ocsp -resp_text). */
+const COMMITTED_THIS_UPDATE = Date.parse('2026-11-25T22:06:17Z');
+
+function nonceOf(extensions: readonly Extension[] | undefined): Buffer | undefined {
+  const nonce = extensions?.find((e) => e.extnID === id_pkix_ocsp_nonce);
+  return nonce && Buffer.from(AsnConvert.parse(nonce.extnValue, OctetString).buffer);
+}
+
+/** The RFC 9654 nonce of a DER OCSP request, as the responder reads it. */
+function requestNonce(der: Uint8Array | undefined): Buffer | undefined {
+  return nonceOf(AsnConvert.parse(der as Uint8Array, OCSPRequest).tbsRequest.requestExtensions);
+}
+
+/** The nonce a DER OCSP response echoes. */
+function responseNonce(der: Uint8Array | undefined): Buffer | undefined {
+  const bytes = AsnConvert.parse(der as Uint8Array, OCSPResponse).responseBytes;
+  const basic = AsnConvert.parse(bytes?.response.buffer as ArrayBuffer, BasicOCSPResponse);
+  return nonceOf(basic.tbsResponseData.responseExtensions);
 }
 
 let ocsp: OcspResponder;
@@ -83,15 +123,56 @@ describe('OCSP (RFC 6960) against a real openssl ocsp responder', () => {
 
   test('a nonce is sent and its echo required (ocspNonce)', async () => {
     const log: RevocationFetchRequest[] = [];
-    const result = await validator(
-      ocspOnly({ ocspNonce: true, fetcher: loopbackFetcher({ ocsp: ocsp.url }, log) }),
-    ).validate(leaf('rev-good'));
-    expect(result.ok).toBe(true);
+    const answers: Uint8Array[] = [];
+    const recording: RevocationFetcher = async (request) => {
+      const answer = await loopbackFetcher({ ocsp: ocsp.url }, log)(request);
+      answers.push(answer);
+      return answer;
+    };
+    success(
+      await validator(ocspOnly({ ocspNonce: true, fetcher: recording })).validate(leaf('rev-good')),
+    );
     expect(log[0]).toMatchObject({
       method: 'POST',
       url: 'http://ocsp.revocation.test/',
       headers: { 'Content-Type': 'application/ocsp-request' },
     });
+    const sent = requestNonce(log[0]?.body);
+    expect(sent).toHaveLength(32);
+    expect(responseNonce(answers[0])).toEqual(sent);
+
+    const replayed = failure(
+      await validator(
+        ocspOnly({ ocspNonce: true, fetcher: () => Promise.resolve(answers[0] as Uint8Array) }),
+      ).validate(leaf('rev-good')),
+    );
+    expect(replayed.reason).toBe('revocation_unknown');
+    expect(replayed.detail).toMatch(/OCSP: nonce missing or different/);
+  });
+
+  test('an answer signed after the validation began is judged when it arrived, not refused as future', async () => {
+    const slow: RevocationFetcher = async (request) => {
+      await new Promise((resolve) => setTimeout(resolve, 1050 - (Date.now() % 1000)));
+      return loopbackFetcher({ ocsp: ocsp.url })(request);
+    };
+    const result = success(await validator(ocspOnly({ fetcher: slow })).validate(leaf('rev-good')));
+    expect(result.trace[0]?.checks.find((c) => c.name === 'revocation')?.detail).toMatch(
+      /^OCSP: serial [0-9A-F]+ good$/,
+    );
+  });
+
+  test('an answer whose thisUpdate is after its arrival is refused: revocation_unknown', async () => {
+    const committed = readFileSync(join(REVOCATION_DIR, 'ocsp', 'good.der'));
+    const result = failure(
+      await validator(ocspOnly({ fetcher: () => Promise.resolve(committed) })).validate(
+        leaf('rev-good'),
+        {
+          now: new Date(COMMITTED_THIS_UPDATE - 60_000),
+        },
+      ),
+    );
+    expect(result.reason).toBe('revocation_unknown');
+    expect(result.detail).toMatch(/OCSP: response thisUpdate in the future/);
   });
 
   test('ocspUrl overrides the AIA location', async () => {

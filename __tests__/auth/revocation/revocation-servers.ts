@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { defaultRevocationFetcher } from '../../../lib/auth/revocation/fetch';
 import type { RevocationFetcher, RevocationFetchRequest } from '../../../lib/auth/revocation/types';
+import { freePort } from '../../../scripts/local-services';
 import { CHAINS_DIR } from '../chain/chain-fixtures';
 
 export const REVOCATION_DIR = join(CHAINS_DIR, 'revocation');
@@ -12,14 +13,6 @@ export const REVOCATION_DIR = join(CHAINS_DIR, 'revocation');
 /** The PEM text of a revocation fixture (certificate or CRL), by file name. */
 export function revocationFile(name: string): string {
   return readFileSync(join(REVOCATION_DIR, name), 'utf8');
-}
-
-async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

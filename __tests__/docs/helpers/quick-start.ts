@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { acceptsConnections, freePort } from '../../e2e/harness/ports';
+import { acceptsConnections, freePort } from '../../../scripts/local-services';
 import { withProxyLogs, type ProxyProcess } from '../../e2e/harness/proxy-process';
 import { launchNginx, makeProxyDir, removeProxyDir } from '../../e2e/harness/proxies';
 import { extractSnippets, type Snippet } from '../markdown-snippets';

@@ -1,29 +1,7 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { locateBinary } from '../../../scripts/local-services';
 
 /** The Debian packages that provide every proxy binary the e2e suites drive. */
 export const INSTALL_HINT = 'apt-get install -y nginx haproxy caddy apache2';
-
-/** Directories searched in addition to `PATH` (proxies live in sbin, often not on a user's PATH). */
-const EXTRA_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/local/bin', '/usr/bin'];
-
-/** The absolute path of an executable named `command`, or `undefined` when none is installed. */
-export function locateBinary(
-  command: string,
-  searchPath = process.env.PATH ?? '',
-): string | undefined {
-  const dirs = [...searchPath.split(delimiter).filter((d) => d !== ''), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    const candidate = join(dir, command);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; keep looking
-    }
-  }
-  return undefined;
-}
 
 /**
  * Decides whether a proxy's e2e tests can run, at test-file load time.

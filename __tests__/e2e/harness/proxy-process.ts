@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { acceptsConnections } from './ports';
+import { acceptsConnections } from '../../../scripts/local-services';
 
 /** How to launch one proxy in the foreground. */
 export interface ProxyProcessOptions {

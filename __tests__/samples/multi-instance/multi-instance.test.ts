@@ -6,7 +6,7 @@ import jwt from 'jsonwebtoken';
 import { instanceOptionsFromEnv, portsFromEnv } from '../../../samples/multi-instance/main';
 import { privatePem } from '../../binding/helpers/keys';
 import { KEYS, makeProof } from '../../dpop/helpers/proof';
-import { freePort } from '../../e2e/harness/ports';
+import { freePort } from '../../../scripts/local-services';
 import { requireRedisServer, startRedisServer, type RedisServer } from '../../helpers/redis-server';
 import { call, listenHttp, type Listening, type Reply } from '../helpers';
 

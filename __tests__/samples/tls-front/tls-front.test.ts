@@ -8,7 +8,7 @@ import {
   type TlsFront,
   type TlsFrontOptions,
 } from '../../../samples/tls-front/tls-front';
-import { freePort } from '../../e2e/harness/ports';
+import { freePort } from '../../../scripts/local-services';
 import { EXPRESS_VERSIONS } from '../../helpers/express-versions';
 import { key, pem, X5T_S256 } from '../../helpers/fixtures';
 import { call, CLIENT_A_WITH_CHAIN, listenHttp, type Listening } from '../helpers';

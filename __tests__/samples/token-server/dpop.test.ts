@@ -9,6 +9,7 @@ import { createTokenServer } from '../../../samples/token-server/token-server';
 import { privatePem } from '../../binding/helpers/keys';
 import { KEYS, makeProof, type ProofOptions } from '../../dpop/helpers/proof';
 import { EXPRESS_VERSIONS } from '../../helpers/express-versions';
+import { captureProcessWarnings, type CapturedWarnings } from '../../helpers/process-warnings';
 import { pem } from '../../helpers/fixtures';
 import { call, CLIENT_A_WITH_CHAIN, listenHttps, type Listening, type Reply } from '../helpers';
 
@@ -35,7 +36,9 @@ function proof(options: ProofOptions = {}): string {
 describe('the sample token server binds tokens to a DPoP key (RFC 9449 §5)', () => {
   describe.each(EXPRESS_VERSIONS)('on %s', (_label, createApp) => {
     let server: Listening;
+    let warnings: CapturedWarnings;
     beforeAll(async () => {
+      warnings = captureProcessWarnings();
       server = await listenHttps(
         createTokenServer(
           {
@@ -59,6 +62,7 @@ describe('the sample token server binds tokens to a DPoP key (RFC 9449 §5)', ()
       );
     });
     afterAll(async () => {
+      warnings.restore();
       await server.close();
     });
 
@@ -79,6 +83,21 @@ describe('the sample token server binds tokens to a DPoP key (RFC 9449 §5)', ()
         error_description: expect.any(String),
       });
     }
+
+    it('warns once, at the first proof, that its default replay store protects one process (MTLS_REPLAY_STORE_LOCAL)', async () => {
+      expect(warnings.all()).toEqual([]);
+      expect((await token(proof())).status).toBe(200);
+      expect((await token(proof())).status).toBe(200);
+      expect(warnings.all()).toEqual([
+        {
+          code: 'MTLS_REPLAY_STORE_LOCAL',
+          type: 'ExpressMtlsWarning',
+          message: expect.stringContaining(
+            'memoryReplayStore(), which protects this process only',
+          ) as string,
+        },
+      ]);
+    });
 
     it('issues a DPoP token bound to the proof key (cnf.jkt as jose computes it), not to the certificate', async () => {
       const reply = await token(proof());

@@ -215,6 +215,7 @@ export function createRevocationChecker(
     const url = o.ocspUrl ?? locations(subject, EXTENSION.authorityInfoAccess)[0];
     if (url === undefined) return { note: 'OCSP: no responder location', transient: false };
     const query = buildOcspRequest(subject, issuer, ocspNonce);
+    const sent = Date.now();
     let body: Uint8Array;
     try {
       body = await traceDependency('ocsp', () =>
@@ -236,7 +237,17 @@ export function createRevocationChecker(
     } catch (error) {
       return { note: `OCSP: ${(error as Error).message}`, transient: true };
     }
-    const verdict = checkOcspResponse(body, query, subject, issuer, now, toleranceMs, minRsaBits);
+    // A responder that signs on demand dates thisUpdate after `now`: judge the answer on arrival.
+    const arrived = now + Math.max(0, Date.now() - sent);
+    const verdict = checkOcspResponse(
+      body,
+      query,
+      subject,
+      issuer,
+      arrived,
+      toleranceMs,
+      minRsaBits,
+    );
     if (verdict.status === 'unknown') return { note: verdict.detail, transient: false };
     return {
       status: verdict.status,

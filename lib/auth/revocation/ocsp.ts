@@ -134,6 +134,8 @@ function signerOf(
 /**
  * Checks a DER OCSP response against the query for `subject` issued by `issuer`.
  *
+ * @param now - The moment the answer arrived (epoch ms): a responder that signs on demand dates
+ *   `thisUpdate` after the request was sent, so the time the validation began would be too early.
  * @see {@link https://www.rfc-editor.org/rfc/rfc6960#section-3.2 | RFC 6960 §3.2}
  */
 export function checkOcspResponse(
