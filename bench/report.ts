@@ -257,7 +257,7 @@ export function renderSteps(steps: StepReport): string[] {
       ]),
     ),
     '',
-    `\`${VERIFY_OFF_THREAD_ENV}\` switches the hops (\`on\`, \`off\`, default \`auto\`: on where the process may use more than one core; in this run: ${verifyOffThread('bench') ? 'on' : 'off'}): \`requireCertificateBoundToken()\` then verifies a new token's RS/PS/ES signature on the pool, \`requireClientCertificate()\` a new leaf's first link; a warm request makes no hop (every cache answers). ${steps.hopVerdict}`,
+    `\`${VERIFY_OFF_THREAD_ENV}\` switches the hops (\`on\`, or \`off\`: the default; in this run: ${verifyOffThread('bench') ? 'on' : 'off'}): \`requireCertificateBoundToken()\` then verifies a new token's RS/PS/ES signature on the pool, \`requireClientCertificate()\` a new leaf's first link; a warm request makes no hop (every cache answers). ${steps.hopVerdict}`,
   ];
 }
 

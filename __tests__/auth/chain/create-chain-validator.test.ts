@@ -417,3 +417,38 @@ describe('key-cost limits (issue #10): no signature is verified with a key that 
     }
   });
 });
+
+describe('EXPRESS_MTLS_VERIFY_OFF_THREAD=on: a new leaf’s first link is verified on the thread pool', () => {
+  const saved = process.env.EXPRESS_MTLS_VERIFY_OFF_THREAD;
+  beforeAll(() => {
+    process.env.EXPRESS_MTLS_VERIFY_OFF_THREAD = 'on';
+  });
+  afterAll(() => {
+    if (saved === undefined) Reflect.deleteProperty(process.env, 'EXPRESS_MTLS_VERIFY_OFF_THREAD');
+    else process.env.EXPRESS_MTLS_VERIFY_OFF_THREAD = saved;
+  });
+
+  test('with the same verdicts as on the event loop; the search finds the link cached', async () => {
+    const onLoop = jest.spyOn(algorithms, 'verifySignature');
+    try {
+      const ec = createChainValidator({ trustAnchors: [EC_ROOT], intermediates: [EC_INT] });
+      const good = await ec.validate(leaf('ec-leaf', []));
+      expect(good.ok).toBe(true);
+      expect(onLoop).toHaveBeenCalledTimes(1); // the intermediate's link; the leaf's went to the pool
+      const rsa = createChainValidator({
+        trustAnchors: [chainPem('rsa-root')],
+        intermediates: [chainPem('rsa-int')],
+      });
+      const tampered = await rsa.validate(leaf('leaf-tampered', []));
+      expect(reasonOf(tampered)).toBe('bad_signature');
+      expect(tampered.ok ? undefined : tampered.trace[0]?.checks[0]).toMatchObject({
+        name: 'signature',
+        ok: false,
+        reason: 'bad_signature',
+      });
+      expect(onLoop).toHaveBeenCalledTimes(1);
+    } finally {
+      onLoop.mockRestore();
+    }
+  });
+});
