@@ -158,10 +158,10 @@ class DecodedCertificate implements CertificateInfo {
     this.thumbprint = certificate.thumbprint;
     this.subjectKey = der.toString('latin1', layout.subject.start, layout.subject.end);
     this.issuerKey = der.toString('latin1', layout.issuer.start, layout.issuer.end);
-    this.subjectEmpty = certificate.subjectRdns.length === 0;
-    this.issuerEmpty = certificate.issuerRdns.length === 0;
     this.notBefore = certificate.notBefore.getTime();
     this.notAfter = certificate.notAfter.getTime();
+    this.subjectEmpty = certificate.subjectRdns.length === 0;
+    this.issuerEmpty = certificate.issuerRdns.length === 0;
     const ski = extensionValue(extensions, EXTENSION.subjectKeyIdentifier);
     const aki = extensionValue(extensions, EXTENSION.authorityKeyIdentifier);
     const bc = extensionValue(extensions, EXTENSION.basicConstraints);

@@ -12,6 +12,7 @@ const ROOT = info(revocationFile('rev-root.pem'));
 const GOOD = info(revocationFile('rev-good.pem'));
 const REVOKED = info(revocationFile('rev-revoked.pem'));
 const NOW = Date.parse('2030-01-01T00:00:00Z');
+const HOUR = 3_600_000;
 
 function crl(name: string) {
   return parseCrl((decodePem(revocationFile(name))[0] as { der: Buffer }).der);
@@ -29,11 +30,11 @@ describe('CRLs made by openssl ca -gencrl (RFC 5280 §5)', () => {
   test('verdicts: good, revoked', () => {
     const list = crl('int.crl');
     expect(crlIssuedBy(list, INT)).toBe(true);
-    expect(crlStatus(list, GOOD, NOW, 0)).toEqual({
+    expect(crlStatus(list, GOOD, NOW, 0, HOUR)).toEqual({
       status: 'good',
       detail: `serial ${GOOD.certificate.serialNumber} not on the CRL`,
     });
-    expect(crlStatus(list, REVOKED, NOW, 0)).toEqual({
+    expect(crlStatus(list, REVOKED, NOW, 0, HOUR)).toEqual({
       status: 'revoked',
       detail: `serial ${REVOKED.certificate.serialNumber} revoked (keyCompromise) per CRL`,
     });
@@ -45,16 +46,26 @@ describe('CRLs made by openssl ca -gencrl (RFC 5280 §5)', () => {
     expect(crlIssuedBy(crl('notca.crl'), info(chainPem('int-notca')))).toBe(false);
   });
 
+  test('a CRL without nextUpdate counts only while its thisUpdate is at most maxAge old', () => {
+    const list = { ...crl('int.crl'), nextUpdate: undefined };
+    expect(crlStatus(list, REVOKED, list.thisUpdate + HOUR, 0, HOUR).status).toBe('revoked');
+    expect(crlStatus(list, REVOKED, list.thisUpdate + HOUR + 1, 0, HOUR)).toEqual({
+      status: 'unknown',
+      detail: `CRL without nextUpdate issued ${new Date(list.thisUpdate).toISOString()}, older than revocation.cacheTtl`,
+    });
+    expect(crlStatus(list, REVOKED, list.thisUpdate + HOUR + 1, 1, HOUR).status).toBe('revoked');
+  });
+
   test('no answer from a stale CRL, one issued in the future, or one with an unknown critical extension', () => {
-    expect(crlStatus(crl('int-expired.crl'), REVOKED, NOW, 0).detail).toBe(
+    expect(crlStatus(crl('int-expired.crl'), REVOKED, NOW, 0, HOUR).detail).toBe(
       'CRL stale since 2021-01-01T00:00:00.000Z',
     );
-    expect(crlStatus(crl('int-future.crl'), REVOKED, NOW, 0).detail).toBe(
+    expect(crlStatus(crl('int-future.crl'), REVOKED, NOW, 0, HOUR).detail).toBe(
       'CRL issued in the future',
     );
     const critical = crl('int-critical.crl');
     expect(critical.unusable).toBe('unsupported critical CRL extension 1.3.6.1.4.1.55555.2');
-    expect(crlStatus(critical, REVOKED, NOW, 0)).toEqual({
+    expect(crlStatus(critical, REVOKED, NOW, 0, HOUR)).toEqual({
       status: 'unknown',
       detail: 'unsupported critical CRL extension 1.3.6.1.4.1.55555.2',
     });

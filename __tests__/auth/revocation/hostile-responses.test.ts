@@ -44,6 +44,7 @@ test('mutated OCSP responses: never an exception, never "revoked"', () => {
         Date.parse('2026-11-25T23:00:00Z'),
         0,
         2048,
+        3_600_000,
       );
       expect(['good', 'unknown']).toContain(verdict.status);
     }),

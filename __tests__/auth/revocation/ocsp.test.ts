@@ -14,6 +14,9 @@ import { REVOCATION_DIR, revocationFile } from './revocation-servers';
 /** thisUpdate of the committed responses (openssl ocsp -resp_text); nextUpdate is a day later. */
 const PRODUCED = Date.parse('2026-11-25T22:06:17Z');
 const NOW = PRODUCED + 60_000;
+const HOUR = 3_600_000;
+/** thisUpdate of no-next-update.der (openssl ocsp without -ndays: no nextUpdate). */
+const PRODUCED_WITHOUT_NEXT = Date.parse('2026-12-07T16:20:24Z');
 /** The nonce openssl put in req-good-nonce.der / good-nonce.der. */
 const OPENSSL_NONCE = Buffer.from('40A35E03644E6C2F6F9B83F6D46E8F76', 'hex');
 
@@ -29,7 +32,7 @@ function response(name: string): Buffer {
 }
 
 function check(der: Buffer, now = NOW, query = NO_NONCE, subject = GOOD) {
-  return checkOcspResponse(der, query, subject, ISSUER, now, 0, 2048);
+  return checkOcspResponse(der, query, subject, ISSUER, now, 0, 2048, HOUR);
 }
 
 describe('OCSP request (RFC 6960 §4.1)', () => {
@@ -91,6 +94,17 @@ describe('OCSP responses made by openssl', () => {
     ['tampered.der', 'OCSP: bad response signature'],
   ])('%s gives no answer: %s', (file, detail) => {
     expect(check(response(file))).toEqual({ status: 'unknown', detail, expires: undefined });
+  });
+
+  test('without nextUpdate: good while thisUpdate is at most revocation.cacheTtl old, then no answer', () => {
+    const answer = response('no-next-update.der');
+    const good = check(answer, PRODUCED_WITHOUT_NEXT + HOUR);
+    expect(good).toMatchObject({ status: 'good', expires: undefined });
+    expect(check(answer, PRODUCED_WITHOUT_NEXT + HOUR + 1000)).toEqual({
+      status: 'unknown',
+      detail: 'OCSP: response without nextUpdate older than revocation.cacheTtl',
+    });
+    expect(check(answer, PRODUCED_WITHOUT_NEXT + 10 * 365 * 86_400_000).status).toBe('unknown');
   });
 
   test('stale, not yet issued, or about another certificate: no answer', () => {

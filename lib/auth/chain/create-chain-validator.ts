@@ -141,6 +141,7 @@ function byName(
   return map;
 }
 
+/** The index of no certificate, shared by every validator: read only (never add to its maps). */
 const NO_CERTIFICATES: NameIndex = { exact: new Map(), canonical: () => new Map() };
 
 function index(infos: readonly CertificateInfo[]): NameIndex {

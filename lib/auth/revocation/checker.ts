@@ -215,7 +215,7 @@ export function createRevocationChecker(
     const url = o.ocspUrl ?? locations(subject, EXTENSION.authorityInfoAccess)[0];
     if (url === undefined) return { note: 'OCSP: no responder location', transient: false };
     const query = buildOcspRequest(subject, issuer, ocspNonce);
-    const sent = Date.now();
+    const sent = performance.now();
     let body: Uint8Array;
     try {
       body = await traceDependency('ocsp', () =>
@@ -238,7 +238,7 @@ export function createRevocationChecker(
       return { note: `OCSP: ${(error as Error).message}`, transient: true };
     }
     // A responder that signs on demand dates thisUpdate after `now`: judge the answer on arrival.
-    const arrived = now + Math.max(0, Date.now() - sent);
+    const arrived = now + Math.max(0, performance.now() - sent);
     const verdict = checkOcspResponse(
       body,
       query,
@@ -247,6 +247,7 @@ export function createRevocationChecker(
       arrived,
       toleranceMs,
       minRsaBits,
+      ttlMs,
     );
     if (verdict.status === 'unknown') return { note: verdict.detail, transient: false };
     return {
@@ -281,7 +282,7 @@ export function createRevocationChecker(
         notes.push('CRL: not signed by the issuing CA');
         continue;
       }
-      const verdict = crlStatus(crl, subject, now, toleranceMs);
+      const verdict = crlStatus(crl, subject, now, toleranceMs, ttlMs);
       if (verdict.status === 'unknown') {
         notes.push(`CRL: ${verdict.detail}`);
         continue;

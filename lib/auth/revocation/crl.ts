@@ -128,12 +128,19 @@ export function crlIssuedBy(crl: Crl, issuer: CertificateInfo): boolean {
   return verifySignature(crl, issuer.publicKey());
 }
 
-/** The verdict a usable, authentic CRL gives on `subject` at `now`, or why it gives none. */
+/**
+ * The verdict a usable, authentic CRL gives on `subject` at `now`, or why it gives none. A CRL
+ * without `nextUpdate` (which RFC 5280 §5.1.2.5 requires) counts only while its `thisUpdate` is
+ * at most `maxAgeMs` old.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc5280#section-5.1.2.5 | RFC 5280 §5.1.2.5}
+ */
 export function crlStatus(
   crl: Crl,
   subject: CertificateInfo,
   now: number,
   toleranceMs: number,
+  maxAgeMs: number,
 ): { status: 'good' | 'revoked' | 'unknown'; detail: string } {
   if (crl.unusable) return { status: 'unknown', detail: crl.unusable };
   if (crl.thisUpdate > now + toleranceMs)
@@ -142,6 +149,12 @@ export function crlStatus(
     return {
       status: 'unknown',
       detail: `CRL stale since ${new Date(crl.nextUpdate).toISOString()}`,
+    };
+  }
+  if (crl.nextUpdate === undefined && crl.thisUpdate < now - toleranceMs - maxAgeMs) {
+    return {
+      status: 'unknown',
+      detail: `CRL without nextUpdate issued ${new Date(crl.thisUpdate).toISOString()}, older than revocation.cacheTtl`,
     };
   }
   const serial = subject.certificate.serialNumber;

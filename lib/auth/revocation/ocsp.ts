@@ -136,7 +136,10 @@ function signerOf(
  *
  * @param now - The moment the answer arrived (epoch ms): a responder that signs on demand dates
  *   `thisUpdate` after the request was sent, so the time the validation began would be too early.
+ * @param maxAgeMs - How old `thisUpdate` may be when the answer has no `nextUpdate` (which would
+ *   otherwise make one captured answer good forever, replayable after a revocation).
  * @see {@link https://www.rfc-editor.org/rfc/rfc6960#section-3.2 | RFC 6960 §3.2}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6960#section-4.2.2.1 | RFC 6960 §4.2.2.1} (thisUpdate, nextUpdate)
  */
 export function checkOcspResponse(
   der: Uint8Array,
@@ -146,6 +149,7 @@ export function checkOcspResponse(
   now: number,
   toleranceMs: number,
   minRsaBits: number,
+  maxAgeMs: number,
 ): OcspVerdict {
   let basic: BasicOCSPResponse;
   let basicDer: Buffer;
@@ -162,7 +166,17 @@ export function checkOcspResponse(
     return unknown('malformed response');
   }
   try {
-    return verdictOf(basic, basicDer, query, subject, issuer, now, toleranceMs, minRsaBits);
+    return verdictOf(
+      basic,
+      basicDer,
+      query,
+      subject,
+      issuer,
+      now,
+      toleranceMs,
+      minRsaBits,
+      maxAgeMs,
+    );
   } catch {
     return unknown('malformed response');
   }
@@ -177,6 +191,7 @@ function verdictOf(
   now: number,
   toleranceMs: number,
   minRsaBits: number,
+  maxAgeMs: number,
 ): OcspVerdict {
   const outer = readTlv(basicDer, 0, basicDer.length);
   const [tbs, algorithm, signature] = readChildren(basicDer, outer);
@@ -216,6 +231,9 @@ function verdictOf(
   const nextUpdate = single.nextUpdate?.getTime();
   if (thisUpdate > now + toleranceMs) return unknown('response thisUpdate in the future');
   if (nextUpdate !== undefined && nextUpdate < now - toleranceMs) return unknown('stale response');
+  if (nextUpdate === undefined && thisUpdate < now - toleranceMs - maxAgeMs) {
+    return unknown('response without nextUpdate older than revocation.cacheTtl');
+  }
   const status = single.certStatus;
   if (status.revoked) {
     return {

@@ -67,6 +67,10 @@ export interface RevocationOptions {
   readonly maxResponseBytes?: number | undefined;
   /** Revocation answers kept (until their `nextUpdate`). Default: `1000`. */
   readonly cacheSize?: number | undefined;
-  /** Longest time, in seconds, an answer is kept even when `nextUpdate` is later. Default: `3600`. */
+  /**
+   * Longest time, in seconds, an answer is kept even when `nextUpdate` is later; also how old an
+   * OCSP answer or CRL without `nextUpdate` may be (its `thisUpdate`) to count at all. Default:
+   * `3600`.
+   */
   readonly cacheTtl?: number | undefined;
 }
