@@ -84,6 +84,13 @@ export interface StepInput {
 
 /** Requests per allocation measurement and verifications per hop measurement. */
 const ALLOCATION_REQUESTS = 2_000;
+
+/**
+ * Distinct leaves (each with a bound token) the cold in-process stacks cycle through: more than
+ * the 4,000 verified links a chain validator keeps, so that every cold request verifies its
+ * leaf's signature as a new client's would (fewer in quick runs, whose pool is smaller).
+ */
+const COLD_STACK_LEAVES = 5_000;
 const HOP_CONCURRENCY = 16;
 
 let sink: unknown;
@@ -297,10 +304,11 @@ export async function runSteps(input: StepInput): Promise<StepReport> {
 
   const stacks: Record<string, { warm: number; cold: number }> = {};
   const allocationRows: AllocationRow[] = [];
-  const coldTokens = coldLeaves.map((c) => issuer.mint(c, 'pooled'));
+  const stackLeaves = pool.slice(0, Math.max(requests, COLD_STACK_LEAVES));
+  const coldTokens = stackLeaves.map((c) => issuer.mint(c, 'pooled'));
   const warmRequest = freshHeaders({ 'x-ssl-cert': nginx(leaf), authorization: `Bearer ${token}` });
   const coldRequest = cycling(
-    coldLeaves.map((c, i) =>
+    stackLeaves.map((c, i) =>
       freshHeaders({ 'x-ssl-cert': nginx(c), authorization: `Bearer ${coldTokens[i] as string}` }),
     ),
   );
