@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../scripts/local-services';
+import { childStopper, freePort } from '../scripts/local-services';
 
 /** What to install when `redis-server` is missing. */
 export const REDIS_INSTALL_HINT = 'apt-get install -y redis-server';
@@ -81,15 +81,7 @@ export async function startBenchRedis(binary: string): Promise<BenchRedis> {
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      resolve();
-    });
-  });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
+  const stop = childStopper(child);
   const deadline = Date.now() + 10_000;
   while (!(await pingRedis(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {

@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReadyMessage, ServerConfig, StatsMessage } from './servers/server-config';
+import { childStopper } from '../scripts/local-services';
 
 /** A running server process. */
 export interface ServerProcess {
@@ -60,15 +61,7 @@ export function startServer(
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv,
   });
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      resolve();
-    });
-  });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
+  const stop = childStopper(child);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();

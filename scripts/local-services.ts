@@ -1,10 +1,12 @@
 /**
  * What the benchmark, the soak, the demo and the tests share to run real services on this
- * machine: finding an installed binary, and free and listening ports on loopback. Node only, no
+ * machine: finding an installed binary, free and listening ports on loopback, and stopping a child
+ * process. Node only, no
  * test framework, so that `bench/` and `soak/` may import it as the tests do.
  *
  * @packageDocumentation
  */
+import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
@@ -71,4 +73,20 @@ export function acceptsConnections(host: string, port: number): Promise<boolean>
       done(false);
     });
   });
+}
+
+/**
+ * A function that stops `child` (SIGTERM, unless it has already exited) and resolves once it
+ * has exited. Call it right after spawning, so that an exit before the first stop is not missed.
+ */
+export function childStopper(child: ChildProcess): () => Promise<void> {
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
+  return async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
 }

@@ -1,8 +1,14 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acceptsConnections, freePort, locateBinary } from '../../scripts/local-services';
+import {
+  acceptsConnections,
+  childStopper,
+  freePort,
+  locateBinary,
+} from '../../scripts/local-services';
 
 describe('scripts/local-services', () => {
   it('locateBinary: finds an executable on PATH, and no executable that is not installed', () => {
@@ -35,5 +41,18 @@ describe('scripts/local-services', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it('childStopper: stops a running child with SIGTERM, and resolves for one that already exited', async () => {
+    const running = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    const stopRunning = childStopper(running);
+    await stopRunning();
+    expect(running.signalCode).toBe('SIGTERM');
+    const done = spawn(process.execPath, ['-e', '']);
+    const stopDone = childStopper(done);
+    await new Promise((resolve) => done.once('exit', resolve));
+    await stopDone();
+    expect(done.exitCode).toBe(0);
+    expect(done.signalCode).toBeNull();
   });
 });
